@@ -1,0 +1,87 @@
+// Bundles the extension, the helper and the CLI (and, with --tests, the test files) with esbuild.
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, rmSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const withTests = process.argv.includes('--tests');
+const watch = process.argv.includes('--watch');
+
+/** better-sqlite3 is native and stays a real module next to the bundle; vscode is provided by the editor. */
+const external = ['vscode', 'better-sqlite3'];
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  absWorkingDir: root,
+  external,
+  // The MCP SDK and vscode-jsonrpc ship ESM and CJS; prefer the CJS "main" so one bundle serves all.
+  mainFields: ['main', 'module'],
+};
+
+const productEntries = {
+  extension: 'src/extension/extension.ts',
+  helper: 'src/helper/main.ts',
+  cli: 'src/cli/main.ts',
+};
+
+function listTests(dir) {
+  const out = [];
+  let entries = [];
+  try { entries = readdirSync(join(root, dir)); } catch { return out; }
+  for (const name of entries) {
+    const path = join(dir, name);
+    if (statSync(join(root, path)).isDirectory()) {
+      if (name !== 'fixtures' && name !== 'artifacts') out.push(...listTests(path));
+    } else if (name.endsWith('.test.ts') || (dir.startsWith('test/e2e') && name.endsWith('.ts'))) {
+      out.push(path);
+    }
+  }
+  return out;
+}
+
+async function build() {
+  const existing = Object.entries(productEntries).filter(([, p]) => exists(p));
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  const builds = existing.map(([name, entry]) => esbuild.build({
+    ...common,
+    entryPoints: { [name]: entry },
+    outdir: 'dist',
+    // The CLI is the package's `bin`: it must run as a script.
+    banner: name === 'cli' ? { js: '#!/usr/bin/env node' } : undefined,
+  }));
+  if (withTests) {
+    rmSync(join(root, 'out'), { recursive: true, force: true });
+    const tests = ['test/unit', 'test/integration', 'test/e2e', 'test/support'].flatMap(listTests);
+    if (tests.length) {
+      builds.push(esbuild.build({
+        ...common,
+        entryPoints: tests,
+        outbase: '.',
+        outdir: 'out',
+        sourcemap: 'inline',
+        // Tests import the product's modules directly but keep npm packages as real requires.
+        packages: 'external',
+      }));
+    }
+  }
+  await Promise.all(builds);
+  if (exists('dist/cli.js')) chmodSync(join(root, 'dist/cli.js'), 0o755);
+}
+
+function exists(p) {
+  try { statSync(join(root, p)); return true; } catch { return false; }
+}
+
+if (watch) {
+  console.error('watch mode is not supported; run the build again');
+  process.exit(2);
+}
+build().catch((err) => {
+  console.error(err.message ?? err);
+  process.exit(1);
+});

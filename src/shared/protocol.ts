@@ -1,0 +1,365 @@
+// Every message between the extension (or the CLI's control-socket client) and the helper, with its types.
+// Both sides import this file, so a renamed field breaks the build, not a user.
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { ConfigProblem, ServerCaps, SpecOrigin, WardenSettings } from './config';
+import type { WardenErrorCode } from './errors';
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot types: what the helper knows and the extension shows.
+
+export type ServerState = 'starting' | 'running' | 'stopping' | 'stopped' | 'crashed' | 'failed' | 'capped';
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  command: string;
+  rssBytes: number;
+}
+
+export interface ToolInfo {
+  name: string;
+  description?: string;
+  inputSchema?: Record<string, unknown>;
+}
+
+export interface ServerWarning {
+  code: 'MEMORY_WARN' | 'MEMORY_GROWTH' | 'CHILDREN_WARN';
+  message: string;
+}
+
+export interface ServerSnapshot {
+  name: string;
+  state: ServerState;
+  /** Why the server is in its state ("exited with code 1", "memory cap: 1.3 GB > 1 GB", …). */
+  stateReason: string;
+  pid: number | null;
+  command: string;
+  args: string[];
+  source: string;
+  origin: SpecOrigin;
+  /** Total RSS of the whole process tree. */
+  rssBytes: number;
+  /** Number of descendant processes (the server process itself excluded). */
+  children: number;
+  processes: ProcessInfo[];
+  restarts: number;
+  /** Epoch ms when the current process started, or null when not running. */
+  startedAt: number | null;
+  tools: ToolInfo[];
+  lastError: string | null;
+  warnings: ServerWarning[];
+  caps: ServerCaps;
+  inFlightRequests: number;
+}
+
+export interface HelperInfo {
+  pid: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  startedAt: number;
+  nodeVersion: string;
+  /** Orphans of a dead earlier helper reaped at start-up (and by Kill Orphans since). */
+  reapedOrphans: number;
+  stateDir: string;
+  controlSocket: string | null;
+}
+
+export interface WardenSnapshot {
+  sampledAt: number;
+  helper: HelperInfo;
+  servers: ServerSnapshot[];
+}
+
+export interface HistoryPoint {
+  /** Epoch ms. */
+  t: number;
+  rssBytes: number;
+  children: number;
+}
+
+export type WardenEventKind = 'state' | 'cap' | 'warning' | 'orphans-reaped' | 'config-problem' | 'error';
+
+export interface WardenEvent {
+  /** Monotonic per helper, so a listener can tell it missed some. */
+  seq: number;
+  time: number;
+  kind: WardenEventKind;
+  server: string | null;
+  /** For 'state': the new state. */
+  state?: ServerState;
+  /** For 'cap', 'warning' and 'error'. */
+  code?: WardenErrorCode | ServerWarning['code'];
+  /** A whole sentence a person can read. */
+  message: string;
+  /** For memory caps: the measured and limit values. */
+  rssBytes?: number;
+  limitBytes?: number;
+  /** For 'cap': what Warden did. */
+  action?: 'restart' | 'kill' | 'warn' | 'refuse' | 'give-up';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration: the extension tells the helper where servers are configured; the helper parses.
+
+export interface ConfigFileRef {
+  path: string;
+  origin: SpecOrigin;
+  /** `${workspaceFolder}` for this file. */
+  workspaceFolder?: string;
+  /** Servers from an untrusted workspace are listed but never started. */
+  trusted: boolean;
+}
+
+export interface ConfigureParams {
+  files: ConfigFileRef[];
+  /** Raw server entries from settings (`mcpWarden.servers`), same shape as mcp.json's "servers". */
+  settingsServers?: Record<string, unknown>;
+  /** Defaults from settings; a config file's top-level "warden" object overrides these for its servers. */
+  settings?: Partial<WardenSettings>;
+  /** Names of servers not to start automatically (e.g. VS Code's own MCP support already runs them). */
+  skipAutoStart?: string[];
+  /** Start every configured, trusted server that is not running yet. */
+  autoStart: boolean;
+}
+
+export interface ConfigReport {
+  servers: { name: string; source: string; origin: SpecOrigin; blocked: string | null }[];
+  problems: ConfigProblem[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests handled by the helper.
+
+export interface ServerParams {
+  name: string;
+}
+
+export interface CallToolParams {
+  name: string;
+  tool: string;
+  arguments?: Record<string, unknown>;
+  timeoutMs?: number;
+}
+
+/** An MCP CallToolResult, passed through as the server sent it. */
+export interface CallToolResultJson {
+  content: unknown[];
+  isError?: boolean;
+  structuredContent?: unknown;
+  [key: string]: unknown;
+}
+
+export interface StopResult {
+  stopped: string[];
+  /** Processes still alive after SIGKILL; never silently ignored. */
+  survivors: ProcessInfo[];
+}
+
+export interface ReapResult {
+  reaped: number;
+  pids: number[];
+}
+
+export namespace ConfigureRequest {
+  export const method = 'warden/configure';
+  /** Extension → helper, at start and whenever a config file or setting changes. */
+  export const type = new RequestType<ConfigureParams, ConfigReport, void>(method);
+}
+
+export namespace SnapshotRequest {
+  export const method = 'warden/snapshot';
+  /** Extension or CLI → helper: the latest sample of every server. */
+  export const type = new RequestType0<WardenSnapshot, void>(method);
+}
+
+export namespace StartServerRequest {
+  export const method = 'warden/start';
+  export const type = new RequestType<ServerParams, ServerSnapshot, void>(method);
+}
+
+export namespace StopServerRequest {
+  export const method = 'warden/stop';
+  export const type = new RequestType<ServerParams, StopResult, void>(method);
+}
+
+export namespace RestartServerRequest {
+  export const method = 'warden/restart';
+  export const type = new RequestType<ServerParams, ServerSnapshot, void>(method);
+}
+
+export namespace StartAllRequest {
+  export const method = 'warden/startAll';
+  export const type = new RequestType0<ServerSnapshot[], void>(method);
+}
+
+export namespace StopAllRequest {
+  export const method = 'warden/stopAll';
+  export const type = new RequestType0<StopResult, void>(method);
+}
+
+export namespace CallToolRequest {
+  export const method = 'warden/callTool';
+  /** Calls one tool of a running server, bounded by its in-flight cap and a timeout. */
+  export const type = new RequestType<CallToolParams, CallToolResultJson, void>(method);
+}
+
+export namespace LogsRequest {
+  export const method = 'warden/logs';
+  /** The bounded stderr ring of one server, oldest line first. */
+  export const type = new RequestType<ServerParams & { maxLines?: number }, { lines: string[] }, void>(method);
+}
+
+export namespace HistoryRequest {
+  export const method = 'warden/history';
+  /** The bounded sample history of one server (or of all when name is omitted). */
+  export const type = new RequestType<{ name?: string }, Record<string, HistoryPoint[]>, void>(method);
+}
+
+export namespace KillOrphansRequest {
+  export const method = 'warden/killOrphans';
+  /** Reaps processes recorded by dead helpers (never a live helper's, never a reused pid). */
+  export const type = new RequestType0<ReapResult, void>(method);
+}
+
+export namespace ShutdownRequest {
+  export const method = 'warden/shutdown';
+  /** Window close: stop every server, verify against the process table, then report. */
+  export const type = new RequestType<{ reason: string }, StopResult, void>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifications sent by the helper.
+
+export namespace SnapshotNotification {
+  export const method = 'warden/snapshotChanged';
+  /** Helper → extension after every sample and every state change. */
+  export const type = new NotificationType<WardenSnapshot>(method);
+}
+
+export namespace EventNotification {
+  export const method = 'warden/event';
+  /** Helper → extension: a state change, a cap that fired, a warning, reaped orphans. */
+  export const type = new NotificationType<WardenEvent>(method);
+}
+
+export namespace StderrNotification {
+  export const method = 'warden/stderr';
+  /** Helper → extension: new stderr lines of one server, batched. */
+  export const type = new NotificationType<{ name: string; lines: string[] }>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory store (helper-hosted SQLite). Shared by the MCP memory server, the CLI and the extension.
+
+export interface MemoryRecord {
+  id: string;
+  content: string;
+  category: string;
+  tags: string[];
+  importance: number;
+  source: string;
+  workspace: string;
+  /** ISO-8601. */
+  createdAt: string;
+  updatedAt: string;
+  accessedAt: string;
+}
+
+export interface MemorySaveParams {
+  content: string;
+  category?: string;
+  tags?: string[] | string;
+  importance?: number;
+  source?: string;
+  workspace?: string;
+}
+
+export interface MemorySaveResult {
+  id: string;
+  duplicate: boolean;
+  /** Ids evicted to stay within the configured bounds, if any. */
+  evicted: string[];
+  /** Set when an embedding provider was configured but could not be used. */
+  warning?: string;
+}
+
+export interface MemorySearchParams {
+  query: string;
+  limit?: number;
+  category?: string;
+  tags?: string[] | string;
+  workspace?: string;
+  /** ISO-8601 lower bound on updatedAt. */
+  since?: string;
+  minScore?: number;
+  cursor?: string;
+}
+
+export interface MemoryHit extends MemoryRecord {
+  score: number;
+}
+
+export interface MemorySearchResult {
+  hits: MemoryHit[];
+  nextCursor: string | null;
+  /** 'fts', 'vector' or 'hybrid'. */
+  mode: string;
+  warning?: string;
+}
+
+export interface MemoryStats {
+  count: number;
+  dbBytes: number;
+  path: string;
+  withEmbeddings: number;
+  maxMemories: number | null;
+  maxBytes: number | null;
+  categories: { category: string; count: number }[];
+}
+
+export namespace MemorySaveRequest {
+  export const method = 'warden/memory/save';
+  export const type = new RequestType<MemorySaveParams, MemorySaveResult, void>(method);
+}
+
+export namespace MemorySearchRequest {
+  export const method = 'warden/memory/search';
+  export const type = new RequestType<MemorySearchParams, MemorySearchResult, void>(method);
+}
+
+export namespace MemoryGetRequest {
+  export const method = 'warden/memory/get';
+  export const type = new RequestType<{ id: string }, MemoryRecord, void>(method);
+}
+
+export namespace MemoryDeleteRequest {
+  export const method = 'warden/memory/delete';
+  export const type = new RequestType<{ id: string }, { deleted: boolean }, void>(method);
+}
+
+export namespace MemoryRecentRequest {
+  export const method = 'warden/memory/recent';
+  export const type = new RequestType<{ limit?: number; category?: string }, MemoryRecord[], void>(method);
+}
+
+export namespace MemoryStatsRequest {
+  export const method = 'warden/memory/stats';
+  export const type = new RequestType0<MemoryStats, void>(method);
+}
+
+export namespace MemoryImportRequest {
+  export const method = 'warden/memory/import';
+  /** Streams a JSONL file (ours or server-memory's knowledge graph) into the store. */
+  export const type = new RequestType<{ path: string }, { imported: number; duplicates: number; skipped: number; format: string }, void>(method);
+}
+
+export namespace MemoryExportRequest {
+  export const method = 'warden/memory/export';
+  export const type = new RequestType<{ path: string }, { exported: number }, void>(method);
+}
+
+export namespace MemoryProgressNotification {
+  export const method = 'warden/memory/progress';
+  /** Helper → extension during long imports and exports. */
+  export const type = new NotificationType<{ operation: 'import' | 'export'; done: number; bytes: number; totalBytes: number | null }>(method);
+}
