@@ -56,7 +56,8 @@ async function build() {
   }));
   if (withTests) {
     rmSync(join(root, 'out'), { recursive: true, force: true });
-    const tests = ['test/unit', 'test/integration', 'test/e2e', 'test/support'].flatMap(listTests);
+    const tests = ['test/unit', 'test/integration', 'test/e2e', 'test/support'].flatMap(listTests)
+      .concat(listBenches());
     if (tests.length) {
       builds.push(esbuild.build({
         ...common,
@@ -71,6 +72,14 @@ async function build() {
   }
   await Promise.all(builds);
   if (exists('dist/cli.js')) chmodSync(join(root, 'dist/cli.js'), 0o755);
+}
+
+function listBenches() {
+  try {
+    return readdirSync(join(root, 'bench')).filter((n) => n.endsWith('.bench.ts')).map((n) => `bench/${n}`);
+  } catch {
+    return [];
+  }
 }
 
 function exists(p) {
