@@ -1,0 +1,140 @@
+// Keeps the helper's configuration in step with the workspace: config files, settings, trust; re-sends ConfigureRequest on any change.
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname } from 'node:path';
+import * as vscode from 'vscode';
+import { WardenError } from '../shared/errors';
+import { ConfigureRequest, type ConfigureParams } from '../shared/protocol';
+import { collectConfigFiles, computeSkipAutoStart, readWardenSettings, serverNamesInConfig } from './configSources';
+import type { HelperClient } from './helperClient';
+import type { WardenModel } from './model';
+
+const DEBOUNCE_MS = 300;
+
+export class ConfigController implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private watchers: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private lastProblems = '';
+  private running: Promise<void> | undefined;
+  private again = false;
+  private disposed = false;
+
+  constructor(
+    private readonly client: HelperClient,
+    private readonly model: WardenModel,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      client.onDidStart(() => this.configureNow()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('mcpWarden.configFiles')) this.rewatch();
+        if (e.affectsConfiguration('mcpWarden.nodePath') || e.affectsConfiguration('mcpWarden.stateDir')) {
+          void vscode.window
+            .showInformationMessage('MCP Warden uses the new helper runtime or state directory after a window reload.', 'Reload Window')
+            .then((b) => b && vscode.commands.executeCommand('workbench.action.reloadWindow'));
+        }
+        if (e.affectsConfiguration('mcpWarden')) this.schedule();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.schedule()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.rewatch();
+        this.schedule();
+      }),
+    );
+    this.rewatch();
+  }
+
+  /** Watches every config file we read, so an edit (or creating mcp.json) re-configures the helper. */
+  private rewatch(): void {
+    for (const w of this.watchers.splice(0)) w.dispose();
+    const patterns: vscode.RelativePattern[] = [];
+    for (const f of vscode.workspace.workspaceFolders ?? []) patterns.push(new vscode.RelativePattern(f, '.vscode/mcp.json'));
+    for (const ref of this.files().filter((r) => r.origin === 'user')) {
+      patterns.push(new vscode.RelativePattern(vscode.Uri.file(dirname(ref.path)), basename(ref.path)));
+    }
+    for (const p of patterns) {
+      const w = vscode.workspace.createFileSystemWatcher(p);
+      this.watchers.push(w, w.onDidChange(() => this.schedule()), w.onDidCreate(() => this.schedule()), w.onDidDelete(() => this.schedule()));
+    }
+  }
+
+  private files() {
+    const cfg = vscode.workspace.getConfiguration('mcpWarden');
+    return collectConfigFiles({
+      folders: (vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, fsPath: f.uri.fsPath })),
+      trusted: vscode.workspace.isTrusted,
+      configFiles: cfg.get<string[]>('configFiles') ?? [],
+      homeDir: homedir(),
+      env: process.env,
+      exists: existsSync,
+    });
+  }
+
+  schedule(): void {
+    if (this.disposed) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.configureNow(), DEBOUNCE_MS);
+  }
+
+  /** Runs one configure at a time; a change during one queues exactly one more. */
+  configureNow(): void {
+    if (this.disposed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.configure()
+      .catch((err) => this.output.error(`configure failed: ${WardenError.from(err).message}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.configureNow();
+        }
+      });
+  }
+
+  private async configure(): Promise<void> {
+    if (!this.client.isRunning) return;
+    const cfg = vscode.workspace.getConfiguration('mcpWarden');
+    const files = this.files();
+    const workspaceNames: string[] = [];
+    for (const f of files.filter((r) => r.origin === 'workspace')) {
+      try {
+        workspaceNames.push(...serverNamesInConfig(await readFile(f.path, 'utf8')));
+      } catch {
+        // Unreadable now (being saved, deleted): the helper reports the problem with the file itself.
+      }
+    }
+    const skip = computeSkipAutoStart(workspaceNames, cfg.get<boolean>('startServersAlsoStartedByVSCode') ?? false);
+    const { settings, problems: settingProblems } = readWardenSettings((k) => cfg.get(k));
+    const params: ConfigureParams = {
+      files,
+      settings,
+      settingsServers: cfg.get<Record<string, unknown>>('servers') ?? {},
+      skipAutoStart: skip,
+      autoStart: cfg.get<boolean>('autoStart') ?? true,
+    };
+    const report = await this.client.request(ConfigureRequest.type, params);
+    this.model.setConfigReport(report, skip);
+    await vscode.commands.executeCommand('setContext', 'mcpWarden.noServers', report.servers.length === 0);
+    const problems = [...settingProblems, ...report.problems.map((p) => `${p.server ? `${p.server} (${p.source})` : p.source}: ${p.message}`)];
+    for (const p of problems) this.output.warn(p);
+    const key = problems.join('\n');
+    // Only a new set of problems is worth a notification; the same ones again on every save are noise.
+    if (key && key !== this.lastProblems) {
+      const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+      void vscode.window.showWarningMessage(`MCP Warden config: ${problems[0]}${more}`, 'Show Output').then((b) => b && this.output.show());
+    }
+    this.lastProblems = key;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.timer);
+    for (const w of this.watchers.splice(0)) w.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

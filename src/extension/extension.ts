@@ -1,0 +1,99 @@
+// Extension entry: wires the helper client, the model, the views and the commands together; nothing else lives here.
+import * as vscode from 'vscode';
+import { HistoryRequest } from '../shared/protocol';
+import { registerServerCommands } from './commands/serverCommands';
+import { ConfigController } from './configController';
+import { HelperClient } from './helperClient';
+import { ServerLogs } from './logs';
+import { registerMemoryFeatures } from './memory/register';
+import { WardenModel } from './model';
+import { Notifier } from './notifications';
+import { ResourceGraphPanel } from './panels/resourceGraph';
+import { describeAttempts, execProbe, findNodeRuntime, MIN_NODE_MAJOR } from './runtime';
+import { StatusBarController } from './statusBar';
+import { ServersTreeProvider } from './views/serversTree';
+
+let client: HelperClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const subs = context.subscriptions;
+  const output = vscode.window.createOutputChannel('MCP Warden', { log: true });
+  subs.push(output);
+  const model = new WardenModel();
+  subs.push(model);
+  const tree = new ServersTreeProvider(model);
+  subs.push(tree);
+  const view = vscode.window.createTreeView('mcpWarden.servers', { treeDataProvider: tree, showCollapseAll: true });
+  subs.push(view);
+  const helper = new HelperClient(model, output);
+  client = helper;
+  subs.push(helper);
+  const logs = new ServerLogs(helper, model);
+  subs.push(logs);
+  subs.push(new StatusBarController(model, view as vscode.TreeView<unknown>));
+  subs.push(new Notifier(model));
+  subs.push(model.onDidChange(() => updateViewMessage()), model.onHelperStatus(() => updateViewMessage()));
+  function updateViewMessage(): void {
+    const status = model.helperStatus;
+    if (status.kind === 'failed') view.message = status.message;
+    else if (model.servers().some((e) => e.blocked)) {
+      view.message = 'Servers from this workspace’s .vscode/mcp.json are listed but not started: the workspace is not trusted. Trust it to start them.';
+    } else view.message = undefined;
+  }
+
+  subs.push(
+    ...registerServerCommands({
+      client: helper,
+      model,
+      logs,
+      showGraph: () => ResourceGraphPanel.show(context.extensionUri, model, () => helper.request(HistoryRequest.type, {})),
+      focusServers: () => vscode.commands.executeCommand('mcpWarden.servers.focus'),
+    }),
+    { dispose: () => ResourceGraphPanel.disposeCurrent() },
+  );
+  subs.push(new ConfigController(helper, model, output));
+
+  const cfg = vscode.workspace.getConfiguration('mcpWarden');
+  const stateDir = cfg.get<string>('stateDir')?.trim() || undefined;
+  const runtime = await findNodeRuntime({
+    settingPath: cfg.get<string>('nodePath'),
+    editorExecPath: process.execPath,
+    editorNodeVersion: process.versions.node,
+    editorIsElectron: typeof process.versions.electron === 'string',
+    probe: execProbe,
+  });
+  registerMemoryFeatures(context, helper, runtime.ok ? runtime.choice : undefined, stateDir);
+  if (!runtime.ok) {
+    const message =
+      `MCP Warden needs Node.js ${MIN_NODE_MAJOR} or newer to run its helper, and found none: ${describeAttempts(runtime.attempts)}. ` +
+      'Install Node.js 22+ and set "mcpWarden.nodePath" to its executable, then reload the window.';
+    model.setHelperStatus({ kind: 'failed', message });
+    output.error(message);
+    void vscode.window.showErrorMessage(message, 'Open Setting').then((b) => {
+      if (b) void vscode.commands.executeCommand('workbench.action.openSettings', 'mcpWarden.nodePath');
+    });
+    return;
+  }
+  output.info(`helper runtime: ${runtime.choice.path} (Node ${runtime.choice.nodeVersion}, from ${runtime.choice.source})`);
+  // Not awaited: activation must stay fast; the views show "starting…" until the helper answers.
+  helper
+    .start({
+      runtime: runtime.choice,
+      helperModule: vscode.Uri.joinPath(context.extensionUri, 'dist', 'helper.js').fsPath,
+      stateDir,
+      workspaceName: vscode.workspace.name,
+    })
+    .catch((err: unknown) => {
+      const message = `MCP Warden's helper did not start: ${err instanceof Error ? err.message : String(err)}`;
+      model.setHelperStatus({ kind: 'failed', message });
+      output.error(message);
+      void vscode.window.showErrorMessage(message, 'Show Output').then((b) => b && output.show());
+    });
+}
+
+/** Window close: the helper stops every server (bounded wait), then the client stops. */
+export async function deactivate(): Promise<void> {
+  const c = client;
+  client = undefined;
+  await c?.shutdown('window closed', 5000);
+}

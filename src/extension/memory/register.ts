@@ -1,0 +1,31 @@
+// Wires the memory features: the Memories view, its commands, and the MCP server definition for VS Code's agent mode.
+import * as vscode from 'vscode';
+import type { HelperClient } from '../helperClient';
+import type { RuntimeChoice } from '../runtime';
+import { registerMemoryMcpServer } from './mcpProvider';
+import { registerMemoryCommands } from './memoryCommands';
+import { MemoryModel } from './memoryModel';
+import { MemoryTreeProvider } from './memoryTree';
+
+export function registerMemoryFeatures(context: vscode.ExtensionContext, client: HelperClient, runtime: RuntimeChoice | undefined, stateDir: string | undefined): void {
+  const subs = context.subscriptions;
+  const model = new MemoryModel(client);
+  subs.push(model);
+  const tree = new MemoryTreeProvider(model);
+  subs.push(tree);
+  const view = vscode.window.createTreeView('mcpWarden.memories', { treeDataProvider: tree });
+  subs.push(view);
+  const describe = () => {
+    view.message = model.lastError ?? (model.searchQuery ? `Results for “${model.searchQuery}”` : undefined);
+    void vscode.commands.executeCommand('setContext', 'mcpWarden.memorySearchActive', !!model.searchQuery);
+  };
+  subs.push(model.onDidChange(describe));
+  subs.push(...registerMemoryCommands(client, model));
+  // Load recent memories whenever the helper (re)starts and when the view becomes visible.
+  subs.push(client.onDidStart(() => void model.refresh()));
+  subs.push(view.onDidChangeVisibility((e) => e.visible && client.isRunning && void model.refresh()));
+  if (runtime) {
+    const registration = registerMemoryMcpServer(context.extensionUri, runtime, stateDir);
+    if (registration) subs.push(registration);
+  }
+}

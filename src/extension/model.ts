@@ -1,0 +1,186 @@
+// The extension's single source of truth: the latest snapshot and config report from the helper, with per-server change events.
+// vscode-free on purpose (views adapt it), so its logic is unit-tested.
+import { BoundedMap } from '../shared/bounded';
+import { Emitter, type Disposable } from '../shared/disposable';
+import type { ConfigReport, HelperInfo, ServerSnapshot, WardenEvent, WardenSnapshot } from '../shared/protocol';
+
+/** How long a fired cap keeps a server "in trouble" after the restart that followed it. */
+export const RECENT_CAP_MS = 5 * 60_000;
+
+export type HelperStatus =
+  | { kind: 'starting' }
+  | { kind: 'running' }
+  | { kind: 'restarting'; message: string }
+  | { kind: 'stopped'; message: string }
+  | { kind: 'failed'; message: string };
+
+/** One configured or running server as the views see it. */
+export interface ServerEntry {
+  name: string;
+  /** Null while the helper has not sampled it (e.g. it is only listed in a config report). */
+  snapshot: ServerSnapshot | null;
+  source: string | null;
+  /** Why the helper will not start it (untrusted workspace), or null. */
+  blocked: string | null;
+  /** Not auto-started because VS Code's own MCP support also starts it. */
+  skippedAutoStart: boolean;
+  /** The last cap that fired for it within RECENT_CAP_MS, if any. */
+  recentCap: WardenEvent | null;
+}
+
+export interface ModelChange {
+  /** Servers whose entry changed. */
+  names: string[];
+  /** True when servers were added or removed (the list itself changed). */
+  structural: boolean;
+}
+
+export class WardenModel implements Disposable {
+  private snapshot: WardenSnapshot | null = null;
+  private report: ConfigReport | null = null;
+  private skipAutoStart = new Set<string>();
+  private entries = new Map<string, ServerEntry>();
+  private signatures = new Map<string, string>();
+  // Bounded: a server renamed in a loop must not grow this.
+  private readonly caps = new BoundedMap<string, WardenEvent>(256);
+  private status: HelperStatus = { kind: 'starting' };
+
+  private readonly changeEmitter = new Emitter<ModelChange>();
+  private readonly eventEmitter = new Emitter<WardenEvent>();
+  private readonly stderrEmitter = new Emitter<{ name: string; lines: string[] }>();
+  private readonly statusEmitter = new Emitter<HelperStatus>();
+  private readonly snapshotEmitter = new Emitter<WardenSnapshot>();
+
+  /** Per-server changes, after every snapshot, config report or cap event. */
+  readonly onDidChange = this.changeEmitter.event;
+  /** Every helper event, as it arrives. */
+  readonly onEvent = this.eventEmitter.event;
+  readonly onStderr = this.stderrEmitter.event;
+  readonly onHelperStatus = this.statusEmitter.event;
+  /** Raw snapshots (the resource graph appends them to its series). */
+  readonly onSnapshot = this.snapshotEmitter.event;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  get helper(): HelperInfo | null {
+    return this.snapshot?.helper ?? null;
+  }
+
+  get helperStatus(): HelperStatus {
+    return this.status;
+  }
+
+  get configReport(): ConfigReport | null {
+    return this.report;
+  }
+
+  get lastSnapshot(): WardenSnapshot | null {
+    return this.snapshot;
+  }
+
+  servers(): ServerEntry[] {
+    return [...this.entries.values()];
+  }
+
+  get(name: string): ServerEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  setSnapshot(snapshot: WardenSnapshot): void {
+    this.snapshot = snapshot;
+    this.rebuild();
+    this.snapshotEmitter.fire(snapshot);
+  }
+
+  setConfigReport(report: ConfigReport, skipAutoStart: readonly string[]): void {
+    this.report = report;
+    this.skipAutoStart = new Set(skipAutoStart);
+    this.rebuild();
+  }
+
+  addEvent(event: WardenEvent): void {
+    if (event.kind === 'cap' && event.server) {
+      this.caps.set(event.server, event);
+      this.rebuild();
+    }
+    this.eventEmitter.fire(event);
+  }
+
+  addStderr(name: string, lines: string[]): void {
+    this.stderrEmitter.fire({ name, lines });
+  }
+
+  setHelperStatus(status: HelperStatus): void {
+    this.status = status;
+    if (status.kind !== 'running') {
+      // What a dead helper last said is no longer true: show nothing rather than stale numbers.
+      this.snapshot = null;
+      this.rebuild();
+    }
+    this.statusEmitter.fire(status);
+  }
+
+  private recentCapFor(name: string): WardenEvent | null {
+    const cap = this.caps.get(name);
+    if (!cap) return null;
+    if (this.now() - cap.time > RECENT_CAP_MS) {
+      this.caps.delete(name);
+      return null;
+    }
+    return cap;
+  }
+
+  /** Recomputes entries and fires one event naming only the servers that changed. */
+  private rebuild(): void {
+    const next = new Map<string, ServerEntry>();
+    const configured = new Map((this.report?.servers ?? []).map((s) => [s.name, s]));
+    const sampled = new Map((this.snapshot?.servers ?? []).map((s) => [s.name, s]));
+    const names = [...new Set([...configured.keys(), ...sampled.keys()])].sort((a, b) => a.localeCompare(b));
+    for (const name of names) {
+      const cfg = configured.get(name);
+      const snap = sampled.get(name) ?? null;
+      next.set(name, {
+        name,
+        snapshot: snap,
+        source: cfg?.source ?? snap?.source ?? null,
+        blocked: cfg?.blocked ?? null,
+        skippedAutoStart: this.skipAutoStart.has(name),
+        recentCap: this.recentCapFor(name),
+      });
+    }
+    const changed: string[] = [];
+    const nextSignatures = new Map<string, string>();
+    for (const [name, entry] of next) {
+      const sig = signature(entry);
+      nextSignatures.set(name, sig);
+      if (this.signatures.get(name) !== sig) changed.push(name);
+    }
+    const previousNames = [...this.entries.keys()];
+    const structural = next.size !== this.entries.size || [...next.keys()].some((n, i) => previousNames[i] !== n);
+    const removed = previousNames.filter((n) => !next.has(n));
+    this.entries = next;
+    this.signatures = nextSignatures;
+    if (structural || changed.length) this.changeEmitter.fire({ names: [...changed, ...removed], structural });
+  }
+
+  dispose(): void {
+    this.changeEmitter.dispose();
+    this.eventEmitter.dispose();
+    this.stderrEmitter.dispose();
+    this.statusEmitter.dispose();
+    this.snapshotEmitter.dispose();
+    this.entries.clear();
+    this.caps.clear();
+  }
+}
+
+function signature(e: ServerEntry): string {
+  const s = e.snapshot;
+  return JSON.stringify([
+    e.blocked,
+    e.skippedAutoStart,
+    e.recentCap?.seq ?? null,
+    e.source,
+    s && [s.state, s.stateReason, s.pid, s.rssBytes, s.children, s.restarts, s.startedAt, s.lastError, s.warnings, s.tools.map((t) => t.name), s.processes.map((p) => [p.pid, p.rssBytes])],
+  ]);
+}

@@ -1,0 +1,113 @@
+// Unit tests: Which config files and settings reach the helper, which servers are held back, and Add Server's file edits.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  addServerToConfigText,
+  collectConfigFiles,
+  computeSkipAutoStart,
+  expandConfigPath,
+  readWardenSettings,
+  serverNamesInConfig,
+  splitCommandLine,
+  validateServerName,
+} from '../../../src/extension/configSources';
+import { parseJsonc } from '../../../src/extension/jsonc';
+
+const base = {
+  folders: [
+    { name: 'a', fsPath: '/ws/a' },
+    { name: 'b', fsPath: '/ws/b' },
+  ],
+  trusted: true,
+  configFiles: [] as string[],
+  homeDir: '/home/u',
+  env: { CFG: '/etc/mcp' },
+  exists: (p: string) => p !== '/ws/b/.vscode/mcp.json',
+};
+
+describe('config source collection', () => {
+  it("sends each folder's existing .vscode/mcp.json as a workspace file carrying the trust state", () => {
+    assert.deepEqual(collectConfigFiles({ ...base, trusted: false }), [{ path: '/ws/a/.vscode/mcp.json', origin: 'workspace', workspaceFolder: '/ws/a', trusted: false }]);
+  });
+  it('adds mcpWarden.configFiles as trusted user files, expanded and deduplicated', () => {
+    const refs = collectConfigFiles({ ...base, configFiles: ['~/claude.json', '${env:CFG}/x.json', 'rel/c.json', '/ws/a/.vscode/mcp.json', '~/claude.json'] });
+    assert.deepEqual(refs.map((r) => [r.path, r.origin, r.trusted]), [
+      ['/ws/a/.vscode/mcp.json', 'workspace', true],
+      ['/home/u/claude.json', 'user', true],
+      ['/etc/mcp/x.json', 'user', true],
+      ['/ws/a/rel/c.json', 'user', true],
+    ]);
+  });
+  it('skips a path that needs a workspace folder when none is open', () => {
+    assert.equal(expandConfigPath('${workspaceFolder}/m.json', undefined, '/h', {}), null);
+    assert.equal(expandConfigPath('relative.json', undefined, '/h', {}), null);
+    assert.equal(expandConfigPath('${userHome}/m.json', undefined, '/h', {}), '/h/m.json');
+  });
+});
+
+describe('servers also started by VS Code', () => {
+  it('reads server names from mcp.json with comments and trailing commas, and from Claude-style files', () => {
+    assert.deepEqual(serverNamesInConfig('{\n // mine\n "servers": { "a": {}, "b": {}, },\n}'), ['a', 'b']);
+    assert.deepEqual(serverNamesInConfig('{"mcpServers": {"c": {}}}'), ['c']);
+    assert.deepEqual(serverNamesInConfig('{ broken'), []);
+  });
+  it('holds back workspace servers unless the user opted in', () => {
+    assert.deepEqual(computeSkipAutoStart(['b', 'a', 'b'], false), ['a', 'b']);
+    assert.deepEqual(computeSkipAutoStart(['a'], true), []);
+  });
+});
+
+describe('settings', () => {
+  it('passes caps within bounds and names the ones outside', () => {
+    const values: Record<string, unknown> = { memoryLimitMB: 2048, warnAtPercent: 500, memoryAction: 'explode', sampleIntervalMs: 1000 };
+    const r = readWardenSettings((k) => values[k]);
+    assert.deepEqual(r.settings, { memoryLimitMB: 2048, sampleIntervalMs: 1000 });
+    assert.equal(r.problems.length, 2);
+    assert.match(r.problems[0]!, /mcpWarden\.warnAtPercent must be a number from 1 to 100 \(got 500\)/);
+  });
+});
+
+describe('Add Server', () => {
+  const entry = { type: 'stdio' as const, command: 'npx', args: ['-y', 'pkg'] };
+  it('creates a valid mcp.json when the file is missing', () => {
+    const text = addServerToConfigText(null, 'everything', entry);
+    assert.deepEqual(JSON.parse(text), { servers: { everything: entry } });
+  });
+  it('adds to an existing file and keeps its comments', () => {
+    const before = '{\n  // my servers\n  "servers": {\n    "a": { "command": "x" } // first\n  },\n  "inputs": []\n}\n';
+    const after = addServerToConfigText(before, 'b', entry);
+    assert.match(after, /\/\/ my servers/);
+    assert.match(after, /\/\/ first/);
+    assert.deepEqual(parseJsonc(after), { servers: { a: { command: 'x' }, b: entry }, inputs: [] });
+  });
+  it('adds "servers" to a file that has none, and writes into "mcpServers" in a Claude-style file', () => {
+    assert.deepEqual(parseJsonc(addServerToConfigText('{ "inputs": [] }', 'b', entry)), { inputs: [], servers: { b: entry } });
+    assert.deepEqual(parseJsonc(addServerToConfigText('{"mcpServers": {}}', 'b', entry)), { mcpServers: { b: entry } });
+  });
+  it('refuses a duplicate name and a broken file', () => {
+    assert.throws(() => addServerToConfigText('{"servers": {"b": {}}}', 'b', entry), /already exists/);
+    assert.throws(() => addServerToConfigText('{"servers": ', 'b', entry), /not valid JSON/);
+  });
+  it('splits a command line like a shell, without expansion', () => {
+    assert.deepEqual(splitCommandLine(`npx -y "@scope/pkg name" 'a b' c\\ d $HOME`), ['npx', '-y', '@scope/pkg name', 'a b', 'c d', '$HOME']);
+    assert.deepEqual(splitCommandLine('  '), []);
+    assert.throws(() => splitCommandLine('node "x'), /unterminated/);
+  });
+  it('accepts names usable as ids only', () => {
+    assert.equal(validateServerName('my-server.1'), null);
+    assert.notEqual(validateServerName('has space'), null);
+    assert.notEqual(validateServerName(''), null);
+  });
+});
+
+describe('JSON with comments', () => {
+  it('keeps "//" inside strings and drops real comments and trailing commas', () => {
+    assert.deepEqual(parseJsonc('{"u": "http://x/*y*/", /* c */ "a": [1, 2,], // end\n}'), { u: 'http://x/*y*/', a: [1, 2] });
+  });
+  it('adds a server after a last entry followed by a comment and a trailing comma', () => {
+    const before = '{\n  "servers": {\n    "a": {"command": "x"}, // keep\n  }\n}';
+    const after = addServerToConfigText(before, 'b', { type: 'stdio', command: 'y', args: [] });
+    assert.match(after, /\/\/ keep/);
+    assert.deepEqual(Object.keys((parseJsonc(after) as { servers: object }).servers), ['a', 'b']);
+  });
+});

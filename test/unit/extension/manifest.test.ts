@@ -1,0 +1,75 @@
+// Checks the extension manifest against the code: commands, menus, views and settings all agree.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { DEFAULT_SETTINGS, SETTING_BOUNDS } from '../../../src/shared/config';
+
+const root = join(__dirname, '..', '..', '..', '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const contributes = pkg.contributes;
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [readFileSync(p, 'utf8')] : [];
+  });
+}
+
+describe('extension manifest', () => {
+  const commands: { command: string; title: string; category: string }[] = contributes.commands;
+  const ids = new Set(commands.map((c) => c.command));
+
+  it('gives every command a title and the "MCP Warden" category', () => {
+    for (const c of commands) {
+      assert.ok(c.title, `${c.command} has no title`);
+      assert.equal(c.category, 'MCP Warden', c.command);
+    }
+  });
+  it('has the palette titles the issue names', () => {
+    const titles = new Set(commands.map((c) => `${c.category}: ${c.title}`));
+    for (const t of ['Start All', 'Stop All', 'Restart Server', 'Show Logs', 'Call Tool', 'Open Config', 'Kill Orphans', 'Show Resource Graph', 'Add Server…', 'Remember Selection', 'Search Memories', 'Forget Memory', 'Export Memories', 'Import Memories']) {
+      assert.ok(titles.has(`MCP Warden: ${t}`), `missing "MCP Warden: ${t}"`);
+    }
+  });
+  it('registers in code exactly the commands it contributes', () => {
+    const registered = new Set<string>();
+    for (const text of sources(join(root, 'src', 'extension'))) {
+      for (const m of text.matchAll(/r(?:egisterCommand)?\('(mcpWarden\.[A-Za-z]+)'/g)) registered.add(m[1]!);
+    }
+    assert.deepEqual([...registered].sort(), [...ids].sort());
+  });
+  it('references only existing commands and views in menus', () => {
+    const views = new Set<string>(Object.values(contributes.views).flat().map((v) => (v as { id: string }).id));
+    for (const [menu, entries] of Object.entries(contributes.menus as Record<string, { command: string; when?: string }[]>)) {
+      for (const e of entries) {
+        assert.ok(ids.has(e.command), `${menu} references unknown ${e.command}`);
+        for (const m of (e.when ?? '').matchAll(/view == ([\w.]+)/g)) assert.ok(views.has(m[1]!), `${menu}: unknown view ${m[1]}`);
+      }
+    }
+    for (const w of contributes.viewsWelcome) {
+      assert.ok(views.has(w.view));
+      for (const m of (w.contents as string).matchAll(/command:([\w.]+)/g)) assert.ok(ids.has(m[1]!), `welcome links unknown ${m[1]}`);
+    }
+  });
+  it('declares every cap and interval with its default and bounds from src/shared/config.ts', () => {
+    const props = contributes.configuration.properties;
+    for (const [key, def] of Object.entries(DEFAULT_SETTINGS)) {
+      const p = props[`mcpWarden.${key}`];
+      assert.ok(p, `mcpWarden.${key} missing`);
+      assert.deepEqual(p.default, def, `mcpWarden.${key} default`);
+      assert.ok(p.description || p.markdownDescription, `mcpWarden.${key} has no description`);
+      if (key in SETTING_BOUNDS) assert.deepEqual([p.minimum, p.maximum], [...SETTING_BOUNDS[key as keyof typeof SETTING_BOUNDS]], `mcpWarden.${key} bounds`);
+    }
+    for (const k of ['nodePath', 'stateDir', 'configFiles', 'servers', 'autoStart', 'startServersAlsoStartedByVSCode']) assert.ok(props[`mcpWarden.${k}`], k);
+    assert.equal(props['mcpWarden.autoStart'].default, true);
+    assert.equal(props['mcpWarden.startServersAlsoStartedByVSCode'].default, false);
+  });
+  it('declares limited support for untrusted workspaces, and machine scope for the runtime path', () => {
+    assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
+    assert.equal(contributes.configuration.properties['mcpWarden.nodePath'].scope, 'machine');
+  });
+  it('ships the icons and webview assets it references', () => {
+    for (const rel of [pkg.icon, 'media/warden.svg', 'media/graph.js', 'media/graph.css']) assert.ok(statSync(join(root, rel)).isFile(), rel);
+  });
+});

@@ -1,0 +1,80 @@
+// Unit tests: The extension model: per-server change events, config-only servers, recent caps, disposal.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RECENT_CAP_MS, WardenModel, type ModelChange } from '../../../src/extension/model';
+import { server, snapshot } from './snapshots';
+
+function recorder(model: WardenModel) {
+  const changes: ModelChange[] = [];
+  model.onDidChange((c) => changes.push(c));
+  return changes;
+}
+
+describe('WardenModel', () => {
+  it('names only the servers whose sample changed, without a structural change', () => {
+    const model = new WardenModel(() => 0);
+    const changes = recorder(model);
+    model.setSnapshot(snapshot([server('a'), server('b')]));
+    assert.deepEqual(changes.at(-1), { names: ['a', 'b'], structural: true });
+    model.setSnapshot(snapshot([server('a', { rssBytes: 1 }), server('b')], 2000));
+    assert.deepEqual(changes.at(-1), { names: ['a'], structural: false });
+    const before = changes.length;
+    model.setSnapshot(snapshot([server('a', { rssBytes: 1 }), server('b')], 3000));
+    assert.equal(changes.length, before, 'an identical sample fires nothing');
+  });
+
+  it('reports removed servers as a structural change', () => {
+    const model = new WardenModel(() => 0);
+    const changes = recorder(model);
+    model.setSnapshot(snapshot([server('a'), server('b')]));
+    model.setSnapshot(snapshot([server('a')]));
+    assert.deepEqual(changes.at(-1), { names: ['b'], structural: true });
+    assert.equal(model.get('b'), undefined);
+  });
+
+  it('lists configured servers the helper has not sampled, with blocked and skipped reasons', () => {
+    const model = new WardenModel(() => 0);
+    model.setConfigReport(
+      {
+        servers: [
+          { name: 'ws', source: '/w/.vscode/mcp.json', origin: 'workspace', blocked: 'the workspace is not trusted' },
+          { name: 'dup', source: '/w/.vscode/mcp.json', origin: 'workspace', blocked: null },
+        ],
+        problems: [],
+      },
+      ['dup'],
+    );
+    assert.deepEqual(model.servers().map((e) => [e.name, e.blocked, e.skippedAutoStart, e.snapshot]), [
+      ['dup', null, true, null],
+      ['ws', 'the workspace is not trusted', false, null],
+    ]);
+  });
+
+  it('keeps a fired cap on the server for RECENT_CAP_MS, then forgets it', () => {
+    let now = 10_000;
+    const model = new WardenModel(() => now);
+    model.setSnapshot(snapshot([server('chroma')]));
+    model.addEvent({ seq: 1, time: now, kind: 'cap', server: 'chroma', message: 'over', action: 'restart' });
+    assert.equal(model.get('chroma')?.recentCap?.seq, 1);
+    now += RECENT_CAP_MS + 1;
+    model.setSnapshot(snapshot([server('chroma')], 5000));
+    assert.equal(model.get('chroma')?.recentCap, null);
+  });
+
+  it('drops the last snapshot when the helper stops, so no stale numbers are shown', () => {
+    const model = new WardenModel(() => 0);
+    model.setSnapshot(snapshot([server('a')]));
+    model.setHelperStatus({ kind: 'restarting', message: 'x' });
+    assert.equal(model.lastSnapshot, null);
+    assert.equal(model.servers().length, 0);
+  });
+
+  it('releases its listeners on dispose', () => {
+    const model = new WardenModel(() => 0);
+    let fired = 0;
+    model.onDidChange(() => fired++);
+    model.dispose();
+    model.setSnapshot(snapshot([server('a')]));
+    assert.equal(fired, 0);
+  });
+});
