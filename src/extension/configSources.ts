@@ -3,7 +3,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_SETTINGS, SETTING_BOUNDS, type WardenSettings } from '../shared/config';
 import type { ConfigFileRef } from '../shared/protocol';
-import { insertMember, parseJsonc } from './jsonc';
+import { insertMember, parseJsonc } from '../shared/jsonc';
 
 export interface FolderInfo {
   name: string;

@@ -11,7 +11,7 @@ import {
   splitCommandLine,
   validateServerName,
 } from '../../../src/extension/configSources';
-import { parseJsonc } from '../../../src/extension/jsonc';
+import { parseJsonc } from '../../../src/shared/jsonc';
 
 const base = {
   folders: [

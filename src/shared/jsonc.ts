@@ -1,4 +1,4 @@
-// Just enough JSON-with-comments for mcp.json: parse it, and insert a member into an object without losing the file's comments.
+// Just enough JSON-with-comments for mcp.json (shared by the helper, which parses it, and the extension, which edits it): parse it, and insert a member into an object without losing the file's comments.
 // (jsonc-parser ships UMD that esbuild cannot bundle and ESM that Node cannot load unbundled; this is the small part we need.)
 
 /** The text with comments blanked out and trailing commas removed (offsets preserved); strings are left intact. */

@@ -1,0 +1,52 @@
+// Expands VS Code-style variables in config strings: ${workspaceFolder}, ${env:X}, ${userHome}, …
+import { homedir } from 'node:os';
+import { basename, sep } from 'node:path';
+
+export interface VariableContext {
+  workspaceFolder?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Returns the expanded string, or throws an Error naming the variable that cannot be resolved. */
+export function expandVariables(value: string, ctx: VariableContext): string {
+  return value.replace(/\$\{([^}]+)\}/g, (whole, name: string) => {
+    if (name.startsWith('env:')) return ctx.env[name.slice(4)] ?? '';
+    switch (name) {
+      case 'workspaceFolder':
+      case 'workspaceRoot':
+        if (!ctx.workspaceFolder) throw new Error(`${whole} is used but there is no workspace folder`);
+        return ctx.workspaceFolder;
+      case 'workspaceFolderBasename':
+        if (!ctx.workspaceFolder) throw new Error(`${whole} is used but there is no workspace folder`);
+        return basename(ctx.workspaceFolder);
+      case 'userHome':
+        return homedir();
+      case 'pathSeparator':
+      case '/':
+        return sep;
+      default:
+        // ${input:…} prompts and unknown variables cannot be answered headless: say so instead of passing them through.
+        throw new Error(`${whole} is not supported by MCP Warden (supported: workspaceFolder, workspaceFolderBasename, userHome, pathSeparator, env:NAME)`);
+    }
+  });
+}
+
+/** Parses a dotenv file: KEY=VALUE lines, # comments, optional quotes, `export ` prefix. */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let v = m[2]!;
+    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) {
+      v = v.slice(1, -1);
+      if (m[2]!.startsWith('"')) v = v.replace(/\\n/g, '\n');
+    } else {
+      v = v.replace(/\s+#.*$/, '');
+    }
+    out[m[1]!] = v;
+  }
+  return out;
+}

@@ -1,0 +1,96 @@
+// Stops a whole process tree: SIGTERM to the group and every known member, a grace period, then SIGKILL,
+// and a final read of the process table so survivors are reported instead of assumed gone.
+import { spawnSync } from 'node:child_process';
+import { collectDescendants, indexChildren, isAlive } from '../sampling/processTree';
+import type { ProcessEntry, ProcessIdentity, ProcessTable, ProcessTableSnapshot } from '../sampling/types';
+
+export interface TerminateTarget {
+  pid: number;
+  pgid: number;
+  startTime: number;
+  tracked: ProcessIdentity[];
+}
+
+export interface TerminateResult {
+  survivors: ProcessEntry[];
+  elapsedMs: number;
+  /** Distinct processes that received a signal. */
+  signalled: number;
+}
+
+const KILL_VERIFY_MS = 1000;
+
+function signal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false; // ESRCH: already gone; EPERM: not ours — never escalate
+  }
+}
+
+/** Root (if it is still the process we started) plus every live descendant and tracked escapee. */
+function members(snapshot: ProcessTableSnapshot, target: TerminateTarget): ProcessEntry[] {
+  const index = indexChildren(snapshot);
+  const out: ProcessEntry[] = [];
+  const rootAlive = isAlive(snapshot, target);
+  if (rootAlive) out.push(snapshot.get(target.pid)!);
+  // Descendants by ppid only count when the root is really ours; a reused root pid has someone else's children.
+  const tracked = target.tracked;
+  const found = rootAlive ? collectDescendants(snapshot, target.pid, tracked, index) : collectDescendants(snapshot, -1, tracked, index);
+  out.push(...found);
+  return out;
+}
+
+function groupAlive(snapshot: ProcessTableSnapshot, pgid: number, target: TerminateTarget): boolean {
+  // Only signal the group while a member we know is in it, so a recycled pgid is never hit.
+  for (const e of members(snapshot, target)) if (e.pgid === pgid) return true;
+  return false;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function terminateTree(target: TerminateTarget, table: ProcessTable, graceMs: number, pollMs = 25): Promise<TerminateResult> {
+  const started = Date.now();
+  if (process.platform === 'win32') {
+    spawnSync('taskkill', ['/PID', String(target.pid), '/T', '/F'], { windowsHide: true });
+    const left = members(await table.read(), target);
+    return { survivors: left, elapsedMs: Date.now() - started, signalled: 1 };
+  }
+
+  let snapshot = await table.read();
+  let alive = members(snapshot, target);
+  const signalledPids = new Set<number>();
+  const known = new Map<number, ProcessIdentity>();
+  const remember = (list: ProcessEntry[]) => {
+    for (const e of list) known.set(e.pid, { pid: e.pid, startTime: e.startTime });
+  };
+  remember(alive);
+
+  const sendAll = (sig: NodeJS.Signals) => {
+    if (target.pgid > 0 && groupAlive(snapshot, target.pgid, target)) signal(-target.pgid, sig);
+    for (const e of alive) if (signal(e.pid, sig)) signalledPids.add(e.pid);
+  };
+
+  if (alive.length) sendAll('SIGTERM');
+  const graceEnd = started + graceMs;
+  while (alive.length && Date.now() < graceEnd) {
+    await sleep(pollMs);
+    snapshot = await table.read();
+    // Keep everything we have seen: children forked during the grace period, and ones reparented away.
+    alive = members(snapshot, { ...target, tracked: [...target.tracked, ...known.values()] });
+    remember(alive);
+  }
+  if (alive.length) {
+    sendAll('SIGKILL');
+    const killEnd = Date.now() + KILL_VERIFY_MS;
+    while (alive.length && Date.now() < killEnd) {
+      await sleep(pollMs);
+      snapshot = await table.read();
+      alive = members(snapshot, { ...target, tracked: [...target.tracked, ...known.values()] });
+      remember(alive);
+      if (alive.length) sendAll('SIGKILL');
+    }
+  }
+  return { survivors: alive, elapsedMs: Date.now() - started, signalled: signalledPids.size };
+}

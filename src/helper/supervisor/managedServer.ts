@@ -1,0 +1,357 @@
+// One supervised MCP server: spawns it in its own process group, completes the MCP handshake over our own
+// transport, tracks its process tree, and stops it in the MCP spec's order. The supervisor decides policy.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerSpec } from '../../shared/config';
+import { RingBuffer } from '../../shared/bounded';
+import { WardenError } from '../../shared/errors';
+import type { CallToolResultJson, HistoryPoint, ProcessInfo, ServerState, ServerWarning, ToolInfo } from '../../shared/protocol';
+import { ChildProcessTransport } from '../mcp/childProcessTransport';
+import { resolveCommand } from '../platform/resolveCommand';
+import { terminateTree } from '../platform/terminate';
+import type { PidRegistry } from '../registry/pidRegistry';
+import type { ProcessEntry, ProcessIdentity, ProcessTable } from '../sampling/types';
+
+export const HANDSHAKE_TIMEOUT_MS = 30_000;
+const STDERR_LINE_MAX_CHARS = 4096;
+const MAX_TOOLS = 1000;
+const MAX_TRACKED = 256;
+const MAX_PROCESSES_SHOWN = 200;
+
+export interface ManagedServerHost {
+  readonly table: ProcessTable;
+  readonly registry: PidRegistry;
+  readonly handshakeTimeoutMs: number;
+  onStateChange(server: ManagedServer, reason: string): void;
+  serverStderr(server: ManagedServer, line: string): void;
+  /** The process exited while we did not ask it to. */
+  onUnexpectedExit(server: ManagedServer, reason: string): void;
+}
+
+export class ManagedServer {
+  state: ServerState = 'stopped';
+  stateReason = 'not started';
+  pid: number | null = null;
+  startedAt: number | null = null;
+  tools: ToolInfo[] = [];
+  lastError: string | null = null;
+  warnings: ServerWarning[] = [];
+  restarts = 0;
+  inFlight = 0;
+  rssBytes = 0;
+  children = 0;
+  processes: ProcessInfo[] = [];
+  /** Restart times inside the intensity window, bounded by maxRestarts + 1. */
+  restartTimes: RingBuffer<number>;
+  history: RingBuffer<HistoryPoint>;
+  stderr: RingBuffer<string>;
+  /** Descendants seen in samples (pid + start time), so ones that leave the tree are still counted and killed. */
+  readonly tracked = new Map<number, ProcessIdentity>();
+  /** A pending restart (backoff) timer, at most one. */
+  restartTimer: NodeJS.Timeout | undefined;
+
+  private child: ChildProcess | undefined;
+  private client: Client | undefined;
+  private rootIdentity: ProcessIdentity | undefined;
+  private stopping: Promise<ProcessEntry[]> | undefined;
+  private exitWaiters: (() => void)[] = [];
+  private stderrPartial = '';
+  /** Bumped on each spawn so late callbacks of an earlier process are ignored. */
+  private generation = 0;
+
+  constructor(
+    public spec: ServerSpec,
+    private readonly host: ManagedServerHost,
+    historySize: number,
+  ) {
+    this.history = new RingBuffer(historySize);
+    this.stderr = new RingBuffer(spec.caps.stderrLines);
+    this.restartTimes = new RingBuffer(Math.max(1, spec.caps.maxRestarts + 1));
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get isLive(): boolean {
+    return this.state === 'starting' || this.state === 'running' || this.state === 'stopping';
+  }
+
+  setState(state: ServerState, reason: string): void {
+    if (this.state === state && this.stateReason === reason) return;
+    this.state = state;
+    this.stateReason = reason;
+    this.host.onStateChange(this, reason);
+  }
+
+  /** Spawns and completes the handshake. Throws a WardenError (SPAWN_FAILED / HANDSHAKE_FAILED) after cleaning up. */
+  async start(): Promise<void> {
+    const gen = ++this.generation;
+    this.clearRestartTimer();
+    this.tools = [];
+    this.warnings = [];
+    this.tracked.clear();
+    this.rssBytes = 0;
+    this.children = 0;
+    this.processes = [];
+    this.setState('starting', 'spawning');
+    const env = { ...process.env, ...this.spec.env };
+    let child: ChildProcess;
+    try {
+      const file = resolveCommand(this.spec.command, env, this.spec.cwd);
+      child = spawn(file, this.spec.args, {
+        cwd: this.spec.cwd,
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        // Its own process group on POSIX, so the whole tree can be signalled at once.
+        detached: process.platform !== 'win32',
+        windowsHide: true,
+        shell: false,
+      });
+    } catch (err) {
+      const e = err instanceof WardenError ? err : new WardenError('SPAWN_FAILED', `Could not start \`${this.name}\`: ${(err as Error).message}`, this.name);
+      this.fail(e.message);
+      throw new WardenError(e.code, e.message, this.name);
+    }
+    this.child = child;
+    const spawned = await new Promise<Error | null>((resolve) => {
+      child.once('spawn', () => resolve(null));
+      child.once('error', (err) => resolve(err));
+    });
+    if (spawned || child.pid === undefined) {
+      this.child = undefined;
+      const message = `Could not start \`${this.name}\` (${this.spec.command}): ${spawned?.message ?? 'no pid'}`;
+      this.fail(message);
+      throw new WardenError('SPAWN_FAILED', message, this.name);
+    }
+    const pid = child.pid;
+    this.pid = pid;
+    this.startedAt = Date.now();
+    const startTime = (await this.host.table.startTimeOf(pid)) ?? 0;
+    this.rootIdentity = { pid, startTime };
+    this.host.registry.record({ pid, pgid: process.platform === 'win32' ? 0 : pid, startTime, command: [this.spec.command, ...this.spec.args].join(' ').slice(0, 512), server: this.name });
+
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => this.receiveStderr(text));
+    child.stdin!.on('error', () => {
+      // EPIPE when the server exits first; the exit handler reports it.
+    });
+    child.once('exit', (code, signal) => this.onExit(gen, code, signal));
+
+    const transport = new ChildProcessTransport(child.stdout!, child.stdin!, {
+      onGarbage: (line, kind) =>
+        this.pushStderr(kind === 'too-long' ? `[warden] stdout: ${line}` : `[warden] stdout is not JSON-RPC, ignored: ${line}`),
+    });
+    const client = new Client({ name: 'mcp-warden', version: '0.1.0' }, { capabilities: {} });
+    client.onerror = () => {
+      // Transport-level noise (e.g. a write after exit); the exit handler or the request reports what matters.
+    };
+    this.client = client;
+    try {
+      await client.connect(transport, { timeout: this.host.handshakeTimeoutMs });
+      this.tools = await this.listTools(client);
+    } catch (err) {
+      if (gen !== this.generation) throw new WardenError('HANDSHAKE_FAILED', `\`${this.name}\` was stopped during start-up.`, this.name);
+      const detail = err instanceof McpError && err.code === ErrorCode.RequestTimeout
+        ? `it did not answer the MCP initialize request within ${Math.round(this.host.handshakeTimeoutMs / 1000)} s (is it an MCP stdio server?)`
+        : (err as Error).message;
+      const message = `\`${this.name}\` failed the MCP handshake: ${detail}`;
+      const last = this.stderr.tail(3).join(' | ');
+      await this.stop(message);
+      this.lastError = last ? `${message} (stderr: ${last})` : message;
+      this.setState('failed', message);
+      throw new WardenError('HANDSHAKE_FAILED', this.lastError, this.name);
+    }
+    if (gen !== this.generation || this.state !== 'starting') return;
+    this.setState('running', `handshake complete, ${this.tools.length} tools`);
+  }
+
+  private async listTools(client: Client): Promise<ToolInfo[]> {
+    const tools: ToolInfo[] = [];
+    let cursor: string | undefined;
+    // Pagination is bounded: a server returning cursors forever cannot make us loop.
+    for (let page = 0; page < 20 && tools.length < MAX_TOOLS; page++) {
+      const r = await client.listTools(cursor ? { cursor } : undefined, { timeout: this.host.handshakeTimeoutMs });
+      for (const t of r.tools) {
+        if (tools.length >= MAX_TOOLS) break;
+        tools.push({ name: t.name, description: t.description, inputSchema: t.inputSchema as Record<string, unknown> });
+      }
+      cursor = r.nextCursor;
+      if (!cursor) break;
+    }
+    return tools;
+  }
+
+  private fail(message: string): void {
+    this.lastError = message;
+    this.pid = null;
+    this.startedAt = null;
+    this.setState('failed', message);
+  }
+
+  private receiveStderr(text: string): void {
+    const parts = (this.stderrPartial + text).split('\n');
+    this.stderrPartial = parts.pop() ?? '';
+    // A single unterminated huge chunk must not grow the partial line without bound.
+    if (this.stderrPartial.length > STDERR_LINE_MAX_CHARS) {
+      parts.push(this.stderrPartial);
+      this.stderrPartial = '';
+    }
+    for (const line of parts) this.pushStderr(line);
+  }
+
+  private pushStderr(line: string): void {
+    const clean = line.replace(/\r$/, '');
+    const bounded = clean.length > STDERR_LINE_MAX_CHARS ? `${clean.slice(0, STDERR_LINE_MAX_CHARS)}… (${clean.length} chars)` : clean;
+    this.stderr.push(bounded);
+    this.host.serverStderr(this, bounded);
+  }
+
+  private onExit(gen: number, code: number | null, signal: NodeJS.Signals | null): void {
+    if (gen !== this.generation) return;
+    const waiters = this.exitWaiters;
+    this.exitWaiters = [];
+    for (const w of waiters) w();
+    const reason = signal ? `exited on ${signal}` : `exited with code ${code}`;
+    // The registry entry stays until stop() has reaped what the process left behind.
+    this.child = undefined;
+    const client = this.client;
+    this.client = undefined;
+    void client?.close().catch(() => undefined);
+    if (this.state === 'stopping') return; // stop() finishes the bookkeeping
+    if (this.state === 'capped' || this.state === 'failed' || this.state === 'stopped') return;
+    this.lastError = `\`${this.name}\` ${reason}${this.stderr.size ? ` (last stderr: ${this.stderr.last()})` : ''}`;
+    this.host.onUnexpectedExit(this, reason);
+  }
+
+  /** Records one sample of this server's tree. */
+  applySample(root: ProcessEntry | undefined, descendants: ProcessEntry[], t: number): void {
+    for (const d of descendants) {
+      if (!this.tracked.has(d.pid) && this.tracked.size < MAX_TRACKED) this.tracked.set(d.pid, { pid: d.pid, startTime: d.startTime });
+    }
+    // Forget tracked identities that are gone, so the map only holds live processes.
+    const live = new Set(descendants.map((d) => d.pid));
+    for (const pid of this.tracked.keys()) if (!live.has(pid)) this.tracked.delete(pid);
+    const all = root ? [root, ...descendants] : descendants;
+    this.rssBytes = all.reduce((s, e) => s + e.rssBytes, 0);
+    this.children = descendants.length;
+    this.processes = all.slice(0, MAX_PROCESSES_SHOWN).map((e) => ({ pid: e.pid, ppid: e.ppid, command: e.command, rssBytes: e.rssBytes }));
+    this.history.push({ t, rssBytes: this.rssBytes, children: this.children });
+    if (this.pid !== null) this.host.registry.updateDescendants(this.pid, [...this.tracked.values()]);
+  }
+
+  get root(): ProcessIdentity | undefined {
+    return this.rootIdentity;
+  }
+
+  async callTool(tool: string, args: Record<string, unknown> | undefined, timeoutMs: number): Promise<CallToolResultJson> {
+    const client = this.client;
+    if (this.state !== 'running' || !client) {
+      throw new WardenError('SERVER_NOT_RUNNING', `\`${this.name}\` is ${this.state}; start it before calling a tool.`, this.name);
+    }
+    if (this.inFlight >= this.spec.caps.maxInFlightRequests) {
+      throw new WardenError(
+        'CAP_IN_FLIGHT',
+        `\`${this.name}\` already has ${this.inFlight} requests in flight (limit maxInFlightRequests = ${this.spec.caps.maxInFlightRequests}); try again when one finishes.`,
+        this.name,
+      );
+    }
+    if (this.tools.length && !this.tools.some((t) => t.name === tool)) {
+      throw new WardenError('TOOL_NOT_FOUND', `\`${this.name}\` has no tool "${tool}" (tools: ${this.tools.map((t) => t.name).slice(0, 20).join(', ')}).`, this.name);
+    }
+    this.inFlight++;
+    try {
+      // The SDK removes its response handler on timeout and sends notifications/cancelled: a late reply is dropped.
+      const result = await client.callTool({ name: tool, arguments: args ?? {} }, undefined, { timeout: timeoutMs, maxTotalTimeout: timeoutMs });
+      return result as CallToolResultJson;
+    } catch (err) {
+      if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) {
+        throw new WardenError('REQUEST_TIMEOUT', `\`${this.name}\` did not answer ${tool} within ${timeoutMs} ms; the request was cancelled.`, this.name);
+      }
+      if (err instanceof WardenError) throw err;
+      throw new WardenError('TOOL_ERROR', `\`${this.name}\` ${tool} failed: ${(err as Error).message}`, this.name);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** The SDK client's pending-response count (for leak tests). */
+  pendingRequests(): number {
+    const handlers = (this.client as unknown as { _responseHandlers?: Map<unknown, unknown> } | undefined)?._responseHandlers;
+    return handlers?.size ?? 0;
+  }
+
+  private waitForExit(ms: number): Promise<boolean> {
+    if (!this.child) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.exitWaiters = this.exitWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, ms);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.exitWaiters.push(done);
+    });
+  }
+
+  /**
+   * The MCP spec's order: close stdin, wait for the server to exit, SIGTERM the group and every tracked
+   * descendant, wait the grace period, SIGKILL the rest. Returns survivors (normally none).
+   */
+  stop(reason: string, finalState: ServerState = 'stopped'): Promise<ProcessEntry[]> {
+    if (this.stopping) return this.stopping;
+    this.clearRestartTimer();
+    const run = async (): Promise<ProcessEntry[]> => {
+      const root = this.rootIdentity;
+      if (!root) {
+        if (this.state !== 'failed' && this.state !== 'capped') this.setState(finalState, reason);
+        return [];
+      }
+      this.setState('stopping', reason);
+      const grace = this.spec.caps.shutdownGraceMs;
+      const client = this.client;
+      this.client = undefined;
+      try {
+        this.child?.stdin?.end();
+      } catch {
+        // already closed
+      }
+      const stdinWaitMs = Math.min(Math.floor(grace / 2), 1000);
+      if (this.child) await this.waitForExit(stdinWaitMs);
+      void client?.close().catch(() => undefined);
+      const { survivors } = await terminateTree(
+        { pid: root.pid, pgid: process.platform === 'win32' ? 0 : root.pid, startTime: root.startTime, tracked: [...this.tracked.values()] },
+        this.host.table,
+        Math.max(0, grace - stdinWaitMs),
+      );
+      this.host.registry.remove(root.pid);
+      this.rootIdentity = undefined;
+      this.generation++;
+      this.child = undefined;
+      this.pid = null;
+      this.startedAt = null;
+      this.tracked.clear();
+      this.rssBytes = 0;
+      this.children = 0;
+      this.processes = [];
+      this.inFlight = 0;
+      if (survivors.length) {
+        this.lastError = `${survivors.length} process(es) of \`${this.name}\` survived SIGKILL: ${survivors.map((s) => s.pid).join(', ')}`;
+      }
+      this.setState(finalState, reason);
+      return survivors;
+    };
+    this.stopping = run().finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  clearRestartTimer(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+  }
+}

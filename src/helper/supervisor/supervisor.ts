@@ -1,0 +1,484 @@
+// The supervisor: a small state machine over validated server specs. It samples every server's process tree
+// in one pass, applies the cap policies (caps.ts), restarts within the restart intensity, and reports
+// everything as snapshots and events. Implements SupervisorApi for the helper's connections and the CLI.
+import type { WardenSettings } from '../../shared/config';
+import { DEFAULT_SETTINGS } from '../../shared/config';
+import { Emitter, type Disposable } from '../../shared/disposable';
+import { WardenError } from '../../shared/errors';
+import { formatBytes } from '../../shared/format';
+import type {
+  CallToolParams,
+  CallToolResultJson,
+  ConfigReport,
+  ConfigureParams,
+  HistoryPoint,
+  ProcessInfo,
+  ReapResult,
+  ServerSnapshot,
+  StopResult,
+  WardenEvent,
+  WardenSnapshot,
+} from '../../shared/protocol';
+import { loadConfig, type LoadedServer } from '../config/loadConfig';
+import type { PidRegistry } from '../registry/pidRegistry';
+import { collectDescendants, indexChildren } from '../sampling/processTree';
+import type { ProcessTable } from '../sampling/types';
+import type { Listener, SupervisorApi } from './api';
+import { evaluateCaps, restartDecision } from './caps';
+import { HANDSHAKE_TIMEOUT_MS, ManagedServer, type ManagedServerHost } from './managedServer';
+
+/** Configured (not running) servers are bounded too: a config listing thousands is cut here and reported. */
+export const MAX_CONFIGURED_SERVERS = 500;
+const STDERR_BATCH_MS = 200;
+const STDERR_BATCH_MAX_LINES = 200;
+
+export interface SupervisorOptions {
+  table: ProcessTable;
+  registry: PidRegistry;
+  settings?: Partial<WardenSettings>;
+  handshakeTimeoutMs?: number;
+  /** For HelperInfo. */
+  stateDir?: string;
+  controlSocket?: string | null;
+}
+
+export class Supervisor implements SupervisorApi, ManagedServerHost {
+  readonly table: ProcessTable;
+  readonly registry: PidRegistry;
+  readonly handshakeTimeoutMs: number;
+  private settings: WardenSettings;
+  private readonly servers = new Map<string, ManagedServer>();
+  private readonly blocked = new Map<string, string>();
+  private readonly snapshotEmitter = new Emitter<WardenSnapshot>();
+  private readonly eventEmitter = new Emitter<WardenEvent>();
+  private readonly stderrEmitter = new Emitter<{ name: string; lines: string[] }>();
+  private readonly pendingStderr = new Map<string, string[]>();
+  private stderrTimer: NodeJS.Timeout | undefined;
+  private sampleTimer: NodeJS.Timeout | undefined;
+  private sampling = false;
+  private seq = 0;
+  private sampledAt = 0;
+  private disposed = false;
+  private shuttingDown = false;
+  private readonly startedAt = Date.now();
+  reapedOrphans = 0;
+  stateDir = '';
+  controlSocket: string | null = null;
+
+  constructor(options: SupervisorOptions) {
+    this.table = options.table;
+    this.registry = options.registry;
+    this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+    this.stateDir = options.stateDir ?? '';
+    this.controlSocket = options.controlSocket ?? null;
+    this.scheduleSampling();
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+
+  onSnapshot(listener: Listener<WardenSnapshot>): Disposable {
+    return this.snapshotEmitter.event(listener);
+  }
+  onEvent(listener: Listener<WardenEvent>): Disposable {
+    return this.eventEmitter.event(listener);
+  }
+  onStderr(listener: Listener<{ name: string; lines: string[] }>): Disposable {
+    return this.stderrEmitter.event(listener);
+  }
+
+  emit(event: Omit<WardenEvent, 'seq' | 'time'>): void {
+    this.eventEmitter.fire({ seq: ++this.seq, time: Date.now(), ...event });
+  }
+
+  private fireSnapshot(): void {
+    if (this.snapshotEmitter.listenerCount) this.snapshotEmitter.fire(this.snapshot());
+  }
+
+  // --- ManagedServerHost ------------------------------------------------------------------------
+
+  onStateChange(server: ManagedServer, reason: string): void {
+    this.emit({ kind: 'state', server: server.name, state: server.state, message: `\`${server.name}\` is ${server.state}: ${reason}` });
+    this.fireSnapshot();
+  }
+
+  serverStderr(a: ManagedServer, line: string): void {
+    if (!this.stderrEmitter.listenerCount) return;
+    let batch = this.pendingStderr.get(a.name);
+    if (!batch) this.pendingStderr.set(a.name, (batch = []));
+    // The batch is bounded: when a server floods stderr, listeners get the newest lines (the ring keeps them all).
+    if (batch.length >= STDERR_BATCH_MAX_LINES) batch.shift();
+    batch.push(line);
+    this.stderrTimer ??= setTimeout(() => this.flushStderr(), STDERR_BATCH_MS);
+  }
+
+  private flushStderr(): void {
+    this.stderrTimer = undefined;
+    for (const [name, lines] of this.pendingStderr) this.stderrEmitter.fire({ name, lines });
+    this.pendingStderr.clear();
+  }
+
+  onUnexpectedExit(server: ManagedServer, reason: string): void {
+    void this.handleCrash(server, reason);
+  }
+
+  private async handleCrash(server: ManagedServer, reason: string): Promise<void> {
+    // Reap what the crashed process left behind before deciding anything else.
+    await server.stop(reason, 'crashed');
+    server.lastError = server.lastError ?? reason;
+    this.emit({ kind: 'error', server: server.name, code: 'SPAWN_FAILED', message: `\`${server.name}\` ${reason}.` });
+    this.scheduleRestart(server, `crashed (${reason})`);
+  }
+
+  /** Restart within the intensity limits, with backoff; otherwise give up: state failed, no loop. */
+  private scheduleRestart(server: ManagedServer, why: string): boolean {
+    if (this.shuttingDown || this.disposed) return false;
+    const now = Date.now();
+    const decision = restartDecision(server.spec.caps, server.restartTimes.toArray(), now);
+    if (!decision.allowed) {
+      const message = `\`${server.name}\` ${why} and was restarted ${decision.inWindow} times within ${server.spec.caps.restartWindowSec} s (maxRestarts ${server.spec.caps.maxRestarts}); MCP Warden gave up. Fix it, then start it again.`;
+      server.lastError = message;
+      server.setState('failed', message);
+      this.emit({ kind: 'cap', server: server.name, code: 'CAP_RESTART_INTENSITY', action: 'give-up', message });
+      return false;
+    }
+    server.restartTimes.push(now);
+    server.clearRestartTimer();
+    server.restartTimer = setTimeout(() => {
+      server.restartTimer = undefined;
+      if (this.shuttingDown || this.disposed || !this.servers.has(server.name) || server.isLive) return;
+      server.restarts++;
+      server.start().catch((err: unknown) => this.emit({ kind: 'error', server: server.name, code: WardenError.from(err).code, message: WardenError.from(err).message }));
+    }, decision.delayMs);
+    server.restartTimer.unref?.();
+    return true;
+  }
+
+  // --- configuration ----------------------------------------------------------------------------
+
+  async configure(params: ConfigureParams): Promise<ConfigReport> {
+    const loaded = loadConfig(params, this.settings);
+    const previousInterval = this.settings.sampleIntervalMs;
+    this.settings = loaded.settings;
+    if (this.settings.sampleIntervalMs !== previousInterval) this.scheduleSampling();
+    for (const p of loaded.problems) this.emit({ kind: 'config-problem', server: p.server, code: 'CONFIG_INVALID', message: p.message });
+
+    const wanted = new Map<string, LoadedServer>();
+    for (const s of loaded.servers) {
+      if (wanted.size >= MAX_CONFIGURED_SERVERS) {
+        loaded.problems.push({ source: s.spec.source, server: s.spec.name, message: `More than ${MAX_CONFIGURED_SERVERS} servers are configured; "${s.spec.name}" and later ones are ignored.` });
+        continue;
+      }
+      wanted.set(s.spec.name, s);
+    }
+    // Removed servers are stopped and forgotten.
+    for (const [name, server] of this.servers) {
+      if (!wanted.has(name)) {
+        await server.stop('removed from the configuration');
+        this.servers.delete(name);
+      }
+    }
+    this.blocked.clear();
+    for (const [name, entry] of wanted) {
+      if (entry.blocked) this.blocked.set(name, entry.blocked);
+      const existing = this.servers.get(name);
+      if (!existing) {
+        this.servers.set(name, new ManagedServer(entry.spec, this, this.settings.historySize));
+        continue;
+      }
+      const changed = JSON.stringify(existing.spec) !== JSON.stringify(entry.spec);
+      if (!changed) continue;
+      const wasLive = existing.isLive;
+      const launchChanged = JSON.stringify([existing.spec.command, existing.spec.args, existing.spec.env, existing.spec.cwd]) !==
+        JSON.stringify([entry.spec.command, entry.spec.args, entry.spec.env, entry.spec.cwd]);
+      if (wasLive && (launchChanged || entry.blocked)) await existing.stop('its configuration changed');
+      existing.spec = entry.spec; // new caps apply from the next sample
+      if (wasLive && launchChanged && !entry.blocked) await this.startOne(existing).catch(() => undefined);
+    }
+    const skip = new Set(params.skipAutoStart ?? []);
+    if (params.autoStart) {
+      for (const server of this.servers.values()) {
+        if (server.isLive || skip.has(server.name) || this.blocked.has(server.name) || server.state === 'failed' || server.state === 'capped') continue;
+        try {
+          await this.startOne(server);
+        } catch (err) {
+          const e = WardenError.from(err);
+          this.emit({ kind: e.code === 'CAP_MAX_SERVERS' ? 'cap' : 'error', server: server.name, code: e.code, message: e.message, action: e.code === 'CAP_MAX_SERVERS' ? 'refuse' : undefined });
+        }
+      }
+    }
+    this.fireSnapshot();
+    return {
+      servers: [...wanted.values()].map((s) => ({ name: s.spec.name, source: s.spec.source, origin: s.spec.origin, blocked: s.blocked })),
+      problems: loaded.problems,
+    };
+  }
+
+  // --- lifecycle requests -------------------------------------------------------------------------
+
+  private get(name: string): ManagedServer {
+    const server = this.servers.get(name);
+    if (!server) {
+      const known = [...this.servers.keys()].slice(0, 20).join(', ');
+      throw new WardenError('UNKNOWN_SERVER', `No server named "${name}" is configured${known ? ` (configured: ${known})` : ''}.`, name);
+    }
+    return server;
+  }
+
+  private liveCount(): number {
+    let n = 0;
+    for (const s of this.servers.values()) if (s.isLive) n++;
+    return n;
+  }
+
+  private async startOne(server: ManagedServer): Promise<void> {
+    if (this.shuttingDown) throw new WardenError('HELPER_UNAVAILABLE', 'MCP Warden is shutting down; not starting servers.', server.name);
+    const blocked = this.blocked.get(server.name);
+    if (blocked) throw new WardenError('SERVER_BLOCKED', blocked, server.name);
+    if (server.isLive) return;
+    if (this.liveCount() >= this.settings.maxServers) {
+      const message = `Not starting \`${server.name}\`: ${this.settings.maxServers} servers are already running (cap maxServers = ${this.settings.maxServers}). Stop one or raise the cap.`;
+      throw new WardenError('CAP_MAX_SERVERS', message, server.name);
+    }
+    server.restartTimes.clear();
+    await server.start();
+  }
+
+  async start(name: string): Promise<ServerSnapshot> {
+    const server = this.get(name);
+    try {
+      await this.startOne(server);
+    } catch (err) {
+      const e = WardenError.from(err);
+      if (e.code === 'CAP_MAX_SERVERS') this.emit({ kind: 'cap', server: name, code: e.code, action: 'refuse', message: e.message });
+      throw e;
+    }
+    return this.serverSnapshot(server);
+  }
+
+  async stop(name: string): Promise<StopResult> {
+    const server = this.get(name);
+    const survivors = await server.stop('stopped on request');
+    return this.stopResult([name], survivors.map(toInfo));
+  }
+
+  async restart(name: string): Promise<ServerSnapshot> {
+    const server = this.get(name);
+    await server.stop('restarting on request');
+    server.restarts++;
+    await this.startOne(server);
+    return this.serverSnapshot(server);
+  }
+
+  async startAll(): Promise<ServerSnapshot[]> {
+    const errors: string[] = [];
+    for (const server of this.servers.values()) {
+      if (server.isLive || this.blocked.has(server.name)) continue;
+      try {
+        await this.startOne(server);
+      } catch (err) {
+        errors.push(WardenError.from(err).message);
+      }
+    }
+    for (const m of errors) this.emit({ kind: 'error', server: null, code: 'SPAWN_FAILED', message: m });
+    return [...this.servers.values()].map((s) => this.serverSnapshot(s));
+  }
+
+  async stopAll(reason = 'stopped on request'): Promise<StopResult> {
+    const live = [...this.servers.values()].filter((s) => s.isLive || s.restartTimer || s.root);
+    for (const s of live) s.clearRestartTimer();
+    const results = await Promise.all(live.map(async (s) => ({ name: s.name, survivors: await s.stop(reason) })));
+    return this.stopResult(results.map((r) => r.name), results.flatMap((r) => r.survivors.map(toInfo)));
+  }
+
+  private stopResult(stopped: string[], survivors: ProcessInfo[]): StopResult {
+    if (survivors.length) {
+      this.emit({
+        kind: 'error',
+        server: stopped.length === 1 ? stopped[0]! : null,
+        code: 'SHUTDOWN_SURVIVORS',
+        message: `${survivors.length} process(es) survived SIGKILL: ${survivors.map((s) => `${s.pid} (${s.command.slice(0, 60)})`).join(', ')}`,
+      });
+    }
+    return { stopped, survivors };
+  }
+
+  async callTool(params: CallToolParams): Promise<CallToolResultJson> {
+    const server = this.get(params.name);
+    const timeoutMs = params.timeoutMs ?? server.spec.caps.requestTimeoutMs;
+    return server.callTool(params.tool, params.arguments, timeoutMs);
+  }
+
+  logs(name: string, maxLines?: number): string[] {
+    const server = this.get(name);
+    return maxLines ? server.stderr.tail(maxLines) : server.stderr.toArray();
+  }
+
+  history(name?: string): Record<string, HistoryPoint[]> {
+    if (name) return { [name]: this.get(name).history.toArray() };
+    const out: Record<string, HistoryPoint[]> = {};
+    for (const s of this.servers.values()) out[s.name] = s.history.toArray();
+    return out;
+  }
+
+  async killOrphans(): Promise<ReapResult> {
+    const r = await this.registry.reapOrphans();
+    this.reapedOrphans += r.reaped;
+    if (r.reaped || r.warnings.length) {
+      this.emit({ kind: 'orphans-reaped', server: null, message: `Reaped ${r.reaped} orphaned process(es) left by an earlier MCP Warden helper.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}` });
+    }
+    return { reaped: r.reaped, pids: r.pids };
+  }
+
+  async shutdown(reason: string): Promise<StopResult> {
+    this.shuttingDown = true;
+    return this.stopAll(`shutting down: ${reason}`);
+  }
+
+  // --- sampling -----------------------------------------------------------------------------------
+
+  private scheduleSampling(): void {
+    if (this.sampleTimer) clearInterval(this.sampleTimer);
+    this.sampleTimer = setInterval(() => void this.sampleOnce(), this.settings.sampleIntervalMs);
+    this.sampleTimer.unref?.();
+  }
+
+  /** One read of the process table for every server; then the cap policies. */
+  async sampleOnce(): Promise<void> {
+    if (this.sampling || this.disposed) return;
+    this.sampling = true;
+    try {
+      const snapshot = await this.table.read();
+      const index = indexChildren(snapshot);
+      const now = Date.now();
+      this.sampledAt = now;
+      for (const server of this.servers.values()) {
+        const root = server.root;
+        if (!root || server.state === 'stopping') continue;
+        const rootEntry = snapshot.get(root.pid);
+        const rootAlive = !!rootEntry && rootEntry.startTime === root.startTime && rootEntry.state !== 'Z';
+        const descendants = collectDescendants(snapshot, rootAlive ? root.pid : -1, server.tracked.values(), index);
+        server.applySample(rootAlive ? rootEntry : undefined, descendants, now);
+        if (server.state === 'running' || server.state === 'starting') this.enforce(server, now);
+      }
+      this.fireSnapshot();
+    } catch (err) {
+      this.emit({ kind: 'error', server: null, code: 'INTERNAL', message: `Sampling the process table failed: ${(err as Error).message}` });
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  private enforce(server: ManagedServer, now: number): void {
+    const caps = server.spec.caps;
+    const { decision, warnings } = evaluateCaps(server.name, caps, server.rssBytes, server.children, server.history.toArray(), now);
+    const before = new Set(server.warnings.map((w) => w.code));
+    for (const w of warnings) if (!before.has(w.code)) this.emit({ kind: 'warning', server: server.name, code: w.code, message: w.message, rssBytes: server.rssBytes, limitBytes: caps.memoryLimitMB * 1024 * 1024 });
+    server.warnings = warnings;
+    if (!decision) return;
+    if (decision.kind === 'children-over') {
+      server.lastError = decision.message;
+      this.emit({ kind: 'cap', server: server.name, code: 'CAP_CHILDREN', action: 'kill', message: decision.message });
+      void server.stop(`child-process cap: ${decision.children} > ${decision.limit}`, 'capped');
+      return;
+    }
+    const reason = `memory cap: ${formatBytes(decision.rssBytes)} > ${formatBytes(decision.limitBytes)}`;
+    if (decision.action === 'warn') {
+      if (!before.has('MEMORY_WARN') || !server.warnings.some((w) => w.message.startsWith('over'))) {
+        server.warnings = [...warnings.filter((w) => w.code !== 'MEMORY_WARN'), { code: 'MEMORY_WARN', message: `over the limit: ${decision.message}` }];
+        if (!before.has('MEMORY_WARN') || !server.lastError?.includes('exceeded')) this.emit({ kind: 'cap', server: server.name, code: 'CAP_MEMORY', action: 'warn', message: decision.message, rssBytes: decision.rssBytes, limitBytes: decision.limitBytes });
+        server.lastError = decision.message;
+      }
+      return;
+    }
+    server.lastError = decision.message;
+    this.emit({ kind: 'cap', server: server.name, code: 'CAP_MEMORY', action: decision.action, message: decision.message, rssBytes: decision.rssBytes, limitBytes: decision.limitBytes });
+    if (decision.action === 'kill') {
+      void server.stop(reason, 'capped');
+      return;
+    }
+    void server.stop(reason, 'capped').then(() => this.scheduleRestart(server, `exceeded its memory limit`));
+  }
+
+  // --- snapshots ------------------------------------------------------------------------------------
+
+  private serverSnapshot(s: ManagedServer): ServerSnapshot {
+    return {
+      name: s.name,
+      state: s.state,
+      stateReason: this.blocked.get(s.name) && !s.isLive ? this.blocked.get(s.name)! : s.stateReason,
+      pid: s.pid,
+      command: s.spec.command,
+      args: s.spec.args,
+      source: s.spec.source,
+      origin: s.spec.origin,
+      rssBytes: s.rssBytes,
+      children: s.children,
+      processes: s.processes,
+      restarts: s.restarts,
+      startedAt: s.startedAt,
+      tools: s.tools,
+      lastError: s.lastError,
+      warnings: s.warnings,
+      caps: s.spec.caps,
+      inFlightRequests: s.inFlight,
+    };
+  }
+
+  snapshot(): WardenSnapshot {
+    const mem = process.memoryUsage();
+    return {
+      sampledAt: this.sampledAt,
+      helper: {
+        pid: process.pid,
+        rssBytes: mem.rss,
+        heapUsedBytes: mem.heapUsed,
+        startedAt: this.startedAt,
+        nodeVersion: process.versions.node,
+        reapedOrphans: this.reapedOrphans,
+        stateDir: this.stateDir,
+        controlSocket: this.controlSocket,
+      },
+      servers: [...this.servers.values()].map((s) => this.serverSnapshot(s)),
+    };
+  }
+
+  /** For leak tests: sizes of every internal collection. */
+  internalSizes(): Record<string, number> {
+    let tracked = 0, pending = 0, inFlight = 0;
+    for (const s of this.servers.values()) {
+      tracked += s.tracked.size;
+      pending += s.pendingRequests();
+      inFlight += s.inFlight;
+    }
+    return {
+      servers: this.servers.size,
+      pendingStderr: this.pendingStderr.size,
+      tracked,
+      pending,
+      inFlight,
+      registry: this.registry.size,
+      snapshotListeners: this.snapshotEmitter.listenerCount,
+      eventListeners: this.eventEmitter.listenerCount,
+    };
+  }
+
+  managed(name: string): ManagedServer | undefined {
+    return this.servers.get(name);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.sampleTimer) clearInterval(this.sampleTimer);
+    if (this.stderrTimer) clearTimeout(this.stderrTimer);
+    for (const s of this.servers.values()) s.clearRestartTimer();
+    this.snapshotEmitter.dispose();
+    this.eventEmitter.dispose();
+    this.stderrEmitter.dispose();
+  }
+}
+
+function toInfo(e: { pid: number; ppid: number; command: string; rssBytes: number }): ProcessInfo {
+  return { pid: e.pid, ppid: e.ppid, command: e.command, rssBytes: e.rssBytes };
+}

@@ -1,0 +1,72 @@
+// Builds a real Supervisor (real /proc table, real registry in a temp state dir) for integration tests.
+import type { WardenSettings } from '../../src/shared/config';
+import type { WardenEvent } from '../../src/shared/protocol';
+import { PidRegistry } from '../../src/helper/registry/pidRegistry';
+import { createProcessTable } from '../../src/helper/sampling/processTable';
+import { Supervisor } from '../../src/helper/supervisor/supervisor';
+import { collectDescendants } from '../../src/helper/sampling/processTree';
+import { killAll, waitFor } from './processes';
+import { tempDir, writeConfig } from './fixtures';
+
+export interface Harness {
+  supervisor: Supervisor;
+  events: WardenEvent[];
+  stateDir: string;
+  configure(servers: Record<string, unknown>, warden?: Partial<WardenSettings>): Promise<void>;
+  waitState(name: string, state: string, timeoutMs?: number): Promise<void>;
+  waitEvent(pred: (e: WardenEvent) => boolean, what: string, timeoutMs?: number): Promise<WardenEvent>;
+  /** Every pid of this server's tree right now, from the OS table. */
+  treePids(name: string): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(label: string, settings: Partial<WardenSettings> = {}, handshakeTimeoutMs?: number): Promise<Harness> {
+  const stateDir = tempDir(label);
+  const table = createProcessTable();
+  const registry = await PidRegistry.open(stateDir, table);
+  const supervisor = new Supervisor({ table, registry, settings: { sampleIntervalMs: 200, ...settings }, handshakeTimeoutMs, stateDir });
+  const events: WardenEvent[] = [];
+  supervisor.onEvent((e) => {
+    events.push(e);
+    if (events.length > 5000) events.shift();
+  });
+  const seenPids = new Set<number>();
+  supervisor.onSnapshot((s) => {
+    for (const srv of s.servers) for (const p of srv.processes) seenPids.add(p.pid);
+  });
+  const h: Harness = {
+    supervisor,
+    events,
+    stateDir,
+    async configure(servers, warden) {
+      const path = writeConfig(stateDir, { servers, ...(warden ? { warden } : {}) });
+      await supervisor.configure({ files: [{ path, origin: 'cli', trusted: true }], autoStart: true });
+    },
+    async waitState(name, state, timeoutMs = 20_000) {
+      await waitFor(`${name} to be ${state}`, () => supervisor.snapshot().servers.find((s) => s.name === name)?.state === state, timeoutMs);
+    },
+    async waitEvent(pred, what, timeoutMs = 20_000) {
+      return waitFor(what, () => events.find(pred), timeoutMs);
+    },
+    async treePids(name) {
+      const m = supervisor.managed(name);
+      if (!m?.root) return [];
+      const snap = await table.read();
+      const pids = collectDescendants(snap, m.root.pid, m.tracked.values()).map((e) => e.pid);
+      if (snap.has(m.root.pid)) pids.push(m.root.pid);
+      for (const p of pids) seenPids.add(p);
+      return pids;
+    },
+    async close() {
+      await supervisor.shutdown('test done');
+      supervisor.dispose();
+      registry.dispose();
+      // Anything we ever saw that is still alive is a leak: kill it so the machine stays clean, and report it.
+      const { isRunning } = await import('./processes');
+      const leaked = [...seenPids].filter(isRunning);
+      killAll(leaked);
+      if (leaked.length) throw new Error(`processes survived the test: ${leaked.join(', ')}`);
+    },
+  };
+  return h;
+}
