@@ -463,6 +463,22 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
     };
   }
 
+  /** Last resort (a second signal, a stuck cleanup): SIGKILL every group and tracked process, synchronously. */
+  killEverythingNow(): void {
+    for (const s of this.servers.values()) {
+      const root = s.root;
+      if (!root) continue;
+      const pids = [...(process.platform === 'win32' ? [] : [-root.pid]), root.pid, ...[...s.tracked.keys()]];
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+  }
+
   managed(name: string): ManagedServer | undefined {
     return this.servers.get(name);
   }

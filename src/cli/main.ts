@@ -1,0 +1,83 @@
+// Entry point of the `mcp-warden` command (dist/cli.js): checks Node, parses the command, dispatches.
+import { exitIfNodeTooOld } from '../helper/platform/nodeVersion';
+
+exitIfNodeTooOld();
+
+const USAGE = `mcp-warden — spawn, measure, cap and clean up local MCP servers
+
+usage:
+  mcp-warden run --config FILE [--config FILE2] [--state-dir DIR]   supervise servers in the foreground
+  mcp-warden status [--json] [--pid PID] [--state-dir DIR]          what a running helper supervises
+  mcp-warden start|stop|restart NAME [--state-dir DIR]
+  mcp-warden call NAME TOOL [JSON-ARGS] [--json] [--state-dir DIR]
+  mcp-warden memory <add|search|get|delete|recent|import|export|stats> …   (mcp-warden memory --help)
+  mcp-warden memory-server [--state-dir DIR]                        the memory store as an MCP stdio server
+  mcp-warden --version | --help
+
+Options may come before or after the other arguments. The default state dir is per user
+($XDG_STATE_HOME/mcp-warden or ~/.local/state/mcp-warden on Linux).`;
+
+async function main(argv: string[]): Promise<number> {
+  const { parseArgs, option, UsageError } = await import('./args');
+  const { defaultStateDir } = await import('../helper/platform/stateDir');
+  const { WardenError } = await import('../shared/errors');
+  const command = argv.find((a) => !a.startsWith('--') && !isOptionValue(argv, a));
+  try {
+    if (command === 'memory') {
+      const { runMemoryCli } = await import('./memoryCommands');
+      return await runMemoryCli(argv.filter((_, i) => i !== argv.indexOf('memory')));
+    }
+    if (command === 'memory-server') {
+      const { runMemoryServer } = await import('./memoryCommands');
+      return await runMemoryServer(argv.filter((_, i) => i !== argv.indexOf('memory-server')));
+    }
+    const args = parseArgs(argv, ['config', 'state-dir', 'pid'], ['json', 'help', 'version']);
+    if (args.flags.has('version')) {
+      process.stdout.write('mcp-warden 0.1.0\n');
+      return 0;
+    }
+    const [cmd, ...rest] = args.positionals;
+    if (!cmd || args.flags.has('help')) {
+      process.stdout.write(`${USAGE}\n`);
+      return cmd || args.flags.has('help') ? 0 : 2;
+    }
+    const stateDir = option(args, 'state-dir') ?? defaultStateDir();
+    if (cmd === 'run') {
+      const configs = [...(args.options.get('config') ?? []), ...rest];
+      if (!configs.length) throw new UsageError('usage: mcp-warden run --config FILE [--config FILE2]');
+      const { runSupervisor } = await import('./runCommand');
+      return await runSupervisor(configs, stateDir);
+    }
+    if (['status', 'start', 'stop', 'restart', 'call'].includes(cmd)) {
+      const pidOpt = option(args, 'pid');
+      const { remoteCommand } = await import('./remoteCommands');
+      return await remoteCommand(cmd, rest, stateDir, args.flags.has('json'), pidOpt ? Number(pidOpt) : undefined);
+    }
+    throw new UsageError(`unknown command "${cmd}"\n\n${USAGE}`);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`mcp-warden: ${err.message}\n`);
+      return 2;
+    }
+    const e = WardenError.from(err);
+    process.stderr.write(`mcp-warden: ${e.message}\n`);
+    return e.code === 'HELPER_UNAVAILABLE' ? 3 : 1;
+  }
+}
+
+/** `--state-dir memory` must not be taken for the `memory` command. */
+function isOptionValue(argv: string[], a: string): boolean {
+  const i = argv.indexOf(a);
+  const prev = argv[i - 1];
+  return !!prev && ['--config', '--state-dir', '--pid', '--category', '--tags', '--importance', '--limit'].includes(prev);
+}
+
+void main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`mcp-warden: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,136 @@
+// `mcp-warden memory …` and `mcp-warden memory-server`: the memory store from a terminal and as an MCP server.
+// They open the SQLite file directly; WAL mode makes that safe next to a running helper.
+import { resolve } from 'node:path';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { WardenError } from '../shared/errors';
+import { formatBytes } from '../shared/format';
+import { exportJsonl, importJsonl, type TransferProgress } from '../helper/memory/importExport';
+import { createMemoryMcpServer } from '../helper/memory/mcpServer';
+import { MemoryStore } from '../helper/memory/store';
+import { memoryDbPath, storeOptionsFromEnv } from '../helper/memory/storeConfig';
+import { defaultStateDir, ensureStateDir } from '../helper/platform/stateDir';
+import { option, parseArgs, UsageError } from './args';
+
+const MEMORY_USAGE = `usage: mcp-warden memory <command> [--state-dir DIR] [--json]
+  add TEXT [--category C] [--tags a,b] [--importance 0..1]
+  search QUERY [--limit N] [--category C] [--tags a,b]
+  get ID | delete ID | recent [--limit N]
+  import FILE            (ours or @modelcontextprotocol/server-memory's JSONL)
+  export [FILE]          (JSONL; stdout when FILE is omitted)
+  stats`;
+
+function openStore(stateDir: string | undefined): MemoryStore {
+  const dir = ensureStateDir(stateDir ?? defaultStateDir());
+  return MemoryStore.open(memoryDbPath(dir), storeOptionsFromEnv());
+}
+
+function progressPrinter(label: string): (p: TransferProgress) => void {
+  const tty = process.stderr.isTTY === true;
+  return (p) => {
+    const pct = p.totalBytes ? ` ${Math.min(100, Math.round((p.bytes / p.totalBytes) * 100))}%` : '';
+    const line = `${label}: ${p.done} memories, ${formatBytes(p.bytes)}${pct}`;
+    process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+  };
+}
+
+export async function runMemoryCli(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['state-dir', 'category', 'tags', 'importance', 'limit'], ['json', 'help']);
+  const [command, ...rest] = args.positionals;
+  if (!command || args.flags.has('help')) {
+    process.stdout.write(`${MEMORY_USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const json = args.flags.has('json');
+  const print = (value: unknown, text: string) => process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);
+  const num = (name: string) => {
+    const v = option(args, name);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number`);
+    return n;
+  };
+  const store = openStore(option(args, 'state-dir'));
+  try {
+    switch (command) {
+      case 'add': {
+        const content = rest.join(' ');
+        if (!content) throw new UsageError('usage: mcp-warden memory add TEXT');
+        const r = await store.save({ content, category: option(args, 'category'), tags: option(args, 'tags'), importance: num('importance'), source: 'cli' });
+        print(r, `${r.duplicate ? 'already remembered' : 'saved'} ${r.id}${r.warning ? ` (${r.warning})` : ''}`);
+        return 0;
+      }
+      case 'search': {
+        const query = rest.join(' ');
+        if (!query) throw new UsageError('usage: mcp-warden memory search QUERY');
+        const r = await store.search({ query, limit: num('limit'), category: option(args, 'category'), tags: option(args, 'tags') });
+        print(r, r.hits.map((h) => `${h.id}  ${h.score.toFixed(3)}  ${h.category.padEnd(10)} ${h.content.replace(/\s+/g, ' ').slice(0, 100)}`).join('\n') || 'no matches');
+        return 0;
+      }
+      case 'get': {
+        const m = store.get(rest[0] ?? '');
+        print(m, `${m.id} (${m.category}${m.tags.length ? `, #${m.tags.join(' #')}` : ''}, importance ${m.importance}, ${m.updatedAt})\n${m.content}`);
+        return 0;
+      }
+      case 'delete': {
+        const deleted = store.delete(rest[0] ?? '');
+        print({ deleted }, deleted ? `deleted ${rest[0]}` : `no memory with id ${rest[0]}`);
+        return deleted ? 0 : 1;
+      }
+      case 'recent': {
+        const list = store.recent({ limit: num('limit'), category: option(args, 'category') });
+        print(list, list.map((m) => `${m.id}  ${m.category.padEnd(10)} ${m.content.replace(/\s+/g, ' ').slice(0, 100)}`).join('\n') || 'no memories yet');
+        return 0;
+      }
+      case 'import': {
+        if (!rest[0]) throw new UsageError('usage: mcp-warden memory import FILE');
+        const r = await importJsonl(store, resolve(rest[0]), progressPrinter('importing'));
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        print(r, `imported ${r.imported} (${r.duplicates} duplicates, ${r.skipped} skipped) from ${r.format} format${r.problems.length ? `\n${r.problems.join('\n')}` : ''}`);
+        return 0;
+      }
+      case 'export': {
+        const target = rest[0] ? resolve(rest[0]) : '-';
+        const r = await exportJsonl(store, target, target === '-' ? undefined : progressPrinter('exporting'));
+        if (target !== '-') {
+          if (process.stderr.isTTY) process.stderr.write('\n');
+          print(r, `exported ${r.exported} memories to ${target}`);
+        }
+        return 0;
+      }
+      case 'stats': {
+        const s = store.stats();
+        print(s, `${s.count} memories, ${formatBytes(s.dbBytes)} in ${s.path}${s.withEmbeddings ? `, ${s.withEmbeddings} with embeddings` : ''}`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown memory command "${command}"\n${MEMORY_USAGE}`);
+    }
+  } finally {
+    store.close();
+  }
+}
+
+export async function runMemoryServer(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['state-dir'], []);
+  const store = openStore(option(args, 'state-dir'));
+  const server = createMemoryMcpServer(store);
+  const transport = new StdioServerTransport();
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    void server.close().catch(() => undefined);
+    store.close();
+    process.exit(0);
+  };
+  process.stdin.on('end', close);
+  process.on('SIGTERM', close);
+  process.on('SIGINT', close);
+  await server.connect(transport);
+  process.stderr.write(`mcp-warden memory server ready (${store.path})\n`);
+  return new Promise<number>(() => undefined);
+}
+
+export function isWardenError(err: unknown): err is WardenError {
+  return err instanceof WardenError;
+}

@@ -1,0 +1,66 @@
+// Where a helper's control socket and its discovery file live inside the (user-only) state directory.
+import { readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+
+export interface HelperPointer {
+  pid: number;
+  socket: string;
+  startedBy: 'vscode' | 'cli';
+  workspace: string | null;
+  startedAt: number;
+}
+
+export function controlSocketPath(stateDir: string, pid = process.pid): string {
+  if (process.platform === 'win32') return `\\\\.\\pipe\\mcp-warden-${userInfo().username}-${pid}`;
+  return join(stateDir, `control-${pid}.sock`);
+}
+
+export function pointerDir(stateDir: string): string {
+  return join(stateDir, 'helpers');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Live helpers in this state dir, newest first; pointers and sockets of dead helpers are removed on the way. */
+export function listHelpers(stateDir: string): HelperPointer[] {
+  const dir = pointerDir(stateDir);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: HelperPointer[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
+    const path = join(dir, name);
+    try {
+      const p = JSON.parse(readFileSync(path, 'utf8')) as HelperPointer;
+      if (alive(p.pid)) {
+        out.push(p);
+        continue;
+      }
+      try {
+        if (process.platform !== 'win32') unlinkSync(p.socket);
+      } catch {
+        // already gone
+      }
+    } catch {
+      // unreadable: treat as stale
+    }
+    try {
+      unlinkSync(path);
+    } catch {
+      // someone else removed it
+    }
+  }
+  return out.sort((a, b) => b.startedAt - a.startedAt);
+}

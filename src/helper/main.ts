@@ -1,0 +1,55 @@
+// Entry point of the helper process that the extension starts over IPC (dist/helper.js).
+// Checks the Node version before anything can load a native module, then runs the engine on the IPC connection.
+import { exitIfNodeTooOld } from './platform/nodeVersion';
+
+exitIfNodeTooOld();
+
+void (async () => {
+  const { parseHelperArgs } = await import('./helperArgs');
+  const { defaultStateDir } = await import('./platform/stateDir');
+  const { startEngine } = await import('./engine');
+  const { createIpcConnection } = await import('./rpc/ipcConnection');
+  const { watchParent } = await import('./lifecycle/parentWatch');
+  const { registerMemoryHandlers } = await import('./memory/handlers');
+  type RequestHost = import('./rpc/requestHost').RequestHost;
+
+  const args = parseHelperArgs(process.argv.slice(2));
+  const log = (line: string) => process.stderr.write(`[mcp-warden helper ${process.pid}] ${line}\n`);
+  const stateDir = args.stateDir ?? defaultStateDir();
+  let closeReason: string | undefined;
+  let exit: ((reason: string) => void) | undefined;
+  const close = (reason: string) => {
+    if (exit) exit(reason);
+    else closeReason ??= reason;
+  };
+  const enginePromise = startEngine({
+    stateDir,
+    startedBy: 'vscode',
+    workspace: null,
+    log,
+    registerExtra: (host) => registerMemoryHandlers(host, { stateDir }),
+  });
+  let served = false;
+  const connection = createIpcConnection({
+    onInitialize: async (params) => {
+      const engine = await enginePromise;
+      if (served) return;
+      served = true;
+      if (typeof params.processId === 'number' && params.processId > 0) watchParent(close, params.processId);
+      engine.serve(connection as unknown as RequestHost, (reason) => {
+        // Window close: the servers are already stopped; exit once the response has been written.
+        setTimeout(() => void engine.exit(`shutdown requested: ${reason}`), 50);
+      });
+    },
+    onClose: close,
+  });
+  watchParent(close, args.clientProcessId);
+  connection.listen();
+  const engine = await enginePromise;
+  exit = (reason) => void engine.exit(reason);
+  if (closeReason) return exit(closeReason);
+  log(`ready (state dir ${engine.stateDir}, control socket ${engine.controlSocket})`);
+})().catch((err: unknown) => {
+  process.stderr.write(`MCP Warden's helper failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

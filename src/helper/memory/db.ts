@@ -1,0 +1,131 @@
+// Owns the SQLite connection of the memory store: opening (WAL, busy timeout, user-only file), migrations in
+// PRAGMA user_version, and the mapping of SQLite failures to WardenErrors that say what to do.
+import { chmodSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
+import { WardenError } from '../../shared/errors';
+
+export type Database = BetterSqlite3.Database;
+
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+const MIGRATIONS: readonly string[] = [
+  // v1
+  `CREATE TABLE memories (
+     rowid INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     content TEXT NOT NULL,
+     content_hash TEXT NOT NULL UNIQUE,
+     category TEXT NOT NULL,
+     tags TEXT NOT NULL,
+     importance REAL NOT NULL CHECK (importance >= 0 AND importance <= 1),
+     source TEXT NOT NULL,
+     workspace TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     accessed_at INTEGER NOT NULL,
+     embedding BLOB,
+     embedding_dim INTEGER
+   );
+   CREATE INDEX memories_updated ON memories(updated_at DESC);
+   CREATE INDEX memories_category ON memories(category, updated_at DESC);
+   CREATE INDEX memories_eviction ON memories(importance, accessed_at);
+   CREATE VIRTUAL TABLE memories_fts USING fts5(
+     content, tags, category,
+     content='memories', content_rowid='rowid',
+     tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+   );
+   CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
+     INSERT INTO memories_fts(rowid, content, tags, category) VALUES (new.rowid, new.content, new.tags, new.category);
+   END;
+   CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
+     INSERT INTO memories_fts(memories_fts, rowid, content, tags, category) VALUES ('delete', old.rowid, old.content, old.tags, old.category);
+   END;
+   CREATE TRIGGER memories_au AFTER UPDATE OF content, tags, category ON memories BEGIN
+     INSERT INTO memories_fts(memories_fts, rowid, content, tags, category) VALUES ('delete', old.rowid, old.content, old.tags, old.category);
+     INSERT INTO memories_fts(rowid, content, tags, category) VALUES (new.rowid, new.content, new.tags, new.category);
+   END;`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Translates a SQLite error into a WardenError; never passes raw SQL text to a user. */
+export function toStoreError(err: unknown, path: string): WardenError {
+  if (err instanceof WardenError) return err;
+  const code = (err as { code?: string }).code ?? '';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new WardenError('MEMORY_DB_LOCKED', `The memory database ${path} is locked by another process and stayed locked past the busy timeout; nothing was changed. Try again, or close the other program holding it.`);
+  }
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    return new WardenError('MEMORY_DB_CORRUPT', `The memory database ${path} is damaged or not a SQLite database; it was left untouched. Move it aside (or restore a backup / an export) and MCP Warden will create a new one.`);
+  }
+  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR')) {
+    return new WardenError('MEMORY_DB_ERROR', `The memory database ${path} cannot be opened or written (${code}); check its permissions and free disk space.`);
+  }
+  if (code === 'SQLITE_FULL') return new WardenError('MEMORY_DB_ERROR', `The disk holding ${path} is full; nothing was saved.`);
+  return new WardenError('MEMORY_DB_ERROR', `The memory database ${path} failed (${code || (err as Error).message}).`);
+}
+
+function loadDriver(): typeof BetterSqlite3 {
+  // Required lazily: an editor runtime that cannot load the native module breaks memory requests only.
+  try {
+    const req = createRequire(__filename);
+    return req('better-sqlite3') as typeof BetterSqlite3;
+  } catch (err) {
+    throw new WardenError('MEMORY_DB_ERROR', `The memory store needs better-sqlite3, which could not be loaded in Node ${process.versions.node}: ${(err as Error).message}`);
+  }
+}
+
+export interface OpenOptions {
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): Database {
+  if (existsSync(path) && statSync(path).size > 0) {
+    // A file that is not SQLite is refused before SQLite could be tempted to touch it.
+    const fd = openSync(path, 'r');
+    const header = Buffer.alloc(16);
+    try {
+      readSync(fd, header, 0, 16, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (header.toString('latin1') !== SQLITE_HEADER) throw toStoreError({ code: 'SQLITE_NOTADB' }, path);
+  }
+  const Driver = loadDriver();
+  let db: Database;
+  try {
+    db = new Driver(path, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 5000 });
+  } catch (err) {
+    throw toStoreError(err, path);
+  }
+  try {
+    if (process.platform !== 'win32') chmodSync(path, 0o600);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw toStoreError(err, path);
+  }
+  return db;
+}
+
+function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new WardenError('MEMORY_DB_ERROR', `The memory database has schema version ${current}, newer than this MCP Warden understands (${SCHEMA_VERSION}); update MCP Warden.`);
+  }
+  if (current === SCHEMA_VERSION) return;
+  const run = db.transaction(() => {
+    // Re-read inside the write lock: another helper may have migrated meanwhile.
+    const v = db.pragma('user_version', { simple: true }) as number;
+    for (let i = v; i < SCHEMA_VERSION; i++) {
+      db.exec(MIGRATIONS[i]!);
+      db.pragma(`user_version = ${i + 1}`);
+    }
+  });
+  run.immediate();
+}

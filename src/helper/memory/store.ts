@@ -1,0 +1,488 @@
+// The memory store: one SQLite file, prepared statements, full-text (FTS5) and vector search, dedupe, bounds.
+// Searches never load every row: FTS ranks a bounded candidate set, vectors stream through a top-k heap.
+import { createHash, randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Disposable } from '../../shared/disposable';
+import { WardenError } from '../../shared/errors';
+import type { MemoryHit, MemoryRecord, MemorySaveParams, MemorySaveResult, MemorySearchParams, MemorySearchResult, MemoryStats } from '../../shared/protocol';
+import { openDatabase, toStoreError, type Database } from './db';
+import type { Embedder } from './embedder';
+import { buildFtsQuery } from './ftsQuery';
+import { dot, fromBlob, normalize, toBlob, TopK } from './vector';
+
+export const MAX_CONTENT_BYTES = 100 * 1024;
+export const MAX_TAGS = 32;
+export const MAX_TAG_CHARS = 64;
+export const DEFAULT_LIMIT = 10;
+export const MAX_LIMIT = 1000;
+/**
+ * FTS ranks at most this many matches, newest first. Ranking every match of a common word over 1M rows costs
+ * tens of ms; with the cap a search costs a few ms, at the price that a very old memory matching only very
+ * common words can rank below newer ones it would have beaten. Rare words match fewer rows and are unaffected.
+ */
+export const FTS_CANDIDATES = 2000;
+const TAG_SEP = '\u001f';
+const RRF_K = 60;
+
+export interface StoreOptions {
+  maxMemories?: number | null;
+  maxBytes?: number | null;
+  embedder?: Embedder | null;
+  busyTimeoutMs?: number;
+  now?: () => number;
+}
+
+export interface ImportRecord {
+  id?: string;
+  content: string;
+  category?: string;
+  tags?: string[] | string;
+  importance?: number;
+  source?: string;
+  workspace?: string;
+  createdAt?: string | number;
+  updatedAt?: string | number;
+  embedding?: number[] | Float32Array;
+}
+
+interface Row {
+  rowid: number;
+  id: string;
+  content: string;
+  category: string;
+  tags: string;
+  importance: number;
+  source: string;
+  workspace: string;
+  created_at: number;
+  updated_at: number;
+  accessed_at: number;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function toRecord(r: Row): MemoryRecord {
+  return {
+    id: r.id,
+    content: r.content,
+    category: r.category,
+    tags: r.tags ? r.tags.split(TAG_SEP).filter(Boolean) : [],
+    importance: r.importance,
+    source: r.source,
+    workspace: r.workspace,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+    accessedAt: iso(r.accessed_at),
+  };
+}
+
+export function normalizeTags(tags: unknown): string[] {
+  if (tags === undefined || tags === null) return [];
+  const list = typeof tags === 'string' ? tags.split(',') : Array.isArray(tags) ? tags : null;
+  if (!list || !list.every((t) => typeof t === 'string')) {
+    throw new WardenError('MEMORY_INVALID_ARGUMENT', 'tags must be an array of strings or one comma-separated string.');
+  }
+  const out: string[] = [];
+  for (const raw of list as string[]) {
+    const t = raw.replace(/[\u0000-\u001f]/g, ' ').trim().toLowerCase();
+    if (!t || out.includes(t)) continue;
+    if (t.length > MAX_TAG_CHARS) throw new WardenError('MEMORY_INVALID_ARGUMENT', `The tag "${t.slice(0, 20)}…" is longer than ${MAX_TAG_CHARS} characters.`);
+    out.push(t);
+  }
+  if (out.length > MAX_TAGS) throw new WardenError('MEMORY_INVALID_ARGUMENT', `At most ${MAX_TAGS} tags per memory (got ${out.length}).`);
+  return out;
+}
+
+function tagsColumn(tags: string[]): string {
+  return tags.length ? `${TAG_SEP}${tags.join(TAG_SEP)}${TAG_SEP}` : '';
+}
+
+function contentHash(content: string): string {
+  return createHash('sha256').update(content.replace(/\s+/g, ' ').trim()).digest('hex');
+}
+
+/** Time-sortable ids: 12 hex digits of ms + 8 random hex. */
+export function newId(now: number): string {
+  return `${now.toString(16).padStart(12, '0')}${randomBytes(4).toString('hex')}`;
+}
+
+function checkString(v: unknown, field: string, max: number, fallback: string): string {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'string') throw new WardenError('MEMORY_INVALID_ARGUMENT', `${field} must be a string.`);
+  if (v.length > max) throw new WardenError('MEMORY_INVALID_ARGUMENT', `${field} is longer than ${max} characters.`);
+  return v.trim() || fallback;
+}
+
+function checkImportance(v: unknown): number {
+  if (v === undefined || v === null) return 0.5;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
+    throw new WardenError('MEMORY_INVALID_ARGUMENT', `importance must be a number from 0 to 1 (got ${JSON.stringify(v)}).`);
+  }
+  return v;
+}
+
+function checkLimit(v: unknown): number {
+  if (v === undefined || v === null) return DEFAULT_LIMIT;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new WardenError('MEMORY_INVALID_ARGUMENT', `limit must be a whole number from 1 to ${MAX_LIMIT}.`);
+  return Math.min(v, MAX_LIMIT);
+}
+
+function toMs(v: string | number | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  const ms = typeof v === 'number' ? v : Date.parse(v);
+  return Number.isFinite(ms) ? ms : fallback;
+}
+
+interface Cursor {
+  o: number;
+  q: string;
+}
+
+export class MemoryStore implements Disposable {
+  private readonly db: Database;
+  private readonly stmts: ReturnType<MemoryStore['prepare']>;
+  private closed = false;
+  private readonly now: () => number;
+
+  private constructor(
+    readonly path: string,
+    db: Database,
+    private readonly options: StoreOptions,
+  ) {
+    this.db = db;
+    this.now = options.now ?? Date.now;
+    this.stmts = this.prepare();
+  }
+
+  static open(path: string, options: StoreOptions = {}): MemoryStore {
+    const db = openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs });
+    try {
+      return new MemoryStore(path, db, options);
+    } catch (err) {
+      db.close();
+      throw toStoreError(err, path);
+    }
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      insert: db.prepare(
+        `INSERT INTO memories (id, content, content_hash, category, tags, importance, source, workspace, created_at, updated_at, accessed_at, embedding, embedding_dim)
+         VALUES (@id, @content, @hash, @category, @tags, @importance, @source, @workspace, @created, @updated, @accessed, @embedding, @dim)
+         ON CONFLICT(content_hash) DO NOTHING`,
+      ),
+      byHash: db.prepare('SELECT id FROM memories WHERE content_hash = ?'),
+      touchDuplicate: db.prepare('UPDATE memories SET updated_at = ?, accessed_at = ?, importance = max(importance, ?) WHERE id = ?'),
+      get: db.prepare('SELECT * FROM memories WHERE id = ?'),
+      touch: db.prepare('UPDATE memories SET accessed_at = ? WHERE id = ?'),
+      delete: db.prepare('DELETE FROM memories WHERE id = ?'),
+      recent: db.prepare('SELECT * FROM memories ORDER BY updated_at DESC, rowid DESC LIMIT ?'),
+      recentByCategory: db.prepare('SELECT * FROM memories WHERE category = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?'),
+      ftsCandidates: db.prepare(
+        `SELECT c.rank AS rank, m.* FROM (
+           SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH @match ORDER BY rowid DESC LIMIT ${FTS_CANDIDATES}
+         ) AS c JOIN memories m ON m.rowid = c.rowid
+         WHERE (@category IS NULL OR m.category = @category)
+           AND (@workspace IS NULL OR m.workspace = @workspace)
+           AND (@since IS NULL OR m.updated_at >= @since)
+         ORDER BY c.rank LIMIT @take`,
+      ),
+      vectors: db.prepare('SELECT rowid, embedding FROM memories WHERE embedding IS NOT NULL').raw(true),
+      byRowid: db.prepare('SELECT * FROM memories WHERE rowid = ?'),
+      count: db.prepare('SELECT count(*) FROM memories').pluck(),
+      bytes: db.prepare('SELECT total(length(CAST(content AS BLOB))) FROM memories').pluck(),
+      withEmbeddings: db.prepare('SELECT count(*) FROM memories WHERE embedding IS NOT NULL').pluck(),
+      categories: db.prepare('SELECT category, count(*) AS count FROM memories GROUP BY category ORDER BY count DESC LIMIT 50'),
+      evictOne: db.prepare('DELETE FROM memories WHERE rowid = (SELECT rowid FROM memories ORDER BY importance ASC, accessed_at ASC LIMIT 1) RETURNING id').pluck(),
+      evictN: db.prepare('DELETE FROM memories WHERE rowid IN (SELECT rowid FROM memories ORDER BY importance ASC, accessed_at ASC LIMIT ?) RETURNING id').pluck(),
+      all: db.prepare('SELECT * FROM memories ORDER BY rowid'),
+    };
+  }
+
+  private guard<T>(fn: () => T): T {
+    if (this.closed) throw new WardenError('MEMORY_DB_ERROR', 'The memory store is closed.');
+    try {
+      return fn();
+    } catch (err) {
+      throw toStoreError(err, this.path);
+    }
+  }
+
+  private validate(params: MemorySaveParams | ImportRecord) {
+    if (typeof params !== 'object' || params === null) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'A memory must be an object with "content".');
+    if (typeof params.content !== 'string' || !params.content.trim()) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'content is required and must be a non-empty string.');
+    if (Buffer.byteLength(params.content) > MAX_CONTENT_BYTES) {
+      throw new WardenError('MEMORY_INVALID_ARGUMENT', `content is ${Buffer.byteLength(params.content)} bytes; the limit is ${MAX_CONTENT_BYTES} bytes. Save a summary instead.`);
+    }
+    return {
+      content: params.content.trim(),
+      category: checkString(params.category, 'category', 64, 'note').toLowerCase(),
+      tags: normalizeTags(params.tags),
+      importance: checkImportance(params.importance),
+      source: checkString(params.source, 'source', 128, 'user'),
+      workspace: checkString(params.workspace, 'workspace', 512, ''),
+    };
+  }
+
+  async save(params: MemorySaveParams): Promise<MemorySaveResult> {
+    const v = this.validate(params);
+    let embedding: Float32Array | null = null;
+    let warning: string | undefined;
+    if (this.options.embedder) {
+      try {
+        [embedding] = (await this.options.embedder.embed([v.content])).map(normalize);
+      } catch (err) {
+        warning = `Saved without an embedding: ${this.options.embedder.description} failed (${(err as Error).message}); full-text search still finds it.`;
+      }
+    }
+    const now = this.now();
+    return this.guard(() => {
+      const tx = this.db.transaction((): MemorySaveResult => {
+        const hash = contentHash(v.content);
+        const id = newId(now);
+        const r = this.stmts.insert.run({
+          id, content: v.content, hash, category: v.category, tags: tagsColumn(v.tags), importance: v.importance, source: v.source,
+          workspace: v.workspace, created: now, updated: now, accessed: now, embedding: embedding ? toBlob(embedding) : null, dim: embedding?.length ?? null,
+        });
+        if (r.changes === 0) {
+          const existing = this.stmts.byHash.get(hash) as { id: string };
+          this.stmts.touchDuplicate.run(now, now, v.importance, existing.id);
+          return { id: existing.id, duplicate: true, evicted: [] };
+        }
+        return { id, duplicate: false, evicted: this.evictIfNeeded(id) };
+      });
+      const result = tx.immediate();
+      return warning ? { ...result, warning } : result;
+    });
+  }
+
+  /** Batch insert for imports: one transaction per call; duplicates are counted, not errors. */
+  saveMany(records: ImportRecord[]): { imported: number; duplicates: number; errors: { index: number; message: string }[]; evicted: number } {
+    const now = this.now();
+    const prepared: { index: number; row: Record<string, unknown> }[] = [];
+    const errors: { index: number; message: string }[] = [];
+    records.forEach((rec, index) => {
+      try {
+        const v = this.validate(rec);
+        const created = toMs(rec.createdAt, now);
+        const emb = rec.embedding ? normalize(rec.embedding) : null;
+        prepared.push({
+          index,
+          row: {
+            id: typeof rec.id === 'string' && /^[\w-]{1,64}$/.test(rec.id) ? rec.id : newId(created),
+            content: v.content, hash: contentHash(v.content), category: v.category, tags: tagsColumn(v.tags), importance: v.importance,
+            source: v.source, workspace: v.workspace, created, updated: toMs(rec.updatedAt, created), accessed: now,
+            embedding: emb ? toBlob(emb) : null, dim: emb?.length ?? null,
+          },
+        });
+      } catch (err) {
+        errors.push({ index, message: (err as Error).message });
+      }
+    });
+    return this.guard(() => {
+      const tx = this.db.transaction(() => {
+        let imported = 0;
+        for (const p of prepared) {
+          try {
+            imported += this.stmts.insert.run(p.row).changes;
+          } catch (err) {
+            // An id that already exists with other content: give it a fresh id rather than lose the memory.
+            if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+              p.row.id = newId(now);
+              imported += this.stmts.insert.run(p.row).changes;
+            } else throw err;
+          }
+        }
+        const evicted = this.evictIfNeeded(null).length;
+        return { imported, duplicates: prepared.length - imported, errors, evicted };
+      });
+      return tx.immediate();
+    });
+  }
+
+  /** Least important first, then least recently accessed; never the memory just saved. */
+  private evictIfNeeded(justSaved: string | null): string[] {
+    const evicted: string[] = [];
+    const { maxMemories, maxBytes } = this.options;
+    if (maxMemories) {
+      const over = (this.stmts.count.get() as number) - maxMemories;
+      if (over > 0) evicted.push(...(this.stmts.evictN.all(over) as string[]));
+    }
+    if (maxBytes) {
+      for (let guard = 0; guard < 10_000 && (this.stmts.bytes.get() as number) > maxBytes; guard++) {
+        const id = this.stmts.evictOne.get() as string | undefined;
+        if (!id) break;
+        evicted.push(id);
+      }
+    }
+    if (justSaved && evicted.includes(justSaved)) {
+      throw new WardenError('MEMORY_INVALID_ARGUMENT', 'This memory does not fit within the configured store bounds (maxMemories / maxBytes) even after eviction.');
+    }
+    return evicted;
+  }
+
+  async search(params: MemorySearchParams & { embedding?: Float32Array | number[] }): Promise<MemorySearchResult> {
+    if (typeof params !== 'object' || params === null) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'search needs { query }.');
+    const limit = checkLimit(params.limit);
+    const parsed = buildFtsQuery(params.query);
+    const tags = normalizeTags(params.tags);
+    const minScore = params.minScore ?? 0;
+    if (typeof minScore !== 'number' || minScore < 0 || minScore > 1) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'minScore must be a number from 0 to 1.');
+    const since = params.since === undefined ? null : Date.parse(params.since);
+    if (since !== null && !Number.isFinite(since)) throw new WardenError('MEMORY_INVALID_ARGUMENT', `since must be an ISO-8601 time (got ${JSON.stringify(params.since)}).`);
+    const queryKey = createHash('sha1').update(JSON.stringify([params.query, params.category, tags, params.workspace, params.since, minScore])).digest('hex').slice(0, 8);
+    let offset = 0;
+    if (params.cursor) {
+      try {
+        const c = JSON.parse(Buffer.from(params.cursor, 'base64url').toString('utf8')) as Cursor;
+        if (c.q !== queryKey || !Number.isInteger(c.o) || c.o < 0) throw new Error('mismatch');
+        offset = c.o;
+      } catch {
+        throw new WardenError('MEMORY_INVALID_ARGUMENT', 'The cursor does not belong to this search; repeat the search without it.');
+      }
+    }
+    let warning: string | undefined;
+    let queryVector: Float32Array | null = params.embedding ? normalize(params.embedding) : null;
+    if (!queryVector && this.options.embedder && this.hasEmbeddings()) {
+      try {
+        [queryVector] = (await this.options.embedder.embed([params.query])).map(normalize);
+      } catch (err) {
+        warning = `Full-text results only: ${this.options.embedder.description} failed (${(err as Error).message}).`;
+      }
+    }
+    return this.guard(() => {
+      const take = offset + limit + 1;
+      const tagFilter = (r: Row) => tags.every((t) => r.tags.includes(`${TAG_SEP}${t}${TAG_SEP}`));
+      const ftsRows = (this.stmts.ftsCandidates.all({
+        match: parsed.match,
+        category: params.category ? String(params.category).toLowerCase() : null,
+        workspace: params.workspace ?? null,
+        since,
+        take: tags.length ? FTS_CANDIDATES : take,
+      }) as (Row & { rank: number })[]).filter(tagFilter);
+      let ranked: { row: Row; score: number }[] = ftsRows.map((r) => ({ row: r, score: -r.rank / (1 + -r.rank) }));
+      let mode = 'fts';
+      if (queryVector) {
+        const vec = this.vectorTopK(queryVector, Math.max(take, 50));
+        const fused = new Map<number, { row: Row; score: number }>();
+        ranked.forEach((h, i) => fused.set(h.row.rowid, { row: h.row, score: 1 / (RRF_K + i + 1) }));
+        vec.forEach((h, i) => {
+          const prev = fused.get(h.rowid);
+          if (prev) prev.score += 1 / (RRF_K + i + 1);
+          else {
+            const row = this.stmts.byRowid.get(h.rowid) as Row | undefined;
+            if (row && tagFilter(row) && (!params.category || row.category === params.category)) fused.set(h.rowid, { row, score: 1 / (RRF_K + i + 1) });
+          }
+        });
+        // RRF scores are tiny; rescale so the best hit is 1 and minScore keeps its meaning.
+        ranked = [...fused.values()].sort((a, b) => b.score - a.score);
+        const top = ranked[0]?.score ?? 1;
+        ranked = ranked.map((h) => ({ row: h.row, score: h.score / top }));
+        mode = ftsRows.length ? 'hybrid' : 'vector';
+      }
+      ranked = ranked.filter((h) => h.score >= minScore);
+      const page = ranked.slice(offset, offset + limit);
+      const now = this.now();
+      for (const h of page) this.stmts.touch.run(now, h.row.id);
+      const hits: MemoryHit[] = page.map((h) => ({ ...toRecord(h.row), score: Math.round(h.score * 1e4) / 1e4 }));
+      const more = ranked.length > offset + limit;
+      return {
+        hits,
+        nextCursor: more ? Buffer.from(JSON.stringify({ o: offset + limit, q: queryKey } satisfies Cursor)).toString('base64url') : null,
+        mode,
+        ...(warning ? { warning } : {}),
+      };
+    });
+  }
+
+  /** Streams every embedding once; only k candidates are held. */
+  vectorTopK(query: Float32Array, k: number): { rowid: number; score: number }[] {
+    const top = new TopK<number>(k);
+    for (const [rowid, blob] of this.stmts.vectors.iterate() as IterableIterator<[number, Buffer]>) {
+      top.offer(dot(query, fromBlob(blob)), rowid);
+    }
+    return top.sorted().map((h) => ({ rowid: h.value, score: h.score }));
+  }
+
+  private hasEmbeddings(): boolean {
+    return this.db.prepare('SELECT 1 FROM memories WHERE embedding IS NOT NULL LIMIT 1').get() !== undefined;
+  }
+
+  get(id: string): MemoryRecord {
+    if (typeof id !== 'string' || !id) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'id must be a non-empty string.');
+    return this.guard(() => {
+      const row = this.stmts.get.get(id) as Row | undefined;
+      if (!row) throw new WardenError('MEMORY_NOT_FOUND', `No memory with id ${id}.`);
+      this.stmts.touch.run(this.now(), id);
+      return toRecord(row);
+    });
+  }
+
+  delete(id: string): boolean {
+    if (typeof id !== 'string' || !id) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'id must be a non-empty string.');
+    return this.guard(() => this.stmts.delete.run(id).changes > 0);
+  }
+
+  recent(options: { limit?: number; category?: string } = {}): MemoryRecord[] {
+    const limit = checkLimit(options.limit);
+    return this.guard(() => {
+      const rows = (options.category ? this.stmts.recentByCategory.all(options.category.toLowerCase(), limit) : this.stmts.recent.all(limit)) as Row[];
+      return rows.map(toRecord);
+    });
+  }
+
+  stats(): MemoryStats {
+    return this.guard(() => {
+      let dbBytes = 0;
+      for (const suffix of ['', '-wal']) {
+        try {
+          dbBytes += statSync(this.path + suffix).size;
+        } catch {
+          // no WAL right now
+        }
+      }
+      return {
+        count: this.stmts.count.get() as number,
+        dbBytes,
+        path: this.path,
+        withEmbeddings: this.stmts.withEmbeddings.get() as number,
+        maxMemories: this.options.maxMemories ?? null,
+        maxBytes: this.options.maxBytes ?? null,
+        categories: this.stmts.categories.all() as { category: string; count: number }[],
+      };
+    });
+  }
+
+  /** Every memory, streamed (for export); embeddings included when present. */
+  *iterateAll(): Generator<MemoryRecord & { embedding?: number[] }> {
+    const it = this.stmts.all.iterate() as IterableIterator<Row & { embedding: Buffer | null }>;
+    for (const row of it) {
+      const rec: MemoryRecord & { embedding?: number[] } = toRecord(row);
+      if (row.embedding) rec.embedding = Array.from(fromBlob(row.embedding));
+      yield rec;
+    }
+  }
+
+  /** The raw connection, for tests and benchmarks only. */
+  get database(): BetterSqlite3.Database {
+    return this.db;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.db.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  dispose(): void {
+    this.close();
+  }
+}

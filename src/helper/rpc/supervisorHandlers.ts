@@ -1,0 +1,53 @@
+// Wires every supervisor request of the shared protocol to the SupervisorApi, for any connection (IPC or control socket).
+import { DisposableStore, type Disposable } from '../../shared/disposable';
+import { toResponseError } from '../../shared/errors';
+import {
+  CallToolRequest,
+  ConfigureRequest,
+  HistoryRequest,
+  KillOrphansRequest,
+  LogsRequest,
+  RestartServerRequest,
+  ShutdownRequest,
+  SnapshotRequest,
+  StartAllRequest,
+  StartServerRequest,
+  StopAllRequest,
+  StopServerRequest,
+} from '../../shared/protocol';
+import type { SupervisorApi } from '../supervisor/api';
+import type { RequestHost } from './requestHost';
+
+/** Runs a handler and turns anything it throws into a ResponseError that keeps the WardenError code. */
+export async function guarded<R>(fn: () => R | Promise<R>): Promise<R> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toResponseError(err);
+  }
+}
+
+export function registerSupervisorHandlers(host: RequestHost, supervisor: SupervisorApi, onShutdownRequest?: (reason: string) => void): Disposable {
+  const store = new DisposableStore();
+  store.add(host.onRequest(ConfigureRequest.type, (p) => guarded(() => supervisor.configure(p))));
+  store.add(host.onRequest(SnapshotRequest.type, () => guarded(() => supervisor.snapshot())));
+  store.add(host.onRequest(StartServerRequest.type, (p) => guarded(() => supervisor.start(p.name))));
+  store.add(host.onRequest(StopServerRequest.type, (p) => guarded(() => supervisor.stop(p.name))));
+  store.add(host.onRequest(RestartServerRequest.type, (p) => guarded(() => supervisor.restart(p.name))));
+  store.add(host.onRequest(StartAllRequest.type, () => guarded(() => supervisor.startAll())));
+  store.add(host.onRequest(StopAllRequest.type, () => guarded(() => supervisor.stopAll())));
+  store.add(host.onRequest(CallToolRequest.type, (p) => guarded(() => supervisor.callTool(p))));
+  store.add(host.onRequest(LogsRequest.type, (p) => guarded(() => ({ lines: supervisor.logs(p.name, p.maxLines) }))));
+  store.add(host.onRequest(HistoryRequest.type, (p) => guarded(() => supervisor.history(p.name))));
+  store.add(host.onRequest(KillOrphansRequest.type, () => guarded(() => supervisor.killOrphans())));
+  store.add(
+    host.onRequest(ShutdownRequest.type, (p) =>
+      guarded(async () => {
+        const result = await supervisor.shutdown(p.reason);
+        onShutdownRequest?.(p.reason);
+        return result;
+      }),
+    ),
+  );
+  return store;
+}
