@@ -37,7 +37,7 @@ function listTests(dir) {
     const path = join(dir, name);
     if (statSync(join(root, path)).isDirectory()) {
       if (name !== 'fixtures' && name !== 'artifacts') out.push(...listTests(path));
-    } else if (name.endsWith('.test.ts') || (dir.startsWith('test/e2e') && name.endsWith('.ts'))) {
+    } else if (name.endsWith('.test.ts') || name.endsWith('.entry.ts') || (dir.startsWith('test/e2e') && name.endsWith('.ts'))) {
       out.push(path);
     }
   }

@@ -291,6 +291,7 @@ export interface MemorySearchParams {
   workspace?: string;
   /** ISO-8601 lower bound on updatedAt. */
   since?: string;
+  /** 0..1, as a fraction of the best hit's score (scores are relative: the best hit scores 1). */
   minScore?: number;
   cursor?: string;
 }

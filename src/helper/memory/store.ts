@@ -364,7 +364,10 @@ export class MemoryStore implements Disposable {
         since,
         take: tags.length ? FTS_CANDIDATES : take,
       }) as (Row & { rank: number })[]).filter(tagFilter);
-      let ranked: { row: Row; score: number }[] = ftsRows.map((r) => ({ row: r, score: -r.rank / (1 + -r.rank) }));
+      // bm25 is unbounded and corpus-dependent; scores are relative to the best hit (1.0), so minScore means
+      // "at least this fraction of the best match".
+      const bestRank = ftsRows[0]?.rank ?? -1;
+      let ranked: { row: Row; score: number }[] = ftsRows.map((r) => ({ row: r, score: bestRank < 0 ? r.rank / bestRank : 1 }));
       let mode = 'fts';
       if (queryVector) {
         const vec = this.vectorTopK(queryVector, Math.max(take, 50));

@@ -1,0 +1,121 @@
+// The helper as a real process: IPC protocol, window-close shutdown, cleanup when its channel or parent goes,
+// orphan reaping after kill -9, and a clear refusal on an old Node.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ConfigureRequest, ShutdownRequest, SnapshotRequest } from '../../../src/shared/protocol';
+import { fixtureServer, repoRoot, tempDir, writeConfig } from '../../support/fixtures';
+import { startHelper, type HelperHandle } from '../../support/helperProcess';
+import { isRunning, killAll, readProc, waitFor } from '../../support/processes';
+
+const started = new Set<number>();
+const helpers: HelperHandle[] = [];
+after(() => {
+  for (const h of helpers) h.connection.dispose();
+  const leaked = [...started].filter(isRunning);
+  killAll(leaked);
+  assert.deepEqual(leaked, [], 'processes survived the helper tests');
+});
+
+async function helperWithServers(label: string, servers: Record<string, unknown>) {
+  const stateDir = tempDir(label);
+  const h = await startHelper(stateDir);
+  helpers.push(h);
+  started.add(h.child.pid!);
+  const path = writeConfig(stateDir, { servers });
+  await h.connection.sendRequest(ConfigureRequest.type, { files: [{ path, origin: 'user', trusted: true }], autoStart: true });
+  const snap = await waitFor('servers running with their children sampled', async () => {
+    const s = await h.connection.sendRequest(SnapshotRequest.type);
+    return s.servers.every((x) => x.state === 'running') && s.servers.reduce((n, x) => n + x.children, 0) >= 2 ? s : undefined;
+  });
+  const pids = snap.servers.flatMap((s) => s.processes.map((p) => p.pid));
+  for (const p of pids) started.add(p);
+  return { h, stateDir, pids };
+}
+
+describe('helper process', () => {
+  it('serves snapshots over IPC and stops everything on the window-close ShutdownRequest, then exits', async () => {
+    const { h, pids } = await helperWithServers('shutdown', { tree: fixtureServer('well-behaved', { CHILDREN: '2' }) });
+    await waitFor('a snapshot notification', () => h.latest()?.servers[0]?.children === 2);
+    const r = await h.connection.sendRequest(ShutdownRequest.type, { reason: 'window closed' });
+    assert.deepEqual(r.survivors, []);
+    for (const p of pids) assert.equal(isRunning(p), false, `pid ${p} survived`);
+    assert.equal(await h.exited, 0);
+  });
+
+  it('cleans up when its IPC channel closes (extension host gone)', async () => {
+    const { h, pids } = await helperWithServers('ipc', { tree: fixtureServer('grandchildren') });
+    h.child.disconnect();
+    await h.exited;
+    for (const p of pids) await waitFor(`pid ${p} gone`, () => !isRunning(p), 10_000);
+  });
+
+  it('cleans up on SIGTERM', async () => {
+    const { h, pids } = await helperWithServers('sigterm', { tree: fixtureServer('well-behaved', { CHILDREN: '3' }) });
+    h.child.kill('SIGTERM');
+    assert.equal(await h.exited, 0);
+    for (const p of pids) assert.equal(isRunning(p), false, `pid ${p} survived`);
+  });
+
+  it('after kill -9 of a helper, the next helper reaps every orphan and nothing else', async () => {
+    const { h, stateDir, pids } = await helperWithServers('reap', { tree: fixtureServer('grandchildren') });
+    // An unrelated process that must survive the reaping.
+    const bystander = spawnSync(process.execPath, ['-e', 'const c=require("child_process").spawn(process.execPath,["-e","setInterval(()=>{},1e9)"],{detached:true,stdio:"ignore"});c.unref();console.log(c.pid)'], { encoding: 'utf8' });
+    const bystanderPid = Number(bystander.stdout.trim());
+    started.add(bystanderPid);
+    // Wait until the registry has the setsid descendant too.
+    await waitFor('registry lists descendants', () => {
+      const dir = join(stateDir, 'registry');
+      const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+      return files.some((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { entries: { descendants: unknown[] }[] }).entries[0]?.descendants.length === 4);
+    });
+    h.child.kill('SIGKILL');
+    await h.exited;
+    await new Promise((r) => setTimeout(r, 300));
+    const orphans = pids.filter((p) => p !== h.child.pid && isRunning(p));
+    // The server itself exits on stdin EOF when its helper dies; its 4 descendants (one setsid'd) do not.
+    assert.ok(orphans.length >= 4, `expected the server's children to outlive the killed helper, alive: ${orphans.length}`);
+
+    const next = await startHelper(stateDir);
+    helpers.push(next);
+    started.add(next.child.pid!);
+    const snap = await next.connection.sendRequest(SnapshotRequest.type);
+    assert.equal(snap.helper.reapedOrphans, orphans.length);
+    for (const p of orphans) assert.equal(isRunning(p), false, `orphan ${p} survived`);
+    assert.ok(isRunning(bystanderPid), 'an unrelated process was killed');
+    killAll([bystanderPid]);
+    await next.connection.sendRequest(ShutdownRequest.type, { reason: 'test done' });
+    await next.exited;
+  });
+
+  it('exits with a clear message (not a crash) on Node older than 22', { skip: !isOldNode('/usr/bin/node') && 'no Node < 22 at /usr/bin/node' }, () => {
+    const r = spawnSync('/usr/bin/node', [join(repoRoot, 'dist/helper.js'), '--node-ipc'], { encoding: 'utf8' });
+    assert.equal(r.status, 78);
+    assert.equal(r.signal, null);
+    assert.match(r.stderr, /needs Node\.js 22 or newer/);
+    const cli = spawnSync('/usr/bin/node', [join(repoRoot, 'dist/cli.js'), 'memory', 'stats'], { encoding: 'utf8' });
+    assert.equal(cli.status, 78);
+    assert.match(cli.stderr, /needs Node\.js 22 or newer/);
+  });
+
+  it('writes its control socket user-only inside a user-only state dir', async () => {
+    const { h, stateDir } = await helperWithServers('perm', { tree: fixtureServer('well-behaved', { CHILDREN: '2' }) });
+    const snap = await h.connection.sendRequest(SnapshotRequest.type);
+    const sock = snap.helper.controlSocket!;
+    assert.ok(existsSync(sock));
+    const { statSync } = await import('node:fs');
+    assert.equal(statSync(sock).mode & 0o777, 0o600);
+    assert.equal(statSync(stateDir).mode & 0o077, 0);
+    await h.connection.sendRequest(ShutdownRequest.type, { reason: 'test done' });
+    await h.exited;
+    assert.equal(existsSync(sock), false, 'socket removed on exit');
+  });
+});
+
+function isOldNode(path: string): boolean {
+  const r = spawnSync(path, ['--version'], { encoding: 'utf8' });
+  return r.status === 0 && Number(r.stdout.replace('v', '').split('.')[0]) < 22;
+}
+void readProc;
