@@ -1,5 +1,6 @@
 // The extension's single source of truth: the latest snapshot and config report from the helper, with per-server change events.
 // vscode-free on purpose (views adapt it), so its logic is unit-tested.
+import { formatDuration } from '../shared/format';
 import { BoundedMap } from '../shared/bounded';
 import { Emitter, type Disposable } from '../shared/disposable';
 import type { ConfigReport, HelperInfo, ServerSnapshot, WardenEvent, WardenSnapshot } from '../shared/protocol';
@@ -181,6 +182,8 @@ function signature(e: ServerEntry): string {
     e.skippedAutoStart,
     e.recentCap?.seq ?? null,
     e.source,
+    // The shown uptime ("up 38s") is part of the row, so it counts as a change when its text changes.
+    s && s.startedAt !== null ? formatDuration(Date.now() - s.startedAt) : null,
     s && [s.state, s.stateReason, s.pid, s.rssBytes, s.children, s.restarts, s.startedAt, s.lastError, s.warnings, s.tools.map((t) => t.name), s.processes.map((p) => [p.pid, p.rssBytes])],
   ]);
 }

@@ -28,22 +28,31 @@ const MIGRATIONS: readonly string[] = [
      embedding_dim INTEGER
    );
    CREATE INDEX memories_updated ON memories(updated_at DESC);
-   CREATE INDEX memories_category ON memories(category, updated_at DESC);
    CREATE INDEX memories_eviction ON memories(importance, accessed_at);
+   -- No prefix index: it halves the ingest rate, and prefix queries stay fast enough through the term index.
    CREATE VIRTUAL TABLE memories_fts USING fts5(
-     content, tags, category,
+     content, tags,
      content='memories', content_rowid='rowid',
-     tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+     tokenize='unicode61 remove_diacritics 2'
+   );
+   -- Embeddings packed many per row: a search reads a few hundred BLOBs instead of one row per memory.
+   -- Append-only; entries of deleted memories are skipped at search time and dropped by compaction.
+   CREATE TABLE vector_chunks (
+     id INTEGER PRIMARY KEY,
+     dim INTEGER NOT NULL,
+     n INTEGER NOT NULL,
+     rowids BLOB NOT NULL,
+     vectors BLOB NOT NULL
    );
    CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
-     INSERT INTO memories_fts(rowid, content, tags, category) VALUES (new.rowid, new.content, new.tags, new.category);
+     INSERT INTO memories_fts(rowid, content, tags) VALUES (new.rowid, new.content, new.tags);
    END;
    CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
-     INSERT INTO memories_fts(memories_fts, rowid, content, tags, category) VALUES ('delete', old.rowid, old.content, old.tags, old.category);
+     INSERT INTO memories_fts(memories_fts, rowid, content, tags) VALUES ('delete', old.rowid, old.content, old.tags);
    END;
-   CREATE TRIGGER memories_au AFTER UPDATE OF content, tags, category ON memories BEGIN
-     INSERT INTO memories_fts(memories_fts, rowid, content, tags, category) VALUES ('delete', old.rowid, old.content, old.tags, old.category);
-     INSERT INTO memories_fts(rowid, content, tags, category) VALUES (new.rowid, new.content, new.tags, new.category);
+   CREATE TRIGGER memories_au AFTER UPDATE OF content, tags ON memories BEGIN
+     INSERT INTO memories_fts(memories_fts, rowid, content, tags) VALUES ('delete', old.rowid, old.content, old.tags);
+     INSERT INTO memories_fts(rowid, content, tags) VALUES (new.rowid, new.content, new.tags);
    END;`,
 ];
 
@@ -105,6 +114,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // 32 MB of page cache (bounded): random-key index inserts (content hashes) stay in memory during imports.
+    db.pragma('cache_size = -32768');
     migrate(db);
   } catch (err) {
     db.close();

@@ -9,7 +9,7 @@ import type { MemoryHit, MemoryRecord, MemorySaveParams, MemorySaveResult, Memor
 import { openDatabase, toStoreError, type Database } from './db';
 import type { Embedder } from './embedder';
 import { buildFtsQuery } from './ftsQuery';
-import { dot, fromBlob, normalize, toBlob, TopK } from './vector';
+import { fromBlob, normalize, toBlob, TopK } from './vector';
 
 export const MAX_CONTENT_BYTES = 100 * 1024;
 export const MAX_TAGS = 32;
@@ -23,6 +23,8 @@ export const MAX_LIMIT = 1000;
  */
 export const FTS_CANDIDATES = 2000;
 const TAG_SEP = '\u001f';
+/** Vectors per vector_chunks row: 256 × 384 dims × 4 bytes ≈ 384 KB per BLOB. */
+export const VECTORS_PER_CHUNK = 256;
 const RRF_K = 60;
 
 export interface StoreOptions {
@@ -101,7 +103,8 @@ function tagsColumn(tags: string[]): string {
 }
 
 function contentHash(content: string): string {
-  return createHash('sha256').update(content.replace(/\s+/g, ' ').trim()).digest('hex');
+  // 64 bits of SHA-256 is plenty to tell memories apart and keeps the unique index small.
+  return createHash('sha256').update(content.replace(/\s+/g, ' ').trim()).digest('hex').slice(0, 16);
 }
 
 /** Time-sortable ids: 12 hex digits of ms + 8 random hex. */
@@ -191,7 +194,11 @@ export class MemoryStore implements Disposable {
            AND (@since IS NULL OR m.updated_at >= @since)
          ORDER BY c.rank LIMIT @take`,
       ),
-      vectors: db.prepare('SELECT rowid, embedding FROM memories WHERE embedding IS NOT NULL').raw(true),
+      chunks: db.prepare('SELECT dim, n, rowids, vectors FROM vector_chunks').raw(true),
+      lastChunk: db.prepare('SELECT id, dim, n, rowids, vectors FROM vector_chunks ORDER BY id DESC LIMIT 1'),
+      updateChunk: db.prepare('UPDATE vector_chunks SET n = ?, rowids = ?, vectors = ? WHERE id = ?'),
+      insertChunk: db.prepare('INSERT INTO vector_chunks (dim, n, rowids, vectors) VALUES (?, ?, ?, ?)'),
+      existsRowid: db.prepare('SELECT 1 FROM memories WHERE rowid = ?').pluck(),
       byRowid: db.prepare('SELECT * FROM memories WHERE rowid = ?'),
       count: db.prepare('SELECT count(*) FROM memories').pluck(),
       bytes: db.prepare('SELECT total(length(CAST(content AS BLOB))) FROM memories').pluck(),
@@ -253,6 +260,7 @@ export class MemoryStore implements Disposable {
           this.stmts.touchDuplicate.run(now, now, v.importance, existing.id);
           return { id: existing.id, duplicate: true, evicted: [] };
         }
+        if (embedding) this.appendVectors([{ rowid: Number(r.lastInsertRowid), vector: embedding }]);
         return { id, duplicate: false, evicted: this.evictIfNeeded(id) };
       });
       const result = tx.immediate();
@@ -286,17 +294,21 @@ export class MemoryStore implements Disposable {
     return this.guard(() => {
       const tx = this.db.transaction(() => {
         let imported = 0;
+        const vectors: { rowid: number; vector: Float32Array }[] = [];
         for (const p of prepared) {
+          let r: BetterSqlite3.RunResult;
           try {
-            imported += this.stmts.insert.run(p.row).changes;
+            r = this.stmts.insert.run(p.row);
           } catch (err) {
             // An id that already exists with other content: give it a fresh id rather than lose the memory.
-            if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-              p.row.id = newId(now);
-              imported += this.stmts.insert.run(p.row).changes;
-            } else throw err;
+            if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+            p.row.id = newId(now);
+            r = this.stmts.insert.run(p.row);
           }
+          imported += r.changes;
+          if (r.changes && p.row.embedding) vectors.push({ rowid: Number(r.lastInsertRowid), vector: fromBlob(p.row.embedding as Buffer) });
         }
+        if (vectors.length) this.appendVectors(vectors);
         const evicted = this.evictIfNeeded(null).length;
         return { imported, duplicates: prepared.length - imported, errors, evicted };
       });
@@ -402,13 +414,59 @@ export class MemoryStore implements Disposable {
     });
   }
 
-  /** Streams every embedding once; only k candidates are held. */
-  vectorTopK(query: Float32Array, k: number): { rowid: number; score: number }[] {
-    const top = new TopK<number>(k);
-    for (const [rowid, blob] of this.stmts.vectors.iterate() as IterableIterator<[number, Buffer]>) {
-      top.offer(dot(query, fromBlob(blob)), rowid);
+  /** Appends vectors to the last chunk (or new ones); called inside the write transaction. */
+  private appendVectors(items: { rowid: number; vector: Float32Array }[]): void {
+    let i = 0;
+    while (i < items.length) {
+      const dim = items[i]!.vector.length;
+      const last = this.stmts.lastChunk.get() as { id: number; dim: number; n: number; rowids: Buffer; vectors: Buffer } | undefined;
+      const reuse = last && last.dim === dim && last.n < VECTORS_PER_CHUNK ? last : undefined;
+      const start = reuse?.n ?? 0;
+      const take: { rowid: number; vector: Float32Array }[] = [];
+      while (i < items.length && start + take.length < VECTORS_PER_CHUNK && items[i]!.vector.length === dim) take.push(items[i++]!);
+      const n = start + take.length;
+      const rowids = new Float64Array(n);
+      const vectors = new Float32Array(n * dim);
+      if (reuse) {
+        rowids.set(new Float64Array(reuse.rowids.buffer.slice(reuse.rowids.byteOffset, reuse.rowids.byteOffset + reuse.rowids.byteLength)));
+        vectors.set(fromBlob(reuse.vectors));
+      }
+      take.forEach((t, j) => {
+        rowids[start + j] = t.rowid;
+        vectors.set(t.vector, (start + j) * dim);
+      });
+      const rowidBlob = Buffer.from(rowids.buffer);
+      const vectorBlob = Buffer.from(vectors.buffer);
+      if (reuse) this.stmts.updateChunk.run(n, rowidBlob, vectorBlob, reuse.id);
+      else this.stmts.insertChunk.run(dim, n, rowidBlob, vectorBlob);
     }
-    return top.sorted().map((h) => ({ rowid: h.value, score: h.score }));
+  }
+
+  /**
+   * Top-k cosine over every stored embedding, streamed chunk by chunk through a k-sized heap: memory stays
+   * O(chunk + k) whatever the number of memories. Deleted memories' stale entries are skipped here.
+   */
+  vectorTopK(query: Float32Array, k: number): { rowid: number; score: number }[] {
+    const dim = query.length;
+    // Ask for extra candidates so entries of deleted memories cannot leave the result short.
+    const top = new TopK<number>(k * 2 + 8);
+    for (const [chunkDim, n, rowidBlob, vectorBlob] of this.stmts.chunks.iterate() as IterableIterator<[number, number, Buffer, Buffer]>) {
+      if (chunkDim !== dim) continue;
+      const vectors = fromBlob(vectorBlob);
+      const rowids = new Float64Array(rowidBlob.buffer.slice(rowidBlob.byteOffset, rowidBlob.byteOffset + rowidBlob.byteLength));
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        const base = i * dim;
+        for (let j = 0; j < dim; j++) s += query[j]! * vectors[base + j]!;
+        if (s > top.minScore) top.offer(s, rowids[i]!);
+      }
+    }
+    const out: { rowid: number; score: number }[] = [];
+    for (const h of top.sorted()) {
+      if (out.length >= k) break;
+      if (this.stmts.existsRowid.get(h.value)) out.push({ rowid: h.value, score: h.score });
+    }
+    return out;
   }
 
   private hasEmbeddings(): boolean {

@@ -49,6 +49,33 @@ function readCommand(pid: number, comm: string): string {
   }
 }
 
+/**
+ * An entry whose command line is read only when someone asks for it: a sample reads /proc/PID/stat for every
+ * process on the machine but needs the command of only the few in our trees (halves the cost of a sample).
+ */
+class ProcEntry implements ProcessEntry {
+  private cachedCommand: string | undefined;
+  constructor(
+    readonly pid: number,
+    readonly ppid: number,
+    readonly pgid: number,
+    readonly sid: number,
+    readonly rssBytes: number,
+    readonly startTime: number,
+    readonly state: string,
+    private readonly comm: string,
+  ) {}
+
+  get command(): string {
+    return (this.cachedCommand ??= readCommand(this.pid, this.comm));
+  }
+
+  toJSON(): ProcessEntry {
+    const { pid, ppid, pgid, sid, rssBytes, startTime, state, command } = this;
+    return { pid, ppid, pgid, sid, rssBytes, startTime, state, command };
+  }
+}
+
 function readEntry(pid: number): ProcessEntry | undefined {
   let stat: string;
   try {
@@ -56,10 +83,9 @@ function readEntry(pid: number): ProcessEntry | undefined {
   } catch {
     return undefined; // exited between readdir and read
   }
-  const parsed = parseStat(pid, stat);
-  if (!parsed) return undefined;
-  const { comm, ...rest } = parsed;
-  return { ...rest, command: readCommand(pid, comm) };
+  const p = parseStat(pid, stat);
+  if (!p) return undefined;
+  return new ProcEntry(p.pid, p.ppid, p.pgid, p.sid, p.rssBytes, p.startTime, p.state, p.comm);
 }
 
 /**
