@@ -1,0 +1,91 @@
+// Through MCP, the same notes in the official @modelcontextprotocol/server-memory (search_nodes re-reads and scans
+// its JSONL per call and returns every match) and in our memory-server (memory_search, ranked, bounded):
+// median latency per search and each server's peak RSS (VmHWM).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { MemoryStore } from '../src/helper/memory/store';
+import { repoRoot } from '../test/support/fixtures';
+import { median, round, writeResults } from './support';
+
+const TOPICS = ['kafka', 'redis', 'postgres', 'billing', 'auth', 'frontend', 'deploy', 'oncall', 'search', 'cache'];
+const VERBS = ['prefers', 'owns', 'debugged', 'documented', 'reviewed', 'migrated', 'benchmarked', 'rewrote'];
+
+function note(i: number): { entity: string; observation: string } {
+  const topic = TOPICS[i % TOPICS.length]!;
+  return { entity: `person${i % 5000}`, observation: `${VERBS[i % VERBS.length]} the ${topic} service in sprint ${i % 97} (note ${i}) token${i % 1000}` };
+}
+
+function peakRssMB(pid: number): number {
+  return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+}
+
+async function timeSearches(client: Client, tool: string, queries: string[]): Promise<number[]> {
+  const times: number[] = [];
+  for (const query of queries) {
+    const t = process.hrtime.bigint();
+    const r = await client.callTool({ name: tool, arguments: { query } }, undefined, { timeout: 120_000 });
+    if (r.isError) throw new Error(`${tool} failed: ${JSON.stringify(r.content)}`);
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return times;
+}
+
+async function connect(command: string, args: string[], env: Record<string, string> = {}) {
+  const transport = new StdioClientTransport({ command, args, env: { ...(process.env as Record<string, string>), ...env }, stderr: 'ignore' });
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, pid: transport.pid! };
+}
+
+async function compare(size: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-mcp-memory-'));
+  try {
+    // server-memory's own file format: one entity per person with its observations.
+    const byEntity = new Map<string, string[]>();
+    const notes = Array.from({ length: size }, (_, i) => note(i));
+    for (const n of notes) {
+      const list = byEntity.get(n.entity) ?? [];
+      list.push(n.observation);
+      byEntity.set(n.entity, list);
+    }
+    const kg = join(dir, 'memory.jsonl');
+    writeFileSync(kg, [...byEntity].map(([name, observations]) => JSON.stringify({ type: 'entity', name, entityType: 'person', observations })).join('\n'));
+    const stateDir = join(dir, 'state');
+    const { ensureStateDir } = await import('../src/helper/platform/stateDir');
+    ensureStateDir(stateDir);
+    const store = MemoryStore.open(join(stateDir, 'memory.db'));
+    for (let i = 0; i < notes.length; i += 5000) store.saveMany(notes.slice(i, i + 5000).map((n) => ({ content: n.observation, tags: [n.entity, 'person'] })));
+    store.close();
+
+    const queries = Array.from({ length: 20 }, (_, i) => `token${(i * 37) % 1000}`);
+    const official = await connect(process.execPath, [join(repoRoot, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js')], { MEMORY_FILE_PATH: kg });
+    const theirs = await timeSearches(official.client, 'search_nodes', queries);
+    const theirsRss = peakRssMB(official.pid);
+    await official.client.close();
+    const warden = await connect(process.execPath, [join(repoRoot, 'dist/cli.js'), 'memory-server', '--state-dir', stateDir]);
+    const ours = await timeSearches(warden.client, 'memory_search', queries);
+    const oursRss = peakRssMB(warden.pid);
+    await warden.client.close();
+    return {
+      serverMemory: { searchMedianMs: round(median(theirs), 1), peakRssMB: round(theirsRss, 0) },
+      mcpWarden: { searchMedianMs: round(median(ours), 2), peakRssMB: round(oursRss, 0), resultsPerSearch: 'at most 10 (limit), ranked' },
+      speedup: round(median(theirs) / median(ours), 0),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const out: Record<string, unknown> = {};
+  for (const size of (process.env.BENCH_MCP_SIZES ?? '10000,100000').split(',').map(Number)) {
+    out[size] = await compare(size);
+    console.log(size, out[size]);
+  }
+  writeResults('memory-mcp', { notes: out, target: 'mcp-warden ≥ 100× faster than server-memory search_nodes, bounded results' });
+}
+
+void main();
