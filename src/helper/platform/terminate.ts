@@ -29,22 +29,39 @@ function signal(pid: number, sig: NodeJS.Signals): boolean {
   }
 }
 
-/** Root (if it is still the process we started) plus every live descendant and tracked escapee. */
+/**
+ * Whether processes with pgid === target.pgid are our group. A pgid cannot be reused while any process still
+ * carries it, so the group is ours unless its id now names a different leader (pid === pgid with another start time).
+ */
+function groupIsOurs(snapshot: ProcessTableSnapshot, target: TerminateTarget): boolean {
+  if (target.pgid <= 0) return false;
+  const leader = snapshot.get(target.pgid);
+  return !leader || leader.startTime === target.startTime;
+}
+
+/** Root (if it is still the process we started), its descendants, tracked escapees, and the rest of its group. */
 function members(snapshot: ProcessTableSnapshot, target: TerminateTarget): ProcessEntry[] {
   const index = indexChildren(snapshot);
-  const out: ProcessEntry[] = [];
+  const out = new Map<number, ProcessEntry>();
   const rootAlive = isAlive(snapshot, target);
-  if (rootAlive) out.push(snapshot.get(target.pid)!);
+  if (rootAlive) out.set(target.pid, snapshot.get(target.pid)!);
   // Descendants by ppid only count when the root is really ours; a reused root pid has someone else's children.
-  const tracked = target.tracked;
-  const found = rootAlive ? collectDescendants(snapshot, target.pid, tracked, index) : collectDescendants(snapshot, -1, tracked, index);
-  out.push(...found);
-  return out;
+  for (const e of collectDescendants(snapshot, rootAlive ? target.pid : -1, target.tracked, index)) out.set(e.pid, e);
+  // A server that exits on stdin EOF orphans its children before we look: they keep its process group.
+  if (groupIsOurs(snapshot, target)) {
+    for (const e of snapshot.values()) {
+      if (e.pgid === target.pgid && e.state !== 'Z' && !out.has(e.pid)) {
+        out.set(e.pid, e);
+        for (const d of collectDescendants(snapshot, e.pid, undefined, index)) out.set(d.pid, d);
+      }
+    }
+  }
+  return [...out.values()];
 }
 
 function groupAlive(snapshot: ProcessTableSnapshot, pgid: number, target: TerminateTarget): boolean {
-  // Only signal the group while a member we know is in it, so a recycled pgid is never hit.
-  for (const e of members(snapshot, target)) if (e.pgid === pgid) return true;
+  if (!groupIsOurs(snapshot, target)) return false;
+  for (const e of snapshot.values()) if (e.pgid === pgid && e.state !== 'Z') return true;
   return false;
 }
 

@@ -44,6 +44,20 @@ describe('supervisor lifecycle', () => {
     for (const pid of pids) assert.equal(isRunning(pid), false, `pid ${pid} survived`);
   });
 
+  it('kills the children a server orphans on stdin EOF even before any sample saw them', async () => {
+    const h = await harness('unsampled', { sampleIntervalMs: 60_000 });
+    await h.configure({ quick: fixtureServer('well-behaved', { CHILDREN: '3' }) });
+    await h.waitState('quick', 'running');
+    const pids = await waitFor('3 children in the OS table', async () => {
+      const p = await h.treePids('quick');
+      return p.length === 4 ? p : undefined;
+    });
+    assert.equal(h.supervisor.managed('quick')!.tracked.size, 0, 'no sample has run');
+    const res = await h.supervisor.stop('quick');
+    assert.deepEqual(res.survivors, []);
+    for (const pid of pids) assert.equal(isRunning(pid), false, `pid ${pid} survived`);
+  });
+
   it('SIGKILLs a server that ignores SIGTERM and stdin EOF after the grace period', async () => {
     const h = await harness('stubborn');
     await h.configure({ stubborn: fixtureServer('stubborn', {}, { shutdownGraceMs: 800 }) });
