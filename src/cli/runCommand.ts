@@ -4,12 +4,14 @@ import { startEngine } from '../helper/engine';
 import { registerMemoryHandlers } from '../helper/memory/handlers';
 import type { RequestHost } from '../helper/rpc/requestHost';
 import { renderTable } from './statusTable';
+import { guardStdio, safeLog, safeStdout } from '../helper/lifecycle/safeLog';
 
 const REDRAW_MS = 1000;
 
 export async function runSupervisor(configs: string[], stateDir: string): Promise<number> {
   const tty = process.stdout.isTTY === true;
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  guardStdio();
+  const log = safeLog;
   const engine = await startEngine({
     stateDir,
     startedBy: 'cli',
@@ -18,12 +20,12 @@ export async function runSupervisor(configs: string[], stateDir: string): Promis
   });
   const { supervisor } = engine;
   if (!tty) {
-    supervisor.onEvent((e) => process.stdout.write(`${JSON.stringify(e)}\n`));
+    supervisor.onEvent((e) => safeStdout(`${JSON.stringify(e)}\n`));
   } else {
     let timer: NodeJS.Timeout | undefined;
     const draw = () => {
       timer = undefined;
-      process.stdout.write(`\x1b[H\x1b[2J${renderTable(supervisor.snapshot())}\n\nCtrl-C stops every server and exits.\n`);
+      safeStdout(`\x1b[H\x1b[2J${renderTable(supervisor.snapshot())}\n\nCtrl-C stops every server and exits.\n`);
     };
     supervisor.onSnapshot(() => {
       timer ??= setTimeout(draw, REDRAW_MS);

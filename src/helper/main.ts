@@ -13,8 +13,10 @@ void (async () => {
   const { registerMemoryHandlers } = await import('./memory/handlers');
   type RequestHost = import('./rpc/requestHost').RequestHost;
 
+  const { guardStdio, safeLog } = await import('./lifecycle/safeLog');
+  guardStdio();
   const args = parseHelperArgs(process.argv.slice(2));
-  const log = (line: string) => process.stderr.write(`[mcp-warden helper ${process.pid}] ${line}\n`);
+  const log = (line: string) => safeLog(`[mcp-warden helper ${process.pid}] ${line}`);
   const stateDir = args.stateDir ?? defaultStateDir();
   let closeReason: string | undefined;
   let exit: ((reason: string) => void) | undefined;
