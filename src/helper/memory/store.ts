@@ -454,10 +454,20 @@ export class MemoryStore implements Disposable {
       if (chunkDim !== dim) continue;
       const vectors = fromBlob(vectorBlob);
       const rowids = new Float64Array(rowidBlob.buffer.slice(rowidBlob.byteOffset, rowidBlob.byteOffset + rowidBlob.byteLength));
+      const tail = dim & ~3;
       for (let i = 0; i < n; i++) {
-        let s = 0;
+        // Four independent sums: the loop runs about twice as fast as a single accumulator in V8.
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         const base = i * dim;
-        for (let j = 0; j < dim; j++) s += query[j]! * vectors[base + j]!;
+        let j = 0;
+        for (; j < tail; j += 4) {
+          s0 += query[j]! * vectors[base + j]!;
+          s1 += query[j + 1]! * vectors[base + j + 1]!;
+          s2 += query[j + 2]! * vectors[base + j + 2]!;
+          s3 += query[j + 3]! * vectors[base + j + 3]!;
+        }
+        for (; j < dim; j++) s0 += query[j]! * vectors[base + j]!;
+        const s = s0 + s1 + s2 + s3;
         if (s > top.minScore) top.offer(s, rowids[i]!);
       }
     }
