@@ -2,6 +2,7 @@
 import { readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { pidAlive } from '../platform/pidAlive';
 
 export interface HelperPointer {
   pid: number;
@@ -20,14 +21,6 @@ export function pointerDir(stateDir: string): string {
   return join(stateDir, 'helpers');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Live helpers in this state dir, newest first; pointers and sockets of dead helpers are removed on the way. */
 export function listHelpers(stateDir: string): HelperPointer[] {
@@ -44,7 +37,7 @@ export function listHelpers(stateDir: string): HelperPointer[] {
     const path = join(dir, name);
     try {
       const p = JSON.parse(readFileSync(path, 'utf8')) as HelperPointer;
-      if (alive(p.pid)) {
+      if (pidAlive(p.pid)) {
         out.push(p);
         continue;
       }

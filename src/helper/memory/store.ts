@@ -35,14 +35,9 @@ export interface StoreOptions {
   now?: () => number;
 }
 
-export interface ImportRecord {
+/** A memory as imported: a save plus the fields an export carries. */
+export interface ImportRecord extends MemorySaveParams {
   id?: string;
-  content: string;
-  category?: string;
-  tags?: string[] | string;
-  importance?: number;
-  source?: string;
-  workspace?: string;
   createdAt?: string | number;
   updatedAt?: string | number;
   embedding?: number[] | Float32Array;
