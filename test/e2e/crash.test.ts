@@ -1,0 +1,51 @@
+// End to end: when the extension host dies abruptly (kill -9), the helper notices and cleans up every server by itself.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { CodeServerSession, fixtureServer } from './support/codeServer';
+import { isAlive, waitFor } from './support/procfs';
+import { showServersView, waitForRow } from './support/workbench';
+
+let s: CodeServerSession;
+
+before(async () => {
+  s = await CodeServerSession.start({
+    label: 'crash',
+    servers: (run) => ({
+      'well-behaved': fixtureServer(run, 'well-behaved', 'well-behaved.mjs', { CHILDREN: '2' }),
+      grandchildren: fixtureServer(run, 'grandchildren', 'grandchildren.mjs'),
+    }),
+  });
+  await s.openWorkbench();
+  await showServersView(s.page);
+});
+
+after(async () => {
+  if (s) await s.dispose();
+});
+
+test('kill -9 of the extension host leaves zero fixture processes within a few seconds', async () => {
+  await waitForRow(s.page, 'well-behaved', (l) => /, running, .*\b2 children\b/.test(l), 60_000, 'well-behaved running with 2 children');
+  await waitForRow(s.page, 'grandchildren', (l) => /, running, /.test(l), 30_000, 'grandchildren running');
+  const host = s.extensionHost();
+  assert.ok(host, `no extension host under code-server: ${JSON.stringify(s.tree().map((p) => p.cmdline.slice(0, 100)))}`);
+  const fixtures = s.fixtureProcs();
+  assert.ok(fixtures.length >= 4, `expected the fixture servers and their children alive, found ${fixtures.length}`);
+  // The helper: the extension host's child that runs dist/helper.js.
+  const helper = s.tree().find((p) => p.ppid === host.pid && p.cmdline.includes('helper.js'));
+  assert.ok(helper, 'no helper process under the extension host');
+  const registry = s.registryPids();
+  // The helper keeps its registry under mcpWarden.stateDir: that the setting reached it is part of what is checked.
+  assert.ok(registry.length >= 2, `no server pids in the helper registry under ${s.stateDir}`);
+
+  const killedAt = Date.now();
+  process.kill(host.pid, 'SIGKILL');
+  // VS Code may start a new extension host (and so a new helper and new servers): only the processes that existed
+  // at the kill are checked, by pid and start time.
+  const clean = await waitFor(() => fixtures.every((p) => !isAlive(p)) && !isAlive(helper), 10_000, 100);
+  const elapsedMs = Date.now() - killedAt;
+  const left = fixtures.filter(isAlive).map((p) => `${p.pid} ${p.cmdline}`);
+  assert.ok(clean, `10 s after kill -9 of the extension host: fixtures alive ${JSON.stringify(left)}, helper alive ${isAlive(helper)}`);
+  const registryLeft = s.aliveSince(registry).map((p) => `${p.pid} ${p.cmdline.slice(0, 120)}`);
+  assert.deepEqual(registryLeft, [], 'processes named in the registry survived');
+  console.log(`# cleanup after extension host kill -9 took ${elapsedMs} ms for ${fixtures.length} fixture processes`);
+});

@@ -1,0 +1,159 @@
+// End to end in a real VS Code (code-server + Chromium): the packaged extension lists, stops, starts, caps and cleans up
+// fixture servers, and every assertion about processes is checked against /proc, not against Warden's own state.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { CodeServerSession, fixtureServer, type McpServerEntry } from './support/codeServer';
+import { descendants, isAlive, sleep, waitFor, type ProcInfo } from './support/procfs';
+import {
+  clickInlineAction,
+  readStatus,
+  rowLabel,
+  runCommand,
+  serverRow,
+  serversPane,
+  expandRow,
+  parkMouse,
+  showServersView,
+  waitForRow,
+  widenSideBar,
+  type StatusState,
+} from './support/workbench';
+
+const baseServers = (run: string): Record<string, McpServerEntry> => ({
+  'well-behaved': fixtureServer(run, 'well-behaved', 'well-behaved.mjs', { CHILDREN: '2' }),
+  grandchildren: fixtureServer(run, 'grandchildren', 'grandchildren.mjs'),
+});
+
+/** A server's memory from its row label ("well-behaved, running, 41.5 MB · 2 children · up 3s"), in bytes. */
+function memoryInLabel(label: string): number {
+  const m = /(\d+(?:\.\d+)?) (B|KB|MB|GB|TB)\b/.exec(label);
+  if (!m) return 0;
+  return Number(m[1]) * 1024 ** ['B', 'KB', 'MB', 'GB', 'TB'].indexOf(m[2]!);
+}
+
+let s: CodeServerSession;
+
+before(async () => {
+  s = await CodeServerSession.start({ label: 'main', servers: baseServers });
+  await s.openWorkbench();
+  await showServersView(s.page);
+  await widenSideBar(s.page);
+});
+
+after(async () => {
+  if (s) {
+    if (process.env.MCP_WARDEN_E2E_DEBUG === '1') console.error(s.wardenLog());
+    await s.dispose();
+  }
+});
+
+test('the Servers view lists each server running, with non-zero memory and its child count', async () => {
+  const label = await waitForRow(s.page, 'well-behaved', (l) => /, running, /.test(l) && /\b2 children\b/.test(l) && memoryInLabel(l) > 0, 60_000,
+    'well-behaved running with 2 children');
+  assert.ok(memoryInLabel(label) > 1024 * 1024, `memory shown for well-behaved is implausibly small: ${label}`);
+  const gc = await waitForRow(s.page, 'grandchildren', (l) => /, running, /.test(l) && memoryInLabel(l) > 0, 30_000, 'grandchildren running');
+  assert.match(gc, /\d+ child(ren)?\b/);
+  // What the view says agrees with the OS: the server and exactly two children carry its marker.
+  const procs = await waitFor(() => { const p = s.fixtureProcs('well-behaved'); return p.length === 3 ? p : null; }, 10_000);
+  assert.equal(procs?.length, 3, `expected well-behaved + 2 children in /proc, found ${JSON.stringify(s.fixtureProcs('well-behaved').map((p) => p.cmdline))}`);
+
+  // Expand well-behaved and its Processes group for the screenshot: rows with pids and RSS.
+  await expandRow(serverRow(s.page, 'well-behaved').first());
+  const group = serversPane(s.page).locator('.monaco-list-row[aria-label^="Processes"]').first();
+  await group.waitFor({ state: 'visible', timeout: 10_000 });
+  await expandRow(group);
+  const root = s.fixtureRoot('well-behaved')!;
+  await serversPane(s.page).locator(".monaco-list-row", { hasText: String(root.pid) }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  await parkMouse(s.page);
+  await s.screenshot('tree');
+});
+
+test('Stop and Start from the view stop and start the real process', async () => {
+  const before = s.fixtureRoot('well-behaved');
+  assert.ok(before && isAlive(before), 'well-behaved is not running before Stop');
+  const marked = s.fixtureProcs('well-behaved');
+
+  await clickInlineAction(s.page, 'well-behaved', 'Stop Server');
+  const gone = await waitFor(() => marked.every((p) => !isAlive(p)) && s.fixtureProcs('well-behaved').length === 0, 20_000);
+  assert.ok(gone, `after Stop, still alive: ${JSON.stringify(s.fixtureProcs('well-behaved').map((p) => p.pid))}`);
+  await waitForRow(s.page, 'well-behaved', (l) => /, stopped\b/.test(l), 15_000, 'well-behaved stopped');
+
+  await clickInlineAction(s.page, 'well-behaved', 'Start Server');
+  const after = await waitFor(() => { const r = s.fixtureRoot('well-behaved'); return r && r.pid !== before!.pid ? r : null; }, 20_000);
+  assert.ok(after && isAlive(after), 'after Start, no new well-behaved process in /proc');
+  await waitForRow(s.page, 'well-behaved', (l) => /, running, /.test(l), 30_000, 'well-behaved running again');
+});
+
+test('a leaking server turns the status bar to warning, then the memory cap restarts it', async () => {
+  s.writeMcpJson({
+    ...baseServers(s.run),
+    // The fixture starts at ~75 MB (Node + the MCP SDK): warned from 96 MB (60 % of 160), capped at 160 MB,
+    // about 16 s of growth at 4 MB/s in between, so the warning is on screen long enough to see.
+    leaky: fixtureServer(s.run, 'leaky', 'leaky.mjs', { LEAK_MB_PER_SEC: '4', LEAK_MAX_MB: '400' }, { memoryLimitMB: 160, warnAtPercent: 60, maxRestarts: 10 }),
+  });
+  await waitForRow(s.page, 'leaky', (l) => /, running, /.test(l), 60_000, 'leaky added by editing mcp.json and started');
+  const first = await waitFor(() => s.fixtureRoot('leaky'), 10_000);
+  assert.ok(first, 'leaky is not in /proc');
+
+  // The warning must be leaky's own (its row carries the memory warning), not another server's.
+  let status: StatusState | null = null;
+  let leakyLabel: string | null = null;
+  const warned = await waitFor(async () => {
+    status = await readStatus(s.page);
+    leakyLabel = await rowLabel(s.page, 'leaky');
+    return status?.kind === 'warning' && /MCP Warden warning/.test(status.label) && /⚠.*160 MB limit/.test(leakyLabel ?? '');
+  }, 60_000, 100);
+  assert.ok(warned, `the status bar never showed leaky's memory warning; last status: ${JSON.stringify(status)}, leaky row: ${JSON.stringify(leakyLabel)}`);
+  await parkMouse(s.page);
+  await s.screenshot('status-warning');
+
+  // The cap: the first process is gone, a new one runs (a restart), and the status bar turns to error.
+  const restarted = await waitFor(() => {
+    const now = s.fixtureRoot('leaky');
+    return !isAlive(first) && now && now.pid !== first.pid ? now : null;
+  }, 60_000, 200);
+  assert.ok(restarted, `leaky (pid ${first.pid}) was not restarted by the memory cap`);
+  const errored = await waitFor(async () => (await readStatus(s.page))?.kind === 'error', 15_000);
+  assert.ok(errored, `after the cap fired the status bar is ${JSON.stringify(await readStatus(s.page))}`);
+  await waitForRow(s.page, 'leaky', (l) => /, running, /.test(l), 30_000, 'leaky running again after the restart');
+});
+
+test('the resource graph shows every server over time', async () => {
+  await runCommand(s.page, 'MCP Warden: Show Resource Graph');
+  const frame = s.page.frameLocator('iframe.webview').first().frameLocator('#active-frame');
+  const legend = frame.locator('#legend');
+  await legend.waitFor({ state: 'visible', timeout: 30_000 });
+  const text = await waitFor(async () => {
+    const t = (await legend.textContent()) ?? '';
+    return t.includes('well-behaved') && t.includes('leaky') ? t : null;
+  }, 30_000, 500);
+  assert.ok(text, `graph legend lacks servers: ${JSON.stringify(await legend.textContent())}`);
+  // Live samples for a while, so the leaky server's saw-tooth (grow, cap, restart) shows.
+  await parkMouse(s.page);
+  await sleep(8000);
+  await s.screenshot('graph');
+});
+
+test('closing the window (SIGTERM to code-server) leaves zero fixture processes', async () => {
+  const fixtures = s.fixtureProcs();
+  assert.ok(fixtures.length >= 4, `expected the fixture servers and their children alive before closing, found ${fixtures.length}`);
+  // Warden's part of the window: everything under the extension host (the helper and what it started).
+  const host = s.extensionHost();
+  assert.ok(host, 'no extension host under code-server');
+  const wardenTree: ProcInfo[] = descendants(host.pid);
+  assert.ok(wardenTree.some((p) => p.cmdline.includes('helper.js')), 'no helper process under the extension host');
+  const registry = s.registryPids();
+  // The helper keeps its registry under mcpWarden.stateDir: that the setting reached it is part of what is checked.
+  assert.ok(registry.length >= 2, `no server pids in the helper registry under ${s.stateDir}`);
+  const closed = await s.closeWindow(30_000);
+  assert.ok(closed, 'code-server did not exit within 30 s of SIGTERM');
+  const clean = await waitFor(() => [...fixtures, ...wardenTree].every((p) => !isAlive(p)) && s.fixtureProcs().length === 0, 15_000, 250);
+  const survivors = [...new Set([...fixtures.filter(isAlive), ...s.fixtureProcs()].map((p) => `${p.pid} ${p.cmdline}`))];
+  assert.deepEqual(survivors, [], `fixture processes survived the window close (waited 15 s: ${clean ? 'clean' : 'not clean'})`);
+  const treeLeft = wardenTree.filter(isAlive).map((p) => `${p.pid} ${p.cmdline.slice(0, 120)}`);
+  assert.deepEqual(treeLeft, [], 'the helper or its servers outlived the window');
+  // The helper's own registry may name processes that escaped the marker; any of them still alive (and started
+  // after this window, so not a reused pid of an older process) is a leak too.
+  const registryLeft = s.aliveSince(registry).map((p) => `${p.pid} ${p.cmdline.slice(0, 120)}`);
+  assert.deepEqual(registryLeft, [], 'processes in the helper registry are still alive');
+});
