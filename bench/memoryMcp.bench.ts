@@ -13,9 +13,13 @@ import { median, round, writeResults } from './support';
 const TOPICS = ['kafka', 'redis', 'postgres', 'billing', 'auth', 'frontend', 'deploy', 'oncall', 'search', 'cache'];
 const VERBS = ['prefers', 'owns', 'debugged', 'documented', 'reviewed', 'migrated', 'benchmarked', 'rewrote'];
 
+/** One note per entity, as server-memory users store notes; a sentence of realistic length. */
 function note(i: number): { entity: string; observation: string } {
   const topic = TOPICS[i % TOPICS.length]!;
-  return { entity: `person${i % 5000}`, observation: `${VERBS[i % VERBS.length]} the ${topic} service in sprint ${i % 97} (note ${i}) token${i % 1000}` };
+  return {
+    entity: `note-${i}`,
+    observation: `Engineer ${i % 5000} ${VERBS[i % VERBS.length]} the ${topic} service in sprint ${i % 97}: latency went from ${i % 300} ms to ${(i * 7) % 300} ms after the change (ticket token${i % 1000}).`,
+  };
 }
 
 function peakRssMB(pid: number): number {
@@ -52,12 +56,12 @@ async function compare(size: number) {
       byEntity.set(n.entity, list);
     }
     const kg = join(dir, 'memory.jsonl');
-    writeFileSync(kg, [...byEntity].map(([name, observations]) => JSON.stringify({ type: 'entity', name, entityType: 'person', observations })).join('\n'));
+    writeFileSync(kg, [...byEntity].map(([name, observations]) => JSON.stringify({ type: 'entity', name, entityType: 'note', observations })).join('\n'));
     const stateDir = join(dir, 'state');
     const { ensureStateDir } = await import('../src/helper/platform/stateDir');
     ensureStateDir(stateDir);
     const store = MemoryStore.open(join(stateDir, 'memory.db'));
-    for (let i = 0; i < notes.length; i += 5000) store.saveMany(notes.slice(i, i + 5000).map((n) => ({ content: n.observation, tags: [n.entity, 'person'] })));
+    for (let i = 0; i < notes.length; i += 5000) store.saveMany(notes.slice(i, i + 5000).map((n) => ({ content: n.observation, tags: [n.entity, 'note'] })));
     store.close();
 
     const queries = Array.from({ length: 20 }, (_, i) => `token${(i * 37) % 1000}`);

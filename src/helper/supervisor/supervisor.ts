@@ -30,6 +30,7 @@ import { HANDSHAKE_TIMEOUT_MS, ManagedServer, type ManagedServerHost } from './m
 /** Configured (not running) servers are bounded too: a config listing thousands is cut here and reported. */
 export const MAX_CONFIGURED_SERVERS = 500;
 const STDERR_BATCH_MS = 200;
+export const GROWTH_WARMUP_MS = 10_000;
 const STDERR_BATCH_MAX_LINES = 200;
 
 export interface SupervisorOptions {
@@ -371,7 +372,11 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
 
   private enforce(server: ManagedServer, now: number): void {
     const caps = server.spec.caps;
-    const { decision, warnings } = evaluateCaps(server.name, caps, server.rssBytes, server.children, server.history.toArray(), now);
+    // Growth is judged on this process's own history after a warm-up: start-up (children still spawning, an earlier
+    // process's samples) is not a leak.
+    const growthFrom = (server.startedAt ?? now) + GROWTH_WARMUP_MS;
+    const history = server.history.toArray().filter((p) => p.t >= growthFrom);
+    const { decision, warnings } = evaluateCaps(server.name, caps, server.rssBytes, server.children, history, now);
     const before = new Set(server.warnings.map((w) => w.code));
     for (const w of warnings) if (!before.has(w.code)) this.emit({ kind: 'warning', server: server.name, code: w.code, message: w.message, rssBytes: server.rssBytes, limitBytes: caps.memoryLimitMB * 1024 * 1024 });
     server.warnings = warnings;
