@@ -16,7 +16,19 @@ void (async () => {
   const { guardStdio, safeLog } = await import('./lifecycle/safeLog');
   guardStdio();
   const args = parseHelperArgs(process.argv.slice(2));
-  const log = (line: string) => safeLog(`[mcp-warden helper ${process.pid}] ${line}`);
+  // Once the editor is connected, informational lines go to its output as log messages (stderr shows as errors there).
+  let logToClient: ((line: string) => void) | undefined;
+  const log = (line: string) => {
+    if (logToClient) {
+      try {
+        logToClient(line);
+        return;
+      } catch {
+        logToClient = undefined;
+      }
+    }
+    safeLog(`[mcp-warden helper ${process.pid}] ${line}`);
+  };
   const stateDir = args.stateDir ?? defaultStateDir();
   let closeReason: string | undefined;
   let exit: ((reason: string) => void) | undefined;
@@ -38,10 +50,12 @@ void (async () => {
       if (served) return;
       served = true;
       if (typeof params.processId === 'number' && params.processId > 0) watchParent(close, params.processId);
+      logToClient = (line) => void connection.sendNotification('window/logMessage', { type: 3, message: `[helper ${process.pid}] ${line}` }).catch(() => undefined);
       engine.serve(connection as unknown as RequestHost, (reason) => {
         // Window close: the servers are already stopped; exit once the response has been written.
         setTimeout(() => void engine.exit(`shutdown requested: ${reason}`), 50);
       });
+      log(`ready (state dir ${engine.stateDir}, control socket ${engine.controlSocket})`);
     },
     onClose: close,
   });
@@ -50,7 +64,6 @@ void (async () => {
   const engine = await enginePromise;
   exit = (reason) => void engine.exit(reason);
   if (closeReason) return exit(closeReason);
-  log(`ready (state dir ${engine.stateDir}, control socket ${engine.controlSocket})`);
 })().catch((err: unknown) => {
   process.stderr.write(`MCP Warden's helper failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
