@@ -28,7 +28,7 @@ export async function createHarness(label: string, settings: Partial<WardenSetti
   const events: WardenEvent[] = [];
   supervisor.onEvent((e) => {
     events.push(e);
-    if (events.length > 5000) events.shift();
+    if (events.length > 1000) events.shift();
   });
   const seenPids = new Set<number>();
   supervisor.onSnapshot((s) => {

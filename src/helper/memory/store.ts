@@ -177,6 +177,8 @@ export class MemoryStore implements Disposable {
       touchDuplicate: db.prepare('UPDATE memories SET updated_at = ?, accessed_at = ?, importance = max(importance, ?) WHERE id = ?'),
       get: db.prepare('SELECT * FROM memories WHERE id = ?'),
       touch: db.prepare('UPDATE memories SET accessed_at = ? WHERE id = ?'),
+      // One write for all hits of a search (not one transaction per hit).
+      touchMany: db.prepare('UPDATE memories SET accessed_at = ? WHERE rowid IN (SELECT value FROM json_each(?))'),
       delete: db.prepare('DELETE FROM memories WHERE id = ?'),
       recent: db.prepare('SELECT * FROM memories ORDER BY updated_at DESC, rowid DESC LIMIT ?'),
       recentByCategory: db.prepare('SELECT * FROM memories WHERE category = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?'),
@@ -397,7 +399,7 @@ export class MemoryStore implements Disposable {
       ranked = ranked.filter((h) => h.score >= minScore);
       const page = ranked.slice(offset, offset + limit);
       const now = this.now();
-      for (const h of page) this.stmts.touch.run(now, h.row.id);
+      if (page.length) this.stmts.touchMany.run(now, JSON.stringify(page.map((h) => h.row.rowid)));
       const hits: MemoryHit[] = page.map((h) => ({ ...toRecord(h.row), score: Math.round(h.score * 1e4) / 1e4 }));
       const more = ranked.length > offset + limit;
       return {

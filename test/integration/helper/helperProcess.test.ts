@@ -100,7 +100,7 @@ describe('helper process', () => {
     assert.match(cli.stderr, /needs Node\.js 22 or newer/);
   });
 
-  it('writes its control socket user-only inside a user-only state dir', async () => {
+  it('serves `mcp-warden status` through a user-only control socket inside a user-only state dir', async () => {
     const { h, stateDir } = await helperWithServers('perm', { tree: fixtureServer('well-behaved', { CHILDREN: '2' }) });
     const snap = await h.connection.sendRequest(SnapshotRequest.type);
     const sock = snap.helper.controlSocket!;
@@ -108,6 +108,13 @@ describe('helper process', () => {
     const { statSync } = await import('node:fs');
     assert.equal(statSync(sock).mode & 0o777, 0o600);
     assert.equal(statSync(stateDir).mode & 0o077, 0);
+    // `mcp-warden status` in a terminal sees what the editor's helper runs.
+    const status = spawnSync(process.execPath, [join(repoRoot, 'dist/cli.js'), 'status', '--json', '--state-dir', stateDir], { encoding: 'utf8' });
+    assert.equal(status.status, 0, status.stderr);
+    const parsed = JSON.parse(status.stdout) as { helper: { pid: number }; servers: { name: string; children: number }[] };
+    assert.equal(parsed.helper.pid, h.child.pid);
+    assert.equal(parsed.servers[0]!.name, 'tree');
+    assert.equal(parsed.servers[0]!.children, 2);
     await h.connection.sendRequest(ShutdownRequest.type, { reason: 'test done' });
     await h.exited;
     assert.equal(existsSync(sock), false, 'socket removed on exit');
