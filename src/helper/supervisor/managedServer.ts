@@ -1,13 +1,12 @@
 // One supervised MCP server: spawns it in its own process group, completes the MCP handshake over our own
 // transport, tracks its process tree, and stops it in the MCP spec's order. The supervisor decides policy.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ServerSpec } from '../../shared/config';
 import { RingBuffer } from '../../shared/bounded';
 import { WardenError } from '../../shared/errors';
 import type { CallToolResultJson, HistoryPoint, ProcessInfo, ServerState, ServerWarning, ToolInfo } from '../../shared/protocol';
-import { ChildProcessTransport } from '../mcp/childProcessTransport';
+import { loadSdk, type Sdk } from '../mcp/sdk';
 import { resolveCommand } from '../platform/resolveCommand';
 import { terminateTree } from '../platform/terminate';
 import type { PidRegistry } from '../registry/pidRegistry';
@@ -53,6 +52,7 @@ export class ManagedServer {
 
   private child: ChildProcess | undefined;
   private client: Client | undefined;
+  private sdk: Sdk | undefined;
   private rootIdentity: ProcessIdentity | undefined;
   private stopping: Promise<ProcessEntry[]> | undefined;
   private exitWaiters: (() => void)[] = [];
@@ -96,6 +96,8 @@ export class ManagedServer {
     this.children = 0;
     this.processes = [];
     this.setState('starting', 'spawning');
+    const sdk = (this.sdk ??= await loadSdk());
+    const { ChildProcessTransport, Client, ErrorCode, McpError } = sdk;
     const env = { ...process.env, ...this.spec.env };
     let child: ChildProcess;
     try {
@@ -266,6 +268,7 @@ export class ManagedServer {
       const result = await client.callTool({ name: tool, arguments: args ?? {} }, undefined, { timeout: timeoutMs, maxTotalTimeout: timeoutMs });
       return result as CallToolResultJson;
     } catch (err) {
+      const { ErrorCode, McpError } = this.sdk!;
       if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) {
         throw new WardenError('REQUEST_TIMEOUT', `\`${this.name}\` did not answer ${tool} within ${timeoutMs} ms; the request was cancelled.`, this.name);
       }

@@ -1,0 +1,4 @@
+// The MCP SDK pieces the supervisor uses, gathered so they can be loaded together on first use (see sdk.ts).
+export { Client } from '@modelcontextprotocol/sdk/client/index.js';
+export { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+export { ChildProcessTransport } from './childProcessTransport';
