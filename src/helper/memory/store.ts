@@ -191,6 +191,15 @@ export class MemoryStore implements Disposable {
            AND (@since IS NULL OR m.updated_at >= @since)
          ORDER BY c.rank LIMIT @take`,
       ),
+      // Without filters, rank the candidates first and read only the few rows returned (not all 2,000).
+      ftsTop: db.prepare(
+        `SELECT c.rank AS rank, m.* FROM (
+           SELECT rowid, rank FROM (
+             SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH @match ORDER BY rowid DESC LIMIT ${FTS_CANDIDATES}
+           ) ORDER BY rank LIMIT @take
+         ) AS c JOIN memories m ON m.rowid = c.rowid
+         ORDER BY c.rank`,
+      ),
       chunks: db.prepare('SELECT dim, n, rowids, vectors FROM vector_chunks').raw(true),
       lastChunk: db.prepare('SELECT id, dim, n, rowids, vectors FROM vector_chunks ORDER BY id DESC LIMIT 1'),
       updateChunk: db.prepare('UPDATE vector_chunks SET n = ?, rowids = ?, vectors = ? WHERE id = ?'),
@@ -366,17 +375,21 @@ export class MemoryStore implements Disposable {
     return this.guard(() => {
       const take = offset + limit + 1;
       const tagFilter = (r: Row) => tags.every((t) => r.tags.includes(`${TAG_SEP}${t}${TAG_SEP}`));
-      const ftsRows = (this.stmts.ftsCandidates.all({
-        match: parsed.match,
-        category: params.category ? String(params.category).toLowerCase() : null,
-        workspace: params.workspace ?? null,
-        since,
-        take: tags.length ? FTS_CANDIDATES : take,
-      }) as (Row & { rank: number })[]).filter(tagFilter);
+      const filtered = !!(params.category || params.workspace || since !== null || tags.length);
+      const ftsRows = (filtered
+        ? this.stmts.ftsCandidates.all({
+            match: parsed.match,
+            category: params.category ? String(params.category).toLowerCase() : null,
+            workspace: params.workspace ?? null,
+            since,
+            take: tags.length ? FTS_CANDIDATES : take,
+          })
+        : this.stmts.ftsTop.all({ match: parsed.match, take })) as (Row & { rank: number })[];
+      const ftsHits = ftsRows.filter(tagFilter);
       // bm25 is unbounded and corpus-dependent; scores are relative to the best hit (1.0), so minScore means
       // "at least this fraction of the best match".
-      const bestRank = ftsRows[0]?.rank ?? -1;
-      let ranked: { row: Row; score: number }[] = ftsRows.map((r) => ({ row: r, score: bestRank < 0 ? r.rank / bestRank : 1 }));
+      const bestRank = ftsHits[0]?.rank ?? -1;
+      let ranked: { row: Row; score: number }[] = ftsHits.map((r) => ({ row: r, score: bestRank < 0 ? r.rank / bestRank : 1 }));
       let mode = 'fts';
       if (queryVector) {
         const vec = this.vectorTopK(queryVector, Math.max(take, 50));
@@ -394,7 +407,7 @@ export class MemoryStore implements Disposable {
         ranked = [...fused.values()].sort((a, b) => b.score - a.score);
         const top = ranked[0]?.score ?? 1;
         ranked = ranked.map((h) => ({ row: h.row, score: h.score / top }));
-        mode = ftsRows.length ? 'hybrid' : 'vector';
+        mode = ftsHits.length ? 'hybrid' : 'vector';
       }
       ranked = ranked.filter((h) => h.score >= minScore);
       const page = ranked.slice(offset, offset + limit);

@@ -68,7 +68,11 @@ describe('process layer', () => {
 
   it('collectDescendants finds a setsid grandchild that left the tree only through its tracked identity', async () => {
     const { root, escaped } = await startEscapingTree();
-    await waitFor('the escaped grandchild to be reparented', async () => (await table.read()).get(escaped)?.ppid !== undefined);
+    // The middle process exits after starting the grandchild; until it is gone the grandchild is still below root by ppid.
+    await waitFor('the escaped grandchild to be reparented', async () => {
+      const s = await table.read();
+      return s.has(escaped) && !collectDescendants(s, root).some((e) => e.pid === escaped);
+    });
     const snap = await table.read();
     const untracked = collectDescendants(snap, root).map((e) => e.pid);
     assert.ok(!untracked.includes(escaped), 'not a descendant by ppid');
