@@ -81,13 +81,16 @@ async function build(size: number, withVectors: boolean) {
   const path = join(dir, 'memory.db');
   const store = MemoryStore.open(path);
   const BATCH = 5000;
-  const t0 = process.hrtime.bigint();
+  // Only saveMany is timed: generating the synthetic corpus is not part of the ingest rate.
+  let ns = 0n;
   for (let done = 0; done < size; done += BATCH) {
     const batch: ImportRecord[] = [];
     for (let i = 0; i < Math.min(BATCH, size - done); i++) batch.push({ content: `${text()} #${done + i}`, ...(withVectors ? { embedding: vector() } : {}) });
+    const t0 = process.hrtime.bigint();
     store.saveMany(batch);
+    ns += process.hrtime.bigint() - t0;
   }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const seconds = Number(ns) / 1e9;
   store.database.pragma('wal_checkpoint(TRUNCATE)');
   return { dir, path, store, ingestPerSec: Math.round(size / seconds), dbMB: round(statSync(path).size / MB, 1) };
 }
@@ -120,7 +123,31 @@ function vectorFigures(store: MemoryStore) {
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
     rssPeak = Math.max(rssPeak, rssMB());
   }
-  return { top10MedianMs: round(median(times), 1), top10P95Ms: round(percentile(times, 95), 1), rssGrowthDuringSearchMB: round(rssPeak - rssBefore, 1) };
+  return { top10MedianMs: round(median(times), 1), top10P95Ms: round(percentile(times, 95), 1), recallAt10: recallAt10(store), rssGrowthDuringSearchMB: round(rssPeak - rssBefore, 1) };
+}
+
+/** recall@10 of vectorTopK against an exact float32 scan of every embedding (bench only, after the timings). */
+function recallAt10(store: MemoryStore, queries = 10): number {
+  const all = store.database.prepare('SELECT rowid, embedding FROM memories WHERE embedding IS NOT NULL').raw(true);
+  let found = 0;
+  for (let i = 0; i < queries; i++) {
+    const q = vector();
+    const exact: { rowid: number; score: number }[] = [];
+    for (const [rowid, blob] of all.iterate() as IterableIterator<[number, Buffer]>) {
+      const v = new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+      let d = 0;
+      for (let j = 0; j < DIM; j++) d += v[j]! * q[j]!;
+      exact.push({ rowid, score: d });
+      if (exact.length > 1000) {
+        exact.sort((a, b) => b.score - a.score);
+        exact.length = 10;
+      }
+    }
+    exact.sort((a, b) => b.score - a.score);
+    const want = new Set(exact.slice(0, 10).map((h) => h.rowid));
+    found += store.vectorTopK(q, 10).filter((h) => want.has(h.rowid)).length;
+  }
+  return round(found / (queries * 10), 3);
 }
 
 /** sqlite-vec (a vec0 virtual table, brute-force KNN in C) over the same vectors, for comparison. */
@@ -183,8 +210,8 @@ function naiveFigures(store: MemoryStore) {
 }
 
 async function main() {
-  const sizes = (process.env.BENCH_MEMORY_SIZES ?? '10000,100000,1000000').split(',').map(Number);
-  const vectorSizes = (process.env.BENCH_VECTOR_SIZES ?? '10000,100000').split(',').map(Number);
+  const sizes = (process.env.BENCH_MEMORY_SIZES ?? '10000,100000,1000000').split(',').filter(Boolean).map(Number);
+  const vectorSizes = (process.env.BENCH_VECTOR_SIZES ?? '10000,100000').split(',').filter(Boolean).map(Number);
   const fts: Record<string, unknown> = {};
   for (const size of sizes) {
     const b = await build(size, false);
@@ -209,7 +236,7 @@ async function main() {
     vector: vectors,
     notes: [
       `full-text ranks at most ${2000} newest matches per query (FTS_CANDIDATES), so cost is bounded whatever the corpus size`,
-      'vector top-k streams float32 BLOBs through a k-sized heap: RSS does not grow with the number of memories',
+      'vector top-k scans int8 codes (1/4 of the float bytes) chunk by chunk with a SIMD wasm kernel, then re-ranks 4k candidates exactly from the float32 embeddings: scores are exact cosines, recall@10 is measured against an exact scan, RSS does not grow with the number of memories',
       'sqlite-vec (devDependency, bench only) is measured on the same vectors for comparison; the product uses the streaming chunk scan, one native module fewer',
     ],
     targets: { ingestPerSec: 50_000, fts1MP50Ms: 5, fts1MP95Ms: 20, vector100kTop10Ms: 40 },

@@ -1,7 +1,8 @@
 // Bundles the extension, the helper and the CLI (and, with --tests, the test files) with esbuild.
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, rmSync, chmodSync } from 'node:fs';
+import { readdirSync, statSync, rmSync, chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import wabtInit from 'wabt';
 
 const root = new URL('..', import.meta.url).pathname;
 const withTests = process.argv.includes('--tests');
@@ -10,7 +11,25 @@ const watch = process.argv.includes('--watch');
 /** better-sqlite3 is native and stays a real module next to the bundle; vscode is provided by the editor. */
 const external = ['vscode', 'better-sqlite3'];
 
+/** `import bytes from './x.wat'`: the text format is compiled (with SIMD) and inlined as the wasm bytes. */
+const watPlugin = {
+  name: 'wat',
+  setup(build) {
+    build.onLoad({ filter: /\.wat$/ }, async (args) => {
+      const wabt = await wabtInit();
+      const module = wabt.parseWat(args.path, readFileSync(args.path, 'utf8'), { simd: true });
+      try {
+        module.validate();
+        return { contents: module.toBinary({}).buffer, loader: 'binary' };
+      } finally {
+        module.destroy();
+      }
+    });
+  },
+};
+
 const common = {
+  plugins: [watPlugin],
   bundle: true,
   platform: 'node',
   target: 'node22',

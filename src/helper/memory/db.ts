@@ -4,12 +4,14 @@ import { chmodSync, closeSync, existsSync, openSync, readSync, statSync } from '
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { WardenError } from '../../shared/errors';
+import { VectorIndex } from './vectorIndex';
 
 export type Database = BetterSqlite3.Database;
 
 const SQLITE_HEADER = 'SQLite format 3\0';
 
-const MIGRATIONS: readonly string[] = [
+/** Ordered schema steps; a step that needs more than SQL (re-encoding data) is a function. */
+const MIGRATIONS: readonly (string | ((db: BetterSqlite3.Database) => void))[] = [
   // v1
   `CREATE TABLE memories (
      rowid INTEGER PRIMARY KEY,
@@ -35,8 +37,7 @@ const MIGRATIONS: readonly string[] = [
      content='memories', content_rowid='rowid',
      tokenize='unicode61 remove_diacritics 2'
    );
-   -- Embeddings packed many per row: a search reads a few hundred BLOBs instead of one row per memory.
-   -- Append-only; entries of deleted memories are skipped at search time and dropped by compaction.
+   -- v1's float32 chunks; replaced by int8 codes in v2.
    CREATE TABLE vector_chunks (
      id INTEGER PRIMARY KEY,
      dim INTEGER NOT NULL,
@@ -54,6 +55,30 @@ const MIGRATIONS: readonly string[] = [
      INSERT INTO memories_fts(memories_fts, rowid, content, tags) VALUES ('delete', old.rowid, old.content, old.tags);
      INSERT INTO memories_fts(rowid, content, tags) VALUES (new.rowid, new.content, new.tags);
    END;`,
+  // v2: the vector scan reads int8 codes (a quarter of the bytes) and re-ranks from memories.embedding.
+  (db) => {
+    db.exec(`
+      DROP TABLE vector_chunks;
+      -- Embeddings as int8 codes packed ~1,000 per row, so a search reads a few hundred BLOBs, not a row per
+      -- memory. Append-only; entries of deleted memories are counted in vector_stale and dropped by compaction.
+      CREATE TABLE vector_chunks (
+        id INTEGER PRIMARY KEY,
+        dim INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        rowids BLOB NOT NULL,
+        scales BLOB NOT NULL,
+        codes BLOB NOT NULL
+      );
+      CREATE TABLE vector_stale (n INTEGER NOT NULL);
+      INSERT INTO vector_stale (n) VALUES (0);
+      CREATE TRIGGER memories_ad_vector AFTER DELETE ON memories WHEN old.embedding IS NOT NULL BEGIN
+        UPDATE vector_stale SET n = n + 1;
+      END;`);
+    new VectorIndex(db).rebuild();
+  },
+  // v3: the store indexes new rows itself, once per batch. Through this trigger FTS5 flushed its pending
+  // terms for every row (a savepoint per trigger statement), which capped imports near 12k memories/s.
+  `DROP TRIGGER memories_ai;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -134,7 +159,9 @@ function migrate(db: Database): void {
     // Re-read inside the write lock: another helper may have migrated meanwhile.
     const v = db.pragma('user_version', { simple: true }) as number;
     for (let i = v; i < SCHEMA_VERSION; i++) {
-      db.exec(MIGRATIONS[i]!);
+      const step = MIGRATIONS[i]!;
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${i + 1}`);
     }
   });

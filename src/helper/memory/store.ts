@@ -1,6 +1,6 @@
 // The memory store: one SQLite file, prepared statements, full-text (FTS5) and vector search, dedupe, bounds.
-// Searches never load every row: FTS ranks a bounded candidate set, vectors stream through a top-k heap.
-import { createHash, randomBytes } from 'node:crypto';
+// Searches never load every row: FTS ranks a bounded candidate set, vectors stream through the VectorIndex.
+import { createHash, randomFillSync } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Disposable } from '../../shared/disposable';
@@ -9,7 +9,8 @@ import type { MemoryHit, MemoryRecord, MemorySaveParams, MemorySaveResult, Memor
 import { openDatabase, toStoreError, type Database } from './db';
 import type { Embedder } from './embedder';
 import { buildFtsQuery } from './ftsQuery';
-import { fromBlob, normalize, toBlob, TopK } from './vector';
+import { fromBlob, normalize, toBlob } from './vector';
+import { VectorIndex } from './vectorIndex';
 
 export const MAX_CONTENT_BYTES = 100 * 1024;
 export const MAX_TAGS = 32;
@@ -23,8 +24,6 @@ export const MAX_LIMIT = 1000;
  */
 export const FTS_CANDIDATES = 2000;
 const TAG_SEP = '\u001f';
-/** Vectors per vector_chunks row: 256 × 384 dims × 4 bytes ≈ 384 KB per BLOB. */
-export const VECTORS_PER_CHUNK = 256;
 const RRF_K = 60;
 
 export interface StoreOptions {
@@ -102,9 +101,17 @@ function contentHash(content: string): string {
   return createHash('sha256').update(content.replace(/\s+/g, ' ').trim()).digest('hex').slice(0, 16);
 }
 
+// Random bytes for ids, drawn 4 at a time from a refilled pool: one system call per 1,024 ids, not per id.
+const idEntropy = new Uint32Array(1024);
+let idEntropyLeft = 0;
+
 /** Time-sortable ids: 12 hex digits of ms + 8 random hex. */
 export function newId(now: number): string {
-  return `${now.toString(16).padStart(12, '0')}${randomBytes(4).toString('hex')}`;
+  if (idEntropyLeft === 0) {
+    randomFillSync(idEntropy);
+    idEntropyLeft = idEntropy.length;
+  }
+  return `${now.toString(16).padStart(12, '0')}${idEntropy[--idEntropyLeft]!.toString(16).padStart(8, '0')}`;
 }
 
 function checkString(v: unknown, field: string, max: number, fallback: string): string {
@@ -142,6 +149,7 @@ interface Cursor {
 export class MemoryStore implements Disposable {
   private readonly db: Database;
   private readonly stmts: ReturnType<MemoryStore['prepare']>;
+  private readonly vectors: VectorIndex;
   private closed = false;
   private readonly now: () => number;
 
@@ -153,6 +161,7 @@ export class MemoryStore implements Disposable {
     this.db = db;
     this.now = options.now ?? Date.now;
     this.stmts = this.prepare();
+    this.vectors = new VectorIndex(db);
   }
 
   static open(path: string, options: StoreOptions = {}): MemoryStore {
@@ -174,6 +183,10 @@ export class MemoryStore implements Disposable {
          ON CONFLICT(content_hash) DO NOTHING`,
       ),
       byHash: db.prepare('SELECT id FROM memories WHERE content_hash = ?'),
+      // Full-text indexing of new rows, done by the store in the inserting transaction (see migration v3).
+      ftsIndexOne: db.prepare('INSERT INTO memories_fts(rowid, content, tags) VALUES (?, ?, ?)'),
+      ftsIndexAfter: db.prepare('INSERT INTO memories_fts(rowid, content, tags) SELECT rowid, content, tags FROM memories WHERE rowid > ?'),
+      maxRowid: db.prepare('SELECT coalesce(max(rowid), 0) FROM memories').pluck(),
       touchDuplicate: db.prepare('UPDATE memories SET updated_at = ?, accessed_at = ?, importance = max(importance, ?) WHERE id = ?'),
       get: db.prepare('SELECT * FROM memories WHERE id = ?'),
       touch: db.prepare('UPDATE memories SET accessed_at = ? WHERE id = ?'),
@@ -200,11 +213,6 @@ export class MemoryStore implements Disposable {
          ) AS c JOIN memories m ON m.rowid = c.rowid
          ORDER BY c.rank`,
       ),
-      chunks: db.prepare('SELECT dim, n, rowids, vectors FROM vector_chunks').raw(true),
-      lastChunk: db.prepare('SELECT id, dim, n, rowids, vectors FROM vector_chunks ORDER BY id DESC LIMIT 1'),
-      updateChunk: db.prepare('UPDATE vector_chunks SET n = ?, rowids = ?, vectors = ? WHERE id = ?'),
-      insertChunk: db.prepare('INSERT INTO vector_chunks (dim, n, rowids, vectors) VALUES (?, ?, ?, ?)'),
-      existsRowid: db.prepare('SELECT 1 FROM memories WHERE rowid = ?').pluck(),
       byRowid: db.prepare('SELECT * FROM memories WHERE rowid = ?'),
       count: db.prepare('SELECT count(*) FROM memories').pluck(),
       bytes: db.prepare('SELECT total(length(CAST(content AS BLOB))) FROM memories').pluck(),
@@ -266,7 +274,9 @@ export class MemoryStore implements Disposable {
           this.stmts.touchDuplicate.run(now, now, v.importance, existing.id);
           return { id: existing.id, duplicate: true, evicted: [] };
         }
-        if (embedding) this.appendVectors([{ rowid: Number(r.lastInsertRowid), vector: embedding }]);
+        const rowid = Number(r.lastInsertRowid);
+        this.stmts.ftsIndexOne.run(rowid, v.content, tagsColumn(v.tags));
+        if (embedding) this.vectors.append([{ rowid, vector: embedding }]);
         return { id, duplicate: false, evicted: this.evictIfNeeded(id) };
       });
       const result = tx.immediate();
@@ -299,6 +309,8 @@ export class MemoryStore implements Disposable {
     });
     return this.guard(() => {
       const tx = this.db.transaction(() => {
+        // New rows always get rowids above the current maximum, so one statement indexes the whole batch.
+        const lastRowidBefore = this.stmts.maxRowid.get() as number;
         let imported = 0;
         const vectors: { rowid: number; vector: Float32Array }[] = [];
         for (const p of prepared) {
@@ -314,7 +326,8 @@ export class MemoryStore implements Disposable {
           imported += r.changes;
           if (r.changes && p.row.embedding) vectors.push({ rowid: Number(r.lastInsertRowid), vector: fromBlob(p.row.embedding as Buffer) });
         }
-        if (vectors.length) this.appendVectors(vectors);
+        if (imported) this.stmts.ftsIndexAfter.run(lastRowidBefore);
+        if (vectors.length) this.vectors.append(vectors);
         const evicted = this.evictIfNeeded(null).length;
         return { imported, duplicates: prepared.length - imported, errors, evicted };
       });
@@ -337,6 +350,7 @@ export class MemoryStore implements Disposable {
         evicted.push(id);
       }
     }
+    if (evicted.length) this.vectors.compactIfNeeded();
     if (justSaved && evicted.includes(justSaved)) {
       throw new WardenError('MEMORY_INVALID_ARGUMENT', 'This memory does not fit within the configured store bounds (maxMemories / maxBytes) even after eviction.');
     }
@@ -424,73 +438,13 @@ export class MemoryStore implements Disposable {
     });
   }
 
-  /** Appends vectors to the last chunk (or new ones); called inside the write transaction. */
-  private appendVectors(items: { rowid: number; vector: Float32Array }[]): void {
-    let i = 0;
-    while (i < items.length) {
-      const dim = items[i]!.vector.length;
-      const last = this.stmts.lastChunk.get() as { id: number; dim: number; n: number; rowids: Buffer; vectors: Buffer } | undefined;
-      const reuse = last && last.dim === dim && last.n < VECTORS_PER_CHUNK ? last : undefined;
-      const start = reuse?.n ?? 0;
-      const take: { rowid: number; vector: Float32Array }[] = [];
-      while (i < items.length && start + take.length < VECTORS_PER_CHUNK && items[i]!.vector.length === dim) take.push(items[i++]!);
-      const n = start + take.length;
-      const rowids = new Float64Array(n);
-      const vectors = new Float32Array(n * dim);
-      if (reuse) {
-        rowids.set(new Float64Array(reuse.rowids.buffer.slice(reuse.rowids.byteOffset, reuse.rowids.byteOffset + reuse.rowids.byteLength)));
-        vectors.set(fromBlob(reuse.vectors));
-      }
-      take.forEach((t, j) => {
-        rowids[start + j] = t.rowid;
-        vectors.set(t.vector, (start + j) * dim);
-      });
-      const rowidBlob = Buffer.from(rowids.buffer);
-      const vectorBlob = Buffer.from(vectors.buffer);
-      if (reuse) this.stmts.updateChunk.run(n, rowidBlob, vectorBlob, reuse.id);
-      else this.stmts.insertChunk.run(dim, n, rowidBlob, vectorBlob);
-    }
-  }
-
-  /**
-   * Top-k cosine over every stored embedding, streamed chunk by chunk through a k-sized heap: memory stays
-   * O(chunk + k) whatever the number of memories. Deleted memories' stale entries are skipped here.
-   */
+  /** Top-k cosine over every stored embedding (exact scores; see VectorIndex). */
   vectorTopK(query: Float32Array, k: number): { rowid: number; score: number }[] {
-    const dim = query.length;
-    // Ask for extra candidates so entries of deleted memories cannot leave the result short.
-    const top = new TopK<number>(k * 2 + 8);
-    for (const [chunkDim, n, rowidBlob, vectorBlob] of this.stmts.chunks.iterate() as IterableIterator<[number, number, Buffer, Buffer]>) {
-      if (chunkDim !== dim) continue;
-      const vectors = fromBlob(vectorBlob);
-      const rowids = new Float64Array(rowidBlob.buffer.slice(rowidBlob.byteOffset, rowidBlob.byteOffset + rowidBlob.byteLength));
-      const tail = dim & ~3;
-      for (let i = 0; i < n; i++) {
-        // Four independent sums: the loop runs about twice as fast as a single accumulator in V8.
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        const base = i * dim;
-        let j = 0;
-        for (; j < tail; j += 4) {
-          s0 += query[j]! * vectors[base + j]!;
-          s1 += query[j + 1]! * vectors[base + j + 1]!;
-          s2 += query[j + 2]! * vectors[base + j + 2]!;
-          s3 += query[j + 3]! * vectors[base + j + 3]!;
-        }
-        for (; j < dim; j++) s0 += query[j]! * vectors[base + j]!;
-        const s = s0 + s1 + s2 + s3;
-        if (s > top.minScore) top.offer(s, rowids[i]!);
-      }
-    }
-    const out: { rowid: number; score: number }[] = [];
-    for (const h of top.sorted()) {
-      if (out.length >= k) break;
-      if (this.stmts.existsRowid.get(h.value)) out.push({ rowid: h.value, score: h.score });
-    }
-    return out;
+    return this.guard(() => this.vectors.topK(normalize(query), k));
   }
 
   private hasEmbeddings(): boolean {
-    return this.db.prepare('SELECT 1 FROM memories WHERE embedding IS NOT NULL LIMIT 1').get() !== undefined;
+    return this.vectors.hasEntries();
   }
 
   get(id: string): MemoryRecord {
@@ -505,7 +459,14 @@ export class MemoryStore implements Disposable {
 
   delete(id: string): boolean {
     if (typeof id !== 'string' || !id) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'id must be a non-empty string.');
-    return this.guard(() => this.stmts.delete.run(id).changes > 0);
+    return this.guard(() => {
+      const tx = this.db.transaction(() => {
+        const deleted = this.stmts.delete.run(id).changes > 0;
+        if (deleted) this.vectors.compactIfNeeded();
+        return deleted;
+      });
+      return tx.immediate();
+    });
   }
 
   recent(options: { limit?: number; category?: string } = {}): MemoryRecord[] {

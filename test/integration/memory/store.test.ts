@@ -8,6 +8,8 @@ import { describe, it } from 'node:test';
 import { WardenError } from '../../../src/shared/errors';
 import { MemoryStore } from '../../../src/helper/memory/store';
 import { normalize } from '../../../src/helper/memory/vector';
+import { COMPACT_MIN_STALE } from '../../../src/helper/memory/vectorIndex';
+import { SCHEMA_VERSION } from '../../../src/helper/memory/db';
 import { repoRoot, tempDir } from '../../support/fixtures';
 import { isRunning } from '../../support/processes';
 
@@ -86,6 +88,13 @@ describe('memory store', () => {
     const d = await s.save({ content: 'delta', importance: 0.5 });
     assert.deepEqual(d.evicted, [b.id]);
     assert.equal(s.stats().count, 3);
+    // A batch that evicts some of its own rows, with a duplicate inside it: the full-text index still matches.
+    const batch = s.saveMany(Array.from({ length: 10 }, (_, i) => ({ content: `batch item ${i % 8}`, importance: i / 10 })));
+    assert.deepEqual([batch.imported, batch.duplicates, batch.evicted], [8, 2, 8]);
+    assert.equal(s.stats().count, 3);
+    const batchRows = s.database.prepare("SELECT count(*) FROM memories WHERE content LIKE 'batch%'").pluck().get();
+    assert.equal((await s.search({ query: 'batch', limit: 100 })).hits.length, batchRows);
+    s.database.prepare("INSERT INTO memories_fts(memories_fts) VALUES ('integrity-check')").run();
     s.close();
   });
 
@@ -107,6 +116,82 @@ describe('memory store', () => {
     const hybrid = await s.search({ query: 'memory', embedding: q, limit: 5 });
     assert.equal(hybrid.mode, 'hybrid');
     s.close();
+  });
+
+  it('returns the exact top-10 of 384-dim vectors (int8 scan, exact re-rank) with exact cosines', () => {
+    const s = fresh('vector-384');
+    let seed = 7;
+    const r = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+    const vecs: Float32Array[] = [];
+    for (let start = 0; start < 4000; start += 1000) {
+      s.saveMany(Array.from({ length: 1000 }, (_, i) => {
+        const v = normalize(Array.from({ length: 384 }, r));
+        vecs.push(v);
+        return { content: `vector memory ${start + i}`, embedding: v };
+      }));
+    }
+    for (let trial = 0; trial < 5; trial++) {
+      const q = normalize(Array.from({ length: 384 }, r));
+      const ref = vecs.map((v, i) => ({ rowid: i + 1, score: v.reduce((acc, x, j) => acc + x * q[j]!, 0) })).sort((a, b) => b.score - a.score).slice(0, 10);
+      const got = s.vectorTopK(q, 10);
+      assert.deepEqual(got.map((h) => h.rowid), ref.map((h) => h.rowid));
+      got.forEach((h, i) => assert.ok(Math.abs(h.score - ref[i]!.score) < 1e-5));
+    }
+    s.close();
+  });
+
+  it('drops vector entries of deleted memories by compaction, and never returns them', async () => {
+    const s = fresh('vector-compact');
+    const dim = 16;
+    const total = COMPACT_MIN_STALE * 3;
+    // A fixed pseudo-random vector per memory (sin-based ones are nearly periodic and tie).
+    const one = (i: number) => {
+      let seed = i + 1;
+      return normalize(Array.from({ length: dim }, () => ((seed = (seed * 48271) % 2147483647) / 2147483647) - 0.5));
+    };
+    s.saveMany(Array.from({ length: total }, (_, i) => ({ id: `m${i}`, content: `entry ${i}`, embedding: one(i) })));
+    const entries = () => s.database.prepare('SELECT total(n) FROM vector_chunks').pluck().get() as number;
+    assert.equal(entries(), total);
+    // Delete every memory that is an exact match for some query, then ask for it.
+    for (let i = 0; i < COMPACT_MIN_STALE; i++) s.delete(`m${i}`);
+    assert.ok(entries() < total, `compaction ran (${entries()} entries left)`);
+    assert.equal(entries(), total - COMPACT_MIN_STALE);
+    const hits = s.vectorTopK(one(5), 5);
+    const deleted = new Set(Array.from({ length: COMPACT_MIN_STALE }, (_, i) => i + 1));
+    assert.ok(hits.every((h) => !deleted.has(h.rowid)));
+    assert.deepEqual(s.vectorTopK(one(COMPACT_MIN_STALE + 1), 1).map((h) => h.rowid), [COMPACT_MIN_STALE + 2]);
+    const hybrid = await s.search({ query: 'entry', embedding: one(2), limit: 50 });
+    assert.ok(hybrid.hits.every((h) => Number(h.id.slice(1)) >= COMPACT_MIN_STALE));
+    s.close();
+  });
+
+  it('migrates a v1 database (float32 chunks) to int8 chunks without losing a memory or a vector', async () => {
+    const dir = tempDir('migrate-v1');
+    const path = join(dir, 'memory.db');
+    const s = MemoryStore.open(path);
+    const vec = (i: number) => normalize(Array.from({ length: 24 }, (_, j) => Math.cos(i + j * 3)));
+    s.saveMany(Array.from({ length: 300 }, (_, i) => ({ content: `old memory ${i}`, embedding: vec(i) })));
+    // Put the file back the way v1 left it.
+    s.database.exec(`DROP TRIGGER memories_ad_vector; DROP TABLE vector_stale; DROP TABLE vector_chunks;
+      CREATE TABLE vector_chunks (id INTEGER PRIMARY KEY, dim INTEGER NOT NULL, n INTEGER NOT NULL, rowids BLOB NOT NULL, vectors BLOB NOT NULL);
+      CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
+        INSERT INTO memories_fts(rowid, content, tags) VALUES (new.rowid, new.content, new.tags);
+      END;
+      PRAGMA user_version = 1;`);
+    s.close();
+    const migrated = MemoryStore.open(path);
+    assert.equal(migrated.database.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.equal(migrated.stats().count, 300);
+    // Rows are now indexed by the store, not the v1 trigger: once each, and the index matches the table.
+    await migrated.save({ content: 'new memory after the migration' });
+    migrated.saveMany([{ content: 'another new memory' }, { content: 'and a third new memory' }]);
+    assert.equal((await migrated.search({ query: 'new memory', limit: 100 })).hits.length, 3);
+    assert.equal((await migrated.search({ query: 'old', limit: 1000 })).hits.length, 300);
+    assert.equal(migrated.database.prepare('SELECT count(*) FROM memories_fts_docsize').pluck().get(), 303);
+    migrated.database.prepare("INSERT INTO memories_fts(memories_fts) VALUES ('integrity-check')").run();
+    assert.equal(migrated.database.prepare('SELECT total(n) FROM vector_chunks').pluck().get(), 300);
+    assert.equal(migrated.vectorTopK(vec(42), 1)[0]!.rowid, 43);
+    migrated.close();
   });
 
   it('saves without an embedding and warns when the embedding provider is down', async () => {
