@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStore, type ImportRecord } from '../src/helper/memory/store';
-import { normalize } from '../src/helper/memory/vector';
+import { fromBlob, normalize } from '../src/helper/memory/vector';
 import { median, percentile, round, writeResults } from './support';
 
 const VOCAB = 20_000;
@@ -134,7 +134,7 @@ function recallAt10(store: MemoryStore, queries = 10): number {
     const q = vector();
     const exact: { rowid: number; score: number }[] = [];
     for (const [rowid, blob] of all.iterate() as IterableIterator<[number, Buffer]>) {
-      const v = new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+      const v = fromBlob(blob);
       let d = 0;
       for (let j = 0; j < DIM; j++) d += v[j]! * q[j]!;
       exact.push({ rowid, score: d });

@@ -184,8 +184,8 @@ export class MemoryStore implements Disposable {
       ),
       byHash: db.prepare('SELECT id FROM memories WHERE content_hash = ?'),
       // Full-text indexing of new rows, done by the store in the inserting transaction (see migration v3).
-      ftsIndexOne: db.prepare('INSERT INTO memories_fts(rowid, content, tags) VALUES (?, ?, ?)'),
-      ftsIndexAfter: db.prepare('INSERT INTO memories_fts(rowid, content, tags) SELECT rowid, content, tags FROM memories WHERE rowid > ?'),
+      // New rows always get rowids above every existing one, so "rowid >= first new rowid" is exactly the new rows.
+      ftsIndexFrom: db.prepare('INSERT INTO memories_fts(rowid, content, tags) SELECT rowid, content, tags FROM memories WHERE rowid >= ?'),
       maxRowid: db.prepare('SELECT coalesce(max(rowid), 0) FROM memories').pluck(),
       touchDuplicate: db.prepare('UPDATE memories SET updated_at = ?, accessed_at = ?, importance = max(importance, ?) WHERE id = ?'),
       get: db.prepare('SELECT * FROM memories WHERE id = ?'),
@@ -275,7 +275,7 @@ export class MemoryStore implements Disposable {
           return { id: existing.id, duplicate: true, evicted: [] };
         }
         const rowid = Number(r.lastInsertRowid);
-        this.stmts.ftsIndexOne.run(rowid, v.content, tagsColumn(v.tags));
+        this.stmts.ftsIndexFrom.run(rowid);
         if (embedding) this.vectors.append([{ rowid, vector: embedding }]);
         return { id, duplicate: false, evicted: this.evictIfNeeded(id) };
       });
@@ -309,8 +309,7 @@ export class MemoryStore implements Disposable {
     });
     return this.guard(() => {
       const tx = this.db.transaction(() => {
-        // New rows always get rowids above the current maximum, so one statement indexes the whole batch.
-        const lastRowidBefore = this.stmts.maxRowid.get() as number;
+        const firstNewRowid = (this.stmts.maxRowid.get() as number) + 1;
         let imported = 0;
         const vectors: { rowid: number; vector: Float32Array }[] = [];
         for (const p of prepared) {
@@ -326,7 +325,7 @@ export class MemoryStore implements Disposable {
           imported += r.changes;
           if (r.changes && p.row.embedding) vectors.push({ rowid: Number(r.lastInsertRowid), vector: fromBlob(p.row.embedding as Buffer) });
         }
-        if (imported) this.stmts.ftsIndexAfter.run(lastRowidBefore);
+        if (imported) this.stmts.ftsIndexFrom.run(firstNewRowid);
         if (vectors.length) this.vectors.append(vectors);
         const evicted = this.evictIfNeeded(null).length;
         return { imported, duplicates: prepared.length - imported, errors, evicted };

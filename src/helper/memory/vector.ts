@@ -13,12 +13,18 @@ export function toBlob(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
-/** A Float32Array view on a BLOB (copied only when unaligned). */
-export function fromBlob(b: Buffer | Uint8Array): Float32Array {
-  if (b.byteOffset % 4 === 0) return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+/** A typed view on a BLOB, copied only when its offset is not aligned for the element type. */
+export function blobView<T extends Float32Array | Float64Array>(Type: { new (b: ArrayBufferLike, offset: number, length: number): T; BYTES_PER_ELEMENT: number }, b: Uint8Array): T {
+  const size = Type.BYTES_PER_ELEMENT;
+  if (b.byteOffset % size === 0) return new Type(b.buffer, b.byteOffset, b.byteLength / size);
   const copy = new Uint8Array(b.byteLength);
   copy.set(b);
-  return new Float32Array(copy.buffer);
+  return new Type(copy.buffer, 0, b.byteLength / size);
+}
+
+/** A Float32Array view on a BLOB (copied only when unaligned). */
+export function fromBlob(b: Buffer | Uint8Array): Float32Array {
+  return blobView(Float32Array, b);
 }
 
 export function dot(a: Float32Array, b: Float32Array): number {

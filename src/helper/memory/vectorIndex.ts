@@ -4,7 +4,7 @@
 // memories, so the scores returned are exact cosines.
 import type { Database } from './db';
 import { createInt8Dot, type Int8DotKernel } from './int8Dot';
-import { dot, fromBlob, TopK } from './vector';
+import { blobView, dot, fromBlob, TopK } from './vector';
 
 /** Target size of one chunk's codes: ~1,000 vectors of 384 dims per row. */
 export const CHUNK_BYTES = 384 * 1024;
@@ -28,15 +28,6 @@ export function quantize(v: Float32Array, stride = strideFor(v.length)): { codes
   const inv = 127 / max;
   for (let i = 0; i < v.length; i++) codes[i] = Math.round(v[i]! * inv);
   return { codes, scale: max / 127 };
-}
-
-/** A typed view on a BLOB, copied only when its offset is not aligned for the element type. */
-function view<T extends Float32Array | Float64Array>(Type: { new (b: ArrayBufferLike, o: number, n: number): T; BYTES_PER_ELEMENT: number }, b: Uint8Array): T {
-  const size = Type.BYTES_PER_ELEMENT;
-  if (b.byteOffset % size === 0) return new Type(b.buffer, b.byteOffset, b.byteLength / size);
-  const copy = new Uint8Array(b.byteLength);
-  copy.set(b);
-  return new Type(copy.buffer, 0, b.byteLength / size);
 }
 
 type ChunkRow = [dim: number, n: number, rowids: Buffer, scales: Buffer, codes: Buffer];
@@ -65,8 +56,8 @@ class ChunkWriter {
   /** Starts from an existing, not yet full chunk, which the next write replaces. */
   static resume(row: { id: number; dim: number; n: number; rowids: Buffer; scales: Buffer; codes: Buffer }, write: ChunkWriter['write']): ChunkWriter {
     const w = new ChunkWriter(row.dim, write, row.id);
-    w.rowids.set(view(Float64Array, row.rowids));
-    w.scales.set(view(Float32Array, row.scales));
+    w.rowids.set(blobView(Float64Array, row.rowids));
+    w.scales.set(blobView(Float32Array, row.scales));
     w.codes.set(new Int8Array(row.codes.buffer, row.codes.byteOffset, row.n * w.stride));
     w.n = row.n;
     return w;
@@ -163,8 +154,8 @@ export class VectorIndex {
     for (const [chunkDim, n, rowidBlob, scaleBlob, codeBlob] of this.stmts.chunks.iterate() as IterableIterator<ChunkRow>) {
       if (chunkDim !== dim) continue;
       const dots = this.kernel.dots(q, codeBlob, n, stride);
-      const scales = view(Float32Array, scaleBlob);
-      const rowids = view(Float64Array, rowidBlob);
+      const scales = blobView(Float32Array, scaleBlob);
+      const rowids = blobView(Float64Array, rowidBlob);
       for (let i = 0; i < n; i++) {
         const approx = dots[i]! * scales[i]!;
         if (approx > candidates.minScore) candidates.offer(approx, rowids[i]!);
@@ -198,8 +189,8 @@ export class VectorIndex {
       const row = this.stmts.chunkById.get(id) as { dim: number; n: number; rowids: Buffer; scales: Buffer; codes: Buffer };
       this.stmts.deleteChunk.run(id);
       const stride = strideFor(row.dim);
-      const rowids = view(Float64Array, row.rowids);
-      const scales = view(Float32Array, row.scales);
+      const rowids = blobView(Float64Array, row.rowids);
+      const scales = blobView(Float32Array, row.scales);
       const codes = new Int8Array(row.codes.buffer, row.codes.byteOffset, row.n * stride);
       let writer = writers.get(row.dim);
       if (!writer) writers.set(row.dim, (writer = new ChunkWriter(row.dim, this.writeChunk)));
