@@ -1,10 +1,11 @@
 // Extension figures in a real VS Code (code-server + Chromium): activation time, memory-limit crossing → status bar red, and
 // the window-close comparison of VS Code's own MCP support against Warden on the same forking server. Writes bench/results/extension.json.
 import { cpus } from 'node:os';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CodeServerSession, fixtureServer, repoRoot, type McpServerEntry } from '../test/e2e/support/codeServer';
-import { isAlive, sleep, waitFor, type ProcInfo } from '../test/e2e/support/procfs';
+import { CodeServerSession, fixtureServer, type McpServerEntry } from '../test/e2e/support/codeServer';
+import { isAlive, readProc, sleep, waitFor, type ProcInfo } from '../test/e2e/support/procfs';
+import { median as medianOf, writeResults } from './support';
 import { STATUS_ITEM_ID } from '../test/e2e/support/workbench';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
@@ -14,10 +15,7 @@ const LIMIT_MB = 128;
 const SAMPLE_INTERVAL_MS = 2000;
 
 function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
+  return xs.length ? Math.round(medianOf(xs)) : null;
 }
 
 /** Records, in the top page, when Warden's status item first appears, first shows N running servers, and first turns red. */
@@ -161,19 +159,10 @@ async function closeTrial(by: 'vscode' | 'warden'): Promise<CloseResult> {
       started: true,
       processesBeforeClose: captured.length,
       survivorsAfterClose: left.length,
-      survivors: left.map((p) => `${p.pid} (parent now ${readParent(p.pid)}) ${p.cmdline.slice(0, 100)}`),
+      survivors: left.map((p) => `${p.pid} (parent now ${readProc(p.pid)?.ppid ?? null}) ${p.cmdline.slice(0, 100)}`),
     };
   } finally {
     await s.dispose();
-  }
-}
-
-function readParent(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return null;
   }
 }
 
@@ -194,36 +183,19 @@ async function main(): Promise<void> {
   const vscodeClose = await run('VS Code MCP window close', () => closeTrial('vscode'));
   const wardenClose = await run('Warden window close', () => closeTrial('warden'));
   const nums = (k: keyof Trial) => trials.map((t) => t[k]).filter((v): v is number => v !== null);
+  const figure = (what: string, k: keyof Trial) => ({ what, samplesMs: nums(k), medianMs: median(nums(k)) });
   const result = {
-    name: 'extension',
-    date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.versions.node, editor: 'code-server 4.139.1 (VS Code 1.139.1), Debian Chromium headless' },
-    workbench: {
-      what: 'page navigation → workbench rendered (status bar part visible): the editor itself, for scale',
-      samplesMs: nums('workbenchMs'),
-      medianMs: median(nums('workbenchMs')),
-    },
-    activation: {
-      what: 'page navigation → Warden status-bar item rendered (extension activated; onStartupFinished)',
-      samplesMs: nums('activationMs'),
-      medianMs: median(nums('activationMs')),
-    },
+    workbench: figure('page navigation → workbench rendered (status bar part visible): the editor itself, for scale', 'workbenchMs'),
+    activation: figure('page navigation → Warden status-bar item rendered (extension activated; onStartupFinished)', 'activationMs'),
     activateToHelperReady: {
-      what: "from the editor's own logs: Warden's activate() called (exthost log) → the helper's \"ready\" line (MCP Warden log): runtime choice, helper spawn over IPC, engine start",
-      samplesMs: nums('activateToHelperReadyMs'),
-      medianMs: median(nums('activateToHelperReadyMs')),
+      ...figure("from the editor's own logs: Warden's activate() called (exthost log) → the helper's \"ready\" line (MCP Warden log): runtime choice, helper spawn over IPC, engine start", 'activateToHelperReadyMs'),
       activateToRuntimeChosenMedianMs: median(nums('activateToRuntimeMs')),
     },
-    serversRunning: {
-      what: 'page navigation → status bar counts both fixture servers running (helper started, servers spawned and sampled)',
-      samplesMs: nums('serversRunningMs'),
-      medianMs: median(nums('serversRunningMs')),
-    },
+    serversRunning: figure('page navigation → status bar counts both fixture servers running (helper started, servers spawned and sampled)', 'serversRunningMs'),
     limitCrossingToStatusRed: {
-      what: `leaky fixture (8 MB/s) crossing memoryLimitMB ${LIMIT_MB} (seen in /proc every 20 ms) → status bar error background (seen in the page every 20 ms)`,
+      ...figure(`leaky fixture (8 MB/s) crossing memoryLimitMB ${LIMIT_MB} (seen in /proc every 20 ms) → status bar error background (seen in the page every 20 ms)`, 'crossingToRedMs'),
       sampleIntervalMs: SAMPLE_INTERVAL_MS,
-      samplesMs: nums('crossingToRedMs'),
-      medianMs: median(nums('crossingToRedMs')),
     },
     windowClose: {
       what: 'test/fixtures/servers/well-behaved.mjs with CHILDREN=6 (the server exits on stdin EOF, its 6 idle children do not) started, then SIGTERM to code-server; processes alive 5 s later',
@@ -233,9 +205,8 @@ async function main(): Promise<void> {
     errors,
     totalSeconds: Math.round((Date.now() - t0) / 1000),
   };
-  mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(repoRoot, 'bench', 'results', 'extension.json'), JSON.stringify(result, null, 2) + '\n');
   console.log(JSON.stringify(result, null, 2));
+  writeResults('extension', result);
   if (errors.length) process.exitCode = 1;
 }
 
