@@ -8,7 +8,13 @@ import { WardenError } from '../../shared/errors';
 import type { ImportRecord, MemoryStore } from './store';
 
 export const MAX_IMPORT_LINE_CHARS = 1024 * 1024;
-const BATCH = 1000;
+/**
+ * Records per import transaction. Each commit flushes a full-text segment and rewrites the pages of the random
+ * content-hash index, so larger batches ingest faster (1,000: ~30k/s, 20,000: ~50k/s at 100k memories); the
+ * write lock is then held for about half a second per batch. IMPORT_BATCH_BYTES bounds the memory of a batch.
+ */
+export const IMPORT_BATCH_RECORDS = 20_000;
+const IMPORT_BATCH_BYTES = 16 * 1024 * 1024;
 const MAX_PROBLEMS = 20;
 
 export interface TransferProgress {
@@ -80,6 +86,7 @@ export async function importJsonl(store: MemoryStore, path: string, onProgress?:
   const result: ImportResult = { imported: 0, duplicates: 0, skipped: 0, format: 'mcp-warden', problems: [] };
   let format: ImportResult['format'] | undefined;
   let batch: ImportRecord[] = [];
+  let batchChars = 0;
   let lineNo = 0;
   let bytes = 0;
   let lastProgress = 0;
@@ -94,6 +101,7 @@ export async function importJsonl(store: MemoryStore, path: string, onProgress?:
     result.duplicates += r.duplicates;
     for (const e of r.errors) skip(e.message);
     batch = [];
+    batchChars = 0;
   };
   try {
     for await (const line of lines) {
@@ -118,7 +126,8 @@ export async function importJsonl(store: MemoryStore, path: string, onProgress?:
         skip((err as Error).message);
         continue;
       }
-      if (batch.length >= BATCH) {
+      batchChars += line.length;
+      if (batch.length >= IMPORT_BATCH_RECORDS || batchChars >= IMPORT_BATCH_BYTES) {
         flush();
         const now = Date.now();
         if (onProgress && now - lastProgress > 200) {

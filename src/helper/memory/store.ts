@@ -1,6 +1,6 @@
 // The memory store: one SQLite file, prepared statements, full-text (FTS5) and vector search, dedupe, bounds.
 // Searches never load every row: FTS ranks a bounded candidate set, vectors stream through the VectorIndex.
-import { createHash, randomFillSync } from 'node:crypto';
+import { createHash, hash, randomFillSync } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Disposable } from '../../shared/disposable';
@@ -40,6 +40,23 @@ export interface ImportRecord extends MemorySaveParams {
   createdAt?: string | number;
   updatedAt?: string | number;
   embedding?: number[] | Float32Array;
+}
+
+/** One memory ready for the insert statement, in its column order. */
+interface NewRow {
+  id: string;
+  content: string;
+  hash: string;
+  category: string;
+  tags: string;
+  importance: number;
+  source: string;
+  workspace: string;
+  created: number;
+  updated: number;
+  accessed: number;
+  embedding: Buffer | null;
+  dim: number | null;
 }
 
 interface Row {
@@ -96,9 +113,14 @@ function tagsColumn(tags: string[]): string {
   return tags.length ? `${TAG_SEP}${tags.join(TAG_SEP)}${TAG_SEP}` : '';
 }
 
+/** Whitespace that normalization would change: a run of two, or any whitespace but a plain space. */
+const UNNORMALIZED_SPACE = /\s\s|[^\S ]/;
+
 function contentHash(content: string): string {
+  // Most texts are already single-spaced; testing first skips a copy of the whole text (a third of the cost).
+  const normalized = UNNORMALIZED_SPACE.test(content) ? content.replace(/\s+/g, ' ') : content;
   // 64 bits of SHA-256 is plenty to tell memories apart and keeps the unique index small.
-  return createHash('sha256').update(content.replace(/\s+/g, ' ').trim()).digest('hex').slice(0, 16);
+  return hash('sha256', normalized.trim(), 'hex').slice(0, 16);
 }
 
 // Random bytes for ids, drawn 4 at a time from a refilled pool: one system call per 1,024 ids, not per id.
@@ -179,7 +201,7 @@ export class MemoryStore implements Disposable {
     return {
       insert: db.prepare(
         `INSERT INTO memories (id, content, content_hash, category, tags, importance, source, workspace, created_at, updated_at, accessed_at, embedding, embedding_dim)
-         VALUES (@id, @content, @hash, @category, @tags, @importance, @source, @workspace, @created, @updated, @accessed, @embedding, @dim)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(content_hash) DO NOTHING`,
       ),
       byHash: db.prepare('SELECT id FROM memories WHERE content_hash = ?'),
@@ -235,12 +257,14 @@ export class MemoryStore implements Disposable {
 
   private validate(params: MemorySaveParams | ImportRecord) {
     if (typeof params !== 'object' || params === null) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'A memory must be an object with "content".');
-    if (typeof params.content !== 'string' || !params.content.trim()) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'content is required and must be a non-empty string.');
-    if (Buffer.byteLength(params.content) > MAX_CONTENT_BYTES) {
+    const content = typeof params.content === 'string' ? params.content.trim() : '';
+    if (!content) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'content is required and must be a non-empty string.');
+    // A UTF-16 unit is at most 3 UTF-8 bytes, so short texts skip counting their bytes.
+    if (params.content.length * 3 > MAX_CONTENT_BYTES && Buffer.byteLength(params.content) > MAX_CONTENT_BYTES) {
       throw new WardenError('MEMORY_INVALID_ARGUMENT', `content is ${Buffer.byteLength(params.content)} bytes; the limit is ${MAX_CONTENT_BYTES} bytes. Save a summary instead.`);
     }
     return {
-      content: params.content.trim(),
+      content,
       category: checkString(params.category, 'category', 64, 'note').toLowerCase(),
       tags: normalizeTags(params.tags),
       importance: checkImportance(params.importance),
@@ -265,7 +289,7 @@ export class MemoryStore implements Disposable {
       const tx = this.db.transaction((): MemorySaveResult => {
         const hash = contentHash(v.content);
         const id = newId(now);
-        const r = this.stmts.insert.run({
+        const r = this.insert({
           id, content: v.content, hash, category: v.category, tags: tagsColumn(v.tags), importance: v.importance, source: v.source,
           workspace: v.workspace, created: now, updated: now, accessed: now, embedding: embedding ? toBlob(embedding) : null, dim: embedding?.length ?? null,
         });
@@ -287,7 +311,7 @@ export class MemoryStore implements Disposable {
   /** Batch insert for imports: one transaction per call; duplicates are counted, not errors. */
   saveMany(records: ImportRecord[]): { imported: number; duplicates: number; errors: { index: number; message: string }[]; evicted: number } {
     const now = this.now();
-    const prepared: { index: number; row: Record<string, unknown> }[] = [];
+    const prepared: { index: number; row: NewRow }[] = [];
     const errors: { index: number; message: string }[] = [];
     records.forEach((rec, index) => {
       try {
@@ -315,15 +339,15 @@ export class MemoryStore implements Disposable {
         for (const p of prepared) {
           let r: BetterSqlite3.RunResult;
           try {
-            r = this.stmts.insert.run(p.row);
+            r = this.insert(p.row);
           } catch (err) {
             // An id that already exists with other content: give it a fresh id rather than lose the memory.
             if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
             p.row.id = newId(now);
-            r = this.stmts.insert.run(p.row);
+            r = this.insert(p.row);
           }
           imported += r.changes;
-          if (r.changes && p.row.embedding) vectors.push({ rowid: Number(r.lastInsertRowid), vector: fromBlob(p.row.embedding as Buffer) });
+          if (r.changes && p.row.embedding) vectors.push({ rowid: Number(r.lastInsertRowid), vector: fromBlob(p.row.embedding) });
         }
         if (imported) this.stmts.ftsIndexFrom.run(firstNewRowid);
         if (vectors.length) this.vectors.append(vectors);
@@ -332,6 +356,11 @@ export class MemoryStore implements Disposable {
       });
       return tx.immediate();
     });
+  }
+
+  private insert(r: NewRow): BetterSqlite3.RunResult {
+    // Positional binding: binding 13 named parameters from an object costs a fifth of the insert.
+    return this.stmts.insert.run(r.id, r.content, r.hash, r.category, r.tags, r.importance, r.source, r.workspace, r.created, r.updated, r.accessed, r.embedding, r.dim);
   }
 
   /** Least important first, then least recently accessed; never the memory just saved. */

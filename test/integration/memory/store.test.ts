@@ -2,6 +2,7 @@
 // concurrent writers in two processes, and locked or corrupt files.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -83,6 +84,13 @@ describe('memory store', () => {
     const dup = await s.save({ content: '  alpha ' });
     assert.equal(dup.id, a.id);
     assert.equal(dup.duplicate, true);
+    // Whitespace is normalized before hashing, and the stored hash keeps its v1 form (SHA-256 of the
+    // single-spaced text, 16 hex digits) so files written by older versions still dedupe.
+    const spaced = await s.save({ content: 'one\ttwo \n three\u00a0four' });
+    assert.equal((await s.save({ content: 'one two three four' })).id, spaced.id);
+    const storedHash = s.database.prepare('SELECT content_hash FROM memories WHERE id = ?').pluck().get(spaced.id);
+    assert.equal(storedHash, createHash('sha256').update('one two three four').digest('hex').slice(0, 16));
+    s.delete(spaced.id);
     const b = await s.save({ content: 'beta', importance: 0.1 });
     await s.save({ content: 'gamma', importance: 0.5 });
     const d = await s.save({ content: 'delta', importance: 0.5 });
@@ -189,6 +197,11 @@ describe('memory store', () => {
     assert.equal((await migrated.search({ query: 'old', limit: 1000 })).hits.length, 300);
     assert.equal(migrated.database.prepare('SELECT count(*) FROM memories_fts_docsize').pluck().get(), 303);
     migrated.database.prepare("INSERT INTO memories_fts(memories_fts) VALUES ('integrity-check')").run();
+    // v4's full-text settings for fast imports.
+    assert.deepEqual(migrated.database.prepare("SELECT k, v FROM memories_fts_config WHERE k IN ('automerge', 'hashsize') ORDER BY k").all(), [
+      { k: 'automerge', v: 8 },
+      { k: 'hashsize', v: 16777216 },
+    ]);
     assert.equal(migrated.database.prepare('SELECT total(n) FROM vector_chunks').pluck().get(), 300);
     assert.equal(migrated.vectorTopK(vec(42), 1)[0]!.rowid, 43);
     migrated.close();
