@@ -4,7 +4,7 @@ import { cpus } from 'node:os';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodeServerSession, fixtureServer, type McpServerEntry } from '../test/e2e/support/codeServer';
-import { isAlive, readProc, sleep, waitFor, type ProcInfo } from '../test/e2e/support/procfs';
+import { isAlive, pollUntil, readProc, sleep, type ProcInfo } from '../test/support/procfs';
 import { median as medianOf, writeResults } from './support';
 import { STATUS_ITEM_ID } from '../test/e2e/support/workbench';
 
@@ -66,7 +66,7 @@ async function capTrial(i: number): Promise<Trial> {
       if (rss >= LIMIT_MB * 1024 * 1024) crossedAt = Date.now();
       else await sleep(20);
     }
-    const red = await waitFor(() => s.page.evaluate('window.__wardenRedAt ?? null') as Promise<number | null>, 30_000, 100);
+    const red = await pollUntil(() => s.page.evaluate('window.__wardenRedAt ?? null') as Promise<number | null>, 30_000, 100);
     const statusAt = (await s.page.evaluate('window.__wardenStatusAt ?? null')) as number | null;
     const runningAt = (await s.page.evaluate('window.__wardenRunningAt ?? null')) as number | null;
     const fromLogs = activationFromLogs(s.userDataDir);
@@ -148,7 +148,7 @@ async function closeTrial(by: 'vscode' | 'warden'): Promise<CloseResult> {
       await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'forking' }).first().click({ timeout: 15_000 });
       await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Start Server' }).first().click({ timeout: 15_000 });
     }
-    const before = await waitFor(() => { const p = s.fixtureProcs('forking'); return p.length >= 7 ? p : null; }, 60_000, 250);
+    const before = await pollUntil(() => { const p = s.fixtureProcs('forking'); return p.length >= 7 ? p : null; }, 60_000, 250);
     if (!before) return { started: false, processesBeforeClose: s.fixtureProcs('forking').length, survivorsAfterClose: null, survivors: [], note: 'the server did not start with its 6 children' };
     await sleep(1000);
     const captured: ProcInfo[] = s.fixtureProcs('forking');

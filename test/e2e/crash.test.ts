@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CodeServerSession, fixtureServer } from './support/codeServer';
-import { isAlive, waitFor } from './support/procfs';
+import { isAlive, pollUntil } from '../support/procfs';
 import { showServersView, waitForRow } from './support/workbench';
 
 let s: CodeServerSession;
@@ -41,7 +41,7 @@ test('kill -9 of the extension host leaves zero fixture processes within a few s
   process.kill(host.pid, 'SIGKILL');
   // VS Code may start a new extension host (and so a new helper and new servers): only the processes that existed
   // at the kill are checked, by pid and start time.
-  const clean = await waitFor(() => fixtures.every((p) => !isAlive(p)) && !isAlive(helper), 10_000, 100);
+  const clean = await pollUntil(() => fixtures.every((p) => !isAlive(p)) && !isAlive(helper), 10_000, 100);
   const elapsedMs = Date.now() - killedAt;
   const left = fixtures.filter(isAlive).map((p) => `${p.pid} ${p.cmdline}`);
   assert.ok(clean, `10 s after kill -9 of the extension host: fixtures alive ${JSON.stringify(left)}, helper alive ${isAlive(helper)}`);

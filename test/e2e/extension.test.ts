@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CodeServerSession, fixtureServer, type McpServerEntry } from './support/codeServer';
-import { descendants, isAlive, sleep, waitFor, type ProcInfo } from './support/procfs';
+import { descendants, isAlive, pollUntil, sleep, type ProcInfo } from '../support/procfs';
 import {
   clickInlineAction,
   readStatus,
@@ -54,7 +54,7 @@ test('the Servers view lists each server running, with non-zero memory and its c
   const gc = await waitForRow(s.page, 'grandchildren', (l) => /, running, /.test(l) && memoryInLabel(l) > 0, 30_000, 'grandchildren running');
   assert.match(gc, /\d+ child(ren)?\b/);
   // What the view says agrees with the OS: the server and exactly two children carry its marker.
-  const procs = await waitFor(() => { const p = s.fixtureProcs('well-behaved'); return p.length === 3 ? p : null; }, 10_000);
+  const procs = await pollUntil(() => { const p = s.fixtureProcs('well-behaved'); return p.length === 3 ? p : null; }, 10_000);
   assert.equal(procs?.length, 3, `expected well-behaved + 2 children in /proc, found ${JSON.stringify(s.fixtureProcs('well-behaved').map((p) => p.cmdline))}`);
 
   // Expand well-behaved and its Processes group for the screenshot: rows with pids and RSS.
@@ -74,12 +74,12 @@ test('Stop and Start from the view stop and start the real process', async () =>
   const marked = s.fixtureProcs('well-behaved');
 
   await clickInlineAction(s.page, 'well-behaved', 'Stop Server');
-  const gone = await waitFor(() => marked.every((p) => !isAlive(p)) && s.fixtureProcs('well-behaved').length === 0, 20_000);
+  const gone = await pollUntil(() => marked.every((p) => !isAlive(p)) && s.fixtureProcs('well-behaved').length === 0, 20_000);
   assert.ok(gone, `after Stop, still alive: ${JSON.stringify(s.fixtureProcs('well-behaved').map((p) => p.pid))}`);
   await waitForRow(s.page, 'well-behaved', (l) => /, stopped\b/.test(l), 15_000, 'well-behaved stopped');
 
   await clickInlineAction(s.page, 'well-behaved', 'Start Server');
-  const after = await waitFor(() => { const r = s.fixtureRoot('well-behaved'); return r && r.pid !== before!.pid ? r : null; }, 20_000);
+  const after = await pollUntil(() => { const r = s.fixtureRoot('well-behaved'); return r && r.pid !== before!.pid ? r : null; }, 20_000);
   assert.ok(after && isAlive(after), 'after Start, no new well-behaved process in /proc');
   await waitForRow(s.page, 'well-behaved', (l) => /, running, /.test(l), 30_000, 'well-behaved running again');
 });
@@ -92,13 +92,13 @@ test('a leaking server turns the status bar to warning, then the memory cap rest
     leaky: fixtureServer(s.run, 'leaky', 'leaky.mjs', { LEAK_MB_PER_SEC: '4', LEAK_MAX_MB: '400' }, { memoryLimitMB: 160, warnAtPercent: 60, maxRestarts: 10 }),
   });
   await waitForRow(s.page, 'leaky', (l) => /, running, /.test(l), 60_000, 'leaky added by editing mcp.json and started');
-  const first = await waitFor(() => s.fixtureRoot('leaky'), 10_000);
+  const first = await pollUntil(() => s.fixtureRoot('leaky'), 10_000);
   assert.ok(first, 'leaky is not in /proc');
 
   // The warning must be leaky's own: its row carries a warning and shows it past 96 MB (60 % of 160), not another server's.
   let status: StatusState | null = null;
   let leakyLabel: string | null = null;
-  const warned = await waitFor(async () => {
+  const warned = await pollUntil(async () => {
     status = await readStatus(s.page);
     leakyLabel = await rowLabel(s.page, 'leaky');
     return status?.kind === 'warning' && /MCP Warden warning/.test(status.label) && /⚠/.test(leakyLabel ?? '') && memoryInLabel(leakyLabel ?? '') >= 96 * 1024 * 1024;
@@ -108,12 +108,12 @@ test('a leaking server turns the status bar to warning, then the memory cap rest
   await s.screenshot('status-warning');
 
   // The cap: the first process is gone, a new one runs (a restart), and the status bar turns to error.
-  const restarted = await waitFor(() => {
+  const restarted = await pollUntil(() => {
     const now = s.fixtureRoot('leaky');
     return !isAlive(first) && now && now.pid !== first.pid ? now : null;
   }, 60_000, 200);
   assert.ok(restarted, `leaky (pid ${first.pid}) was not restarted by the memory cap`);
-  const errored = await waitFor(async () => (await readStatus(s.page))?.kind === 'error', 15_000);
+  const errored = await pollUntil(async () => (await readStatus(s.page))?.kind === 'error', 15_000);
   assert.ok(errored, `after the cap fired the status bar is ${JSON.stringify(await readStatus(s.page))}`);
   await waitForRow(s.page, 'leaky', (l) => /, running, /.test(l), 30_000, 'leaky running again after the restart');
 });
@@ -123,7 +123,7 @@ test('the resource graph shows every server over time', async () => {
   const frame = s.page.frameLocator('iframe.webview').first().frameLocator('#active-frame');
   const legend = frame.locator('#legend');
   await legend.waitFor({ state: 'visible', timeout: 30_000 });
-  const text = await waitFor(async () => {
+  const text = await pollUntil(async () => {
     const t = (await legend.textContent()) ?? '';
     return t.includes('well-behaved') && t.includes('leaky') ? t : null;
   }, 30_000, 500);
@@ -147,7 +147,7 @@ test('closing the window (SIGTERM to code-server) leaves zero fixture processes'
   assert.ok(registry.length >= 2, `no server pids in the helper registry under ${s.stateDir}`);
   const closed = await s.closeWindow(30_000);
   assert.ok(closed, 'code-server did not exit within 30 s of SIGTERM');
-  const clean = await waitFor(() => [...fixtures, ...wardenTree].every((p) => !isAlive(p)) && s.fixtureProcs().length === 0, 15_000, 250);
+  const clean = await pollUntil(() => [...fixtures, ...wardenTree].every((p) => !isAlive(p)) && s.fixtureProcs().length === 0, 15_000, 250);
   const survivors = [...new Set([...fixtures.filter(isAlive), ...s.fixtureProcs()].map((p) => `${p.pid} ${p.cmdline}`))];
   assert.deepEqual(survivors, [], `fixture processes survived the window close (waited 15 s: ${clean ? 'clean' : 'not clean'})`);
   const treeLeft = wardenTree.filter(isAlive).map((p) => `${p.pid} ${p.cmdline.slice(0, 120)}`);

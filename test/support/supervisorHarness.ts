@@ -5,7 +5,7 @@ import { PidRegistry } from '../../src/helper/registry/pidRegistry';
 import { createProcessTable } from '../../src/helper/sampling/processTable';
 import { Supervisor } from '../../src/helper/supervisor/supervisor';
 import { collectDescendants } from '../../src/helper/sampling/processTree';
-import { killAll, waitFor } from './processes';
+import { isRunning, killAll, waitFor } from './procfs';
 import { tempDir, writeConfig } from './fixtures';
 
 export interface Harness {
@@ -62,7 +62,6 @@ export async function createHarness(label: string, settings: Partial<WardenSetti
       supervisor.dispose();
       registry.dispose();
       // Anything we ever saw that is still alive is a leak: kill it so the machine stays clean, and report it.
-      const { isRunning } = await import('./processes');
       const leaked = [...seenPids].filter(isRunning);
       killAll(leaked);
       if (leaked.length) throw new Error(`processes survived the test: ${leaked.join(', ')}`);

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { descendants, isAlive, listProcs, procsWithEnvMarker, readProc, sleep, waitFor, type ProcInfo } from './procfs';
+import { descendants, isAlive, listProcs, pollUntil, procsWithEnvMarker, readProc, sleep, type ProcInfo } from '../../support/procfs';
 
 /** The repository root: the nearest parent holding the mcp-warden package.json (tests run from out/, benches from out/bench). */
 export const repoRoot: string = (() => {
@@ -269,7 +269,7 @@ export class CodeServerSession {
     if (!info) throw new Error(`code-server exited at once; log:\n${this.logTail()}`);
     this.root = info;
     this.startedPids.push({ pid: info.pid, startTicks: info.startTicks, what: 'code-server' });
-    const ready = await waitFor(async () => {
+    const ready = await pollUntil(async () => {
       if (proc.exitCode !== null) throw new Error(`code-server exited with ${proc.exitCode}; log:\n${this.logTail()}`);
       try {
         const res = await fetch(`http://127.0.0.1:${this.port}/healthz`);

@@ -1,6 +1,6 @@
 // Drives the VS Code workbench in the page the way a person does: command palette, the Servers view, its rows and inline actions, the status bar.
 import type { Locator, Page } from 'playwright-core';
-import { sleep } from './procfs';
+import { sleep } from '../../support/procfs';
 
 /** DOM id of Warden's status-bar item: `<publisher>.<name>.<item id>`. */
 export const STATUS_ITEM_ID = 'mcp-warden.mcp-warden.mcpWarden.status';

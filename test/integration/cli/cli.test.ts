@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fixtureServer, repoRoot, tempDir, writeConfig } from '../../support/fixtures';
-import { isRunning, killAll, waitFor } from '../../support/processes';
+import { isRunning, killAll, waitFor } from '../../support/procfs';
 
 const cli = join(repoRoot, 'dist/cli.js');
 const stateDir = tempDir('cli');

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { ConfigureRequest, ShutdownRequest, SnapshotRequest } from '../../../src/shared/protocol';
 import { fixtureServer, repoRoot, tempDir, writeConfig } from '../../support/fixtures';
 import { startHelper, type HelperHandle } from '../../support/helperProcess';
-import { isRunning, killAll, readProc, waitFor } from '../../support/processes';
+import { isRunning, killAll, waitFor } from '../../support/procfs';
 
 const started = new Set<number>();
 const helpers: HelperHandle[] = [];
@@ -125,4 +125,3 @@ function isOldNode(path: string): boolean {
   const r = spawnSync(path, ['--version'], { encoding: 'utf8' });
   return r.status === 0 && Number(r.stdout.replace('v', '').split('.')[0]) < 22;
 }
-void readProc;

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { repoRoot, tempDir } from '../../support/fixtures';
-import { isRunning } from '../../support/processes';
+import { isRunning } from '../../support/procfs';
 
 const cli = join(repoRoot, 'dist/cli.js');
 const pids: number[] = [];

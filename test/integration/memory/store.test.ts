@@ -12,7 +12,7 @@ import { normalize } from '../../../src/helper/memory/vector';
 import { COMPACT_MIN_STALE } from '../../../src/helper/memory/vectorIndex';
 import { SCHEMA_VERSION } from '../../../src/helper/memory/db';
 import { repoRoot, tempDir } from '../../support/fixtures';
-import { isRunning } from '../../support/processes';
+import { isRunning } from '../../support/procfs';
 
 function fresh(label: string, options = {}) {
   return MemoryStore.open(join(tempDir(label), 'memory.db'), options);

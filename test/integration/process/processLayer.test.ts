@@ -11,6 +11,7 @@ import { terminateTree } from '../../../src/helper/platform/terminate';
 import { resolveCommand } from '../../../src/helper/platform/resolveCommand';
 import { nodeVersionProblem } from '../../../src/helper/platform/nodeVersion';
 import { PidRegistry } from '../../../src/helper/registry/pidRegistry';
+import { waitFor } from '../../support/procfs';
 
 const table = new ProcFsProcessTable();
 const started = new Set<number>();
@@ -36,14 +37,6 @@ function startEscapingTree(): Promise<{ root: number; escaped: number }> {
     child.unref();
     resolve({ root: child.pid!, escaped });
   }));
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 after(async () => {

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { after, describe, it } from 'node:test';
 import { WardenError } from '../../../src/shared/errors';
 import { fixtureServer } from '../../support/fixtures';
-import { isRunning, waitFor } from '../../support/processes';
+import { isRunning, waitFor } from '../../support/procfs';
 import { createHarness, type Harness } from '../../support/supervisorHarness';
 
 const harnesses: Harness[] = [];

@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { after, it } from 'node:test';
 import { fixtureServer } from '../../support/fixtures';
 import { createHarness, type Harness } from '../../support/supervisorHarness';
-import { isRunning } from '../../support/processes';
+import { isRunning } from '../../support/procfs';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
