@@ -127,13 +127,21 @@ function contentHash(content: string): string {
 const idEntropy = new Uint32Array(1024);
 let idEntropyLeft = 0;
 
+// A batch's ids share their millisecond: its hex digits are formatted once.
+let idTimeMs = -1;
+let idTimeHex = '';
+
 /** Time-sortable ids: 12 hex digits of ms + 8 random hex. */
 export function newId(now: number): string {
   if (idEntropyLeft === 0) {
     randomFillSync(idEntropy);
     idEntropyLeft = idEntropy.length;
   }
-  return `${now.toString(16).padStart(12, '0')}${idEntropy[--idEntropyLeft]!.toString(16).padStart(8, '0')}`;
+  if (now !== idTimeMs) {
+    idTimeMs = now;
+    idTimeHex = now.toString(16).padStart(12, '0');
+  }
+  return `${idTimeHex}${idEntropy[--idEntropyLeft]!.toString(16).padStart(8, '0')}`;
 }
 
 function checkString(v: unknown, field: string, max: number, fallback: string): string {
