@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IMPORT_BATCH_RECORDS } from '../src/helper/memory/importExport';
 import { MemoryStore, type ImportRecord } from '../src/helper/memory/store';
-import { fromBlob, normalize } from '../src/helper/memory/vector';
+import { dot, fromBlob, normalize } from '../src/helper/memory/vector';
 import { median, percentile, round, writeResults } from './support';
 
 const VOCAB = 20_000;
@@ -136,10 +136,7 @@ function recallAt10(store: MemoryStore, queries = 10): number {
     const q = vector();
     const exact: { rowid: number; score: number }[] = [];
     for (const [rowid, blob] of all.iterate() as IterableIterator<[number, Buffer]>) {
-      const v = fromBlob(blob);
-      let d = 0;
-      for (let j = 0; j < DIM; j++) d += v[j]! * q[j]!;
-      exact.push({ rowid, score: d });
+      exact.push({ rowid, score: dot(q, fromBlob(blob)) });
       if (exact.length > 1000) {
         exact.sort((a, b) => b.score - a.score);
         exact.length = 10;

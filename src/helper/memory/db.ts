@@ -147,9 +147,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     db.pragma('foreign_keys = ON');
     // 32 MB of page cache (bounded): random-key index inserts (content hashes) stay in memory during imports.
     db.pragma('cache_size = -32768');
-    // Checkpoint after 8,192 pages of WAL (64 MB at 8 KB pages) rather than 1,000: a page that every import batch rewrites (the random
-    // content-hash index) is copied into the database once per checkpoint, not once per batch. The file is cut
-    // back to that size after each checkpoint.
+    // Checkpoint after 8,192 pages of WAL (64 MB at 8 KB pages) rather than 1,000: a page that every import
+    // batch rewrites (the random content-hash index) is copied into the database once per checkpoint, not once
+    // per batch. The file is cut back to that size after each checkpoint.
     db.pragma('wal_autocheckpoint = 8192');
     db.pragma('journal_size_limit = 67108864');
     migrate(db);

@@ -86,7 +86,7 @@ export async function importJsonl(store: MemoryStore, path: string, onProgress?:
   const result: ImportResult = { imported: 0, duplicates: 0, skipped: 0, format: 'mcp-warden', problems: [] };
   let format: ImportResult['format'] | undefined;
   let batch: ImportRecord[] = [];
-  let batchChars = 0;
+  let batchBytes = 0;
   let lineNo = 0;
   let bytes = 0;
   let lastProgress = 0;
@@ -101,12 +101,13 @@ export async function importJsonl(store: MemoryStore, path: string, onProgress?:
     result.duplicates += r.duplicates;
     for (const e of r.errors) skip(e.message);
     batch = [];
-    batchChars = 0;
+    batchBytes = 0;
   };
   try {
     for await (const line of lines) {
       lineNo++;
-      bytes += Buffer.byteLength(line) + 1;
+      const lineBytes = Buffer.byteLength(line) + 1;
+      bytes += lineBytes;
       if (!line.trim()) continue;
       if (line.length > MAX_IMPORT_LINE_CHARS) {
         skip(`longer than ${MAX_IMPORT_LINE_CHARS} characters`);
@@ -126,8 +127,8 @@ export async function importJsonl(store: MemoryStore, path: string, onProgress?:
         skip((err as Error).message);
         continue;
       }
-      batchChars += line.length;
-      if (batch.length >= IMPORT_BATCH_RECORDS || batchChars >= IMPORT_BATCH_BYTES) {
+      batchBytes += lineBytes;
+      if (batch.length >= IMPORT_BATCH_RECORDS || batchBytes >= IMPORT_BATCH_BYTES) {
         flush();
         const now = Date.now();
         if (onProgress && now - lastProgress > 200) {

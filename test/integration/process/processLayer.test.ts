@@ -14,6 +14,8 @@ import { PidRegistry } from '../../../src/helper/registry/pidRegistry';
 import { waitFor } from '../../support/procfs';
 
 const table = new ProcFsProcessTable();
+/** How long each wait in this file may take before the test fails. */
+const WAIT_MS = 10_000;
 const started = new Set<number>();
 const IDLE = 'setInterval(() => {}, 1e9)';
 
@@ -50,7 +52,7 @@ after(async () => {
 describe('process layer', () => {
   it('/proc table sees a spawned process with its ppid, own group, start time and RSS', async () => {
     const pid = startIdle();
-    await waitFor('rss of the child', async () => ((await table.read()).get(pid)?.rssBytes ?? 0) > 0);
+    await waitFor('rss of the child', async () => ((await table.read()).get(pid)?.rssBytes ?? 0) > 0, WAIT_MS);
     const entry = (await table.read()).get(pid)!;
     assert.equal(entry.ppid, process.pid);
     assert.equal(entry.pgid, pid);
@@ -65,7 +67,7 @@ describe('process layer', () => {
     await waitFor('the escaped grandchild to be reparented', async () => {
       const s = await table.read();
       return s.has(escaped) && !collectDescendants(s, root).some((e) => e.pid === escaped);
-    });
+    }, WAIT_MS);
     const snap = await table.read();
     const untracked = collectDescendants(snap, root).map((e) => e.pid);
     assert.ok(!untracked.includes(escaped), 'not a descendant by ppid');
@@ -80,7 +82,7 @@ describe('process layer', () => {
   it('terminateTree never signals a tracked pid whose start time differs (a reused pid)', async () => {
     const root = startIdle();
     const bystander = startIdle();
-    await waitFor('both processes', async () => { const s = await table.read(); return s.has(root) && s.has(bystander); });
+    await waitFor('both processes', async () => { const s = await table.read(); return s.has(root) && s.has(bystander); }, WAIT_MS);
     const snap = await table.read();
     const result = await terminateTree({ pid: root, pgid: root, startTime: snap.get(root)!.startTime, tracked: [{ pid: bystander, startTime: snap.get(bystander)!.startTime + 1 }] }, table, 2000);
     assert.deepEqual(result.survivors, []);
@@ -108,12 +110,12 @@ describe('process layer', () => {
       const liveOwner = startIdle();
       const liveOwned = startIdle();
       const deadOwner = startIdle();
-      await waitFor('all five processes', async () => { const s = await table.read(); return [orphan, reused, liveOwner, liveOwned, deadOwner].every((p) => s.has(p)); });
+      await waitFor('all five processes', async () => { const s = await table.read(); return [orphan, reused, liveOwner, liveOwned, deadOwner].every((p) => s.has(p)); }, WAIT_MS);
       const snap = await table.read();
       const st = (pid: number) => snap.get(pid)!.startTime;
       const deadOwnerStart = st(deadOwner);
       process.kill(deadOwner, 'SIGKILL');
-      await waitFor('the owner to die', async () => !isAlive(await table.read(), { pid: deadOwner, startTime: deadOwnerStart }));
+      await waitFor('the owner to die', async () => !isAlive(await table.read(), { pid: deadOwner, startTime: deadOwnerStart }), WAIT_MS);
       const dir = join(stateDir, 'registry');
       mkdirSync(dir, { recursive: true });
       const entry = (pid: number, startTime: number, ownerPid: number, ownerStartTime: number) =>
