@@ -84,17 +84,23 @@ async function build(size: number, withVectors: boolean) {
   // Batches as large as the JSONL import's: the rate measured is the one an import gets.
   const BATCH = IMPORT_BATCH_RECORDS;
   // Only saveMany is timed: generating the synthetic corpus is not part of the ingest rate.
+  // A bulk write, as the import runs it: the WAL is checkpointed on a worker thread meanwhile.
   let ns = 0n;
-  for (let done = 0; done < size; done += BATCH) {
-    const batch: ImportRecord[] = [];
-    for (let i = 0; i < Math.min(BATCH, size - done); i++) batch.push({ content: `${text()} #${done + i}`, ...(withVectors ? { embedding: vector() } : {}) });
-    const t0 = process.hrtime.bigint();
-    store.saveMany(batch);
-    ns += process.hrtime.bigint() - t0;
-  }
+  const wall0 = process.hrtime.bigint();
+  await store.bulkWrite(async () => {
+    for (let done = 0; done < size; done += BATCH) {
+      const batch: ImportRecord[] = [];
+      for (let i = 0; i < Math.min(BATCH, size - done); i++) batch.push({ content: `${text()} #${done + i}`, ...(withVectors ? { embedding: vector() } : {}) });
+      const t0 = process.hrtime.bigint();
+      store.saveMany(batch);
+      ns += process.hrtime.bigint() - t0;
+    }
+  });
+  const wallSeconds = Number(process.hrtime.bigint() - wall0) / 1e9;
   const seconds = Number(ns) / 1e9;
   store.database.pragma('wal_checkpoint(TRUNCATE)');
-  return { dir, path, store, ingestPerSec: Math.round(size / seconds), dbMB: round(statSync(path).size / MB, 1) };
+  // The wall rate counts corpus generation too: it shows the checkpoint worker's work is not hidden in untimed gaps.
+  return { dir, path, store, ingestPerSec: Math.round(size / seconds), ingestWallPerSec: Math.round(size / wallSeconds), dbMB: round(statSync(path).size / MB, 1) };
 }
 
 async function ftsFigures(store: MemoryStore) {
@@ -214,7 +220,7 @@ async function main() {
   const fts: Record<string, unknown> = {};
   for (const size of sizes) {
     const b = await build(size, false);
-    fts[size] = { ingestPerSec: b.ingestPerSec, dbMB: b.dbMB, ...(await ftsFigures(b.store)) };
+    fts[size] = { ingestPerSec: b.ingestPerSec, ingestWallPerSec: b.ingestWallPerSec, dbMB: b.dbMB, ...(await ftsFigures(b.store)) };
     console.log(size, fts[size]);
     b.store.close();
     rmSync(b.dir, { recursive: true, force: true });

@@ -100,6 +100,19 @@ export function procsWithEnvMarker(name: string, value: string, table: ProcInfo[
   });
 }
 
+/** The names of a process's threads; Node names the OS thread of each worker thread "WorkerThread". */
+export function threadNames(pid: number | 'self' = 'self'): string[] {
+  const names: string[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      names.push(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
+    } catch {
+      // the thread ended while we listed them
+    }
+  }
+  return names;
+}
+
 export function killAll(pids: Iterable<number>): void {
   for (const pid of pids) {
     try {

@@ -8,6 +8,14 @@ import { VectorIndex } from './vectorIndex';
 
 export type Database = BetterSqlite3.Database;
 
+/**
+ * Checkpoint after 8,192 pages of WAL (64 MB at 8 KB pages) rather than 1,000: a page that every import batch
+ * rewrites (the random content-hash index) is copied into the database once per checkpoint, not once per batch.
+ * The file is cut back to that size after each checkpoint.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 8192;
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
 const SQLITE_HEADER = 'SQLite format 3\0';
 
 /** Ordered schema steps; a step that needs more than SQL (re-encoding data) is a function. */
@@ -134,7 +142,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
   const Driver = loadDriver();
   let db: Database;
   try {
-    db = new Driver(path, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 5000 });
+    db = new Driver(path, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   } catch (err) {
     throw toStoreError(err, path);
   }
@@ -147,10 +155,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     db.pragma('foreign_keys = ON');
     // 32 MB of page cache (bounded): random-key index inserts (content hashes) stay in memory during imports.
     db.pragma('cache_size = -32768');
-    // Checkpoint after 8,192 pages of WAL (64 MB at 8 KB pages) rather than 1,000: a page that every import
-    // batch rewrites (the random content-hash index) is copied into the database once per checkpoint, not once
-    // per batch. The file is cut back to that size after each checkpoint.
-    db.pragma('wal_autocheckpoint = 8192');
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma('journal_size_limit = 67108864');
     migrate(db);
   } catch (err) {

@@ -104,40 +104,42 @@ export async function importJsonl(store: MemoryStore, path: string, onProgress?:
     batchBytes = 0;
   };
   try {
-    for await (const line of lines) {
-      lineNo++;
-      const lineBytes = Buffer.byteLength(line) + 1;
-      bytes += lineBytes;
-      if (!line.trim()) continue;
-      if (line.length > MAX_IMPORT_LINE_CHARS) {
-        skip(`longer than ${MAX_IMPORT_LINE_CHARS} characters`);
-        continue;
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        skip('not valid JSON');
-        continue;
-      }
-      format ??= detect(value);
-      try {
-        batch.push(...fromLine(value, format));
-      } catch (err) {
-        skip((err as Error).message);
-        continue;
-      }
-      batchBytes += lineBytes;
-      if (batch.length >= IMPORT_BATCH_RECORDS || batchBytes >= IMPORT_BATCH_BYTES) {
-        flush();
-        const now = Date.now();
-        if (onProgress && now - lastProgress > 200) {
-          lastProgress = now;
-          onProgress({ done: result.imported + result.duplicates, bytes, totalBytes });
+    await store.bulkWrite(async () => {
+      for await (const line of lines) {
+        lineNo++;
+        const lineBytes = Buffer.byteLength(line) + 1;
+        bytes += lineBytes;
+        if (!line.trim()) continue;
+        if (line.length > MAX_IMPORT_LINE_CHARS) {
+          skip(`longer than ${MAX_IMPORT_LINE_CHARS} characters`);
+          continue;
+        }
+        let value: unknown;
+        try {
+          value = JSON.parse(line);
+        } catch {
+          skip('not valid JSON');
+          continue;
+        }
+        format ??= detect(value);
+        try {
+          batch.push(...fromLine(value, format));
+        } catch (err) {
+          skip((err as Error).message);
+          continue;
+        }
+        batchBytes += lineBytes;
+        if (batch.length >= IMPORT_BATCH_RECORDS || batchBytes >= IMPORT_BATCH_BYTES) {
+          flush();
+          const now = Date.now();
+          if (onProgress && now - lastProgress > 200) {
+            lastProgress = now;
+            onProgress({ done: result.imported + result.duplicates, bytes, totalBytes });
+          }
         }
       }
-    }
-    flush();
+      flush();
+    });
   } finally {
     lines.close();
     stream.destroy();

@@ -6,11 +6,12 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Disposable } from '../../shared/disposable';
 import { WardenError } from '../../shared/errors';
 import type { MemoryHit, MemoryRecord, MemorySaveParams, MemorySaveResult, MemorySearchParams, MemorySearchResult, MemoryStats } from '../../shared/protocol';
-import { openDatabase, toStoreError, type Database } from './db';
+import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase, toStoreError, WAL_AUTOCHECKPOINT_PAGES, type Database } from './db';
 import type { Embedder } from './embedder';
 import { buildFtsQuery } from './ftsQuery';
 import { fromBlob, normalize, toBlob } from './vector';
 import { VectorIndex } from './vectorIndex';
+import { WalCheckpointer } from './walCheckpointer';
 
 export const MAX_CONTENT_BYTES = 100 * 1024;
 export const MAX_TAGS = 32;
@@ -23,6 +24,11 @@ export const MAX_LIMIT = 1000;
  * common words can rank below newer ones it would have beaten. Rare words match fewer rows and are unaffected.
  */
 export const FTS_CANDIDATES = 2000;
+/**
+ * During a bulk write the writer checkpoints by itself only past 32,768 pages of WAL (256 MB at 8 KB pages): the
+ * worker normally keeps the log far shorter, and this bounds it if the worker falls behind or a reader pins it.
+ */
+const BULK_WAL_AUTOCHECKPOINT_PAGES = 32768;
 const TAG_SEP = '\u001f';
 const RRF_K = 60;
 
@@ -182,6 +188,8 @@ export class MemoryStore implements Disposable {
   private readonly vectors: VectorIndex;
   private closed = false;
   private readonly now: () => number;
+  private bulkWriters = 0;
+  private checkpointer: WalCheckpointer | null = null;
 
   private constructor(
     readonly path: string,
@@ -362,8 +370,56 @@ export class MemoryStore implements Disposable {
         const evicted = this.evictIfNeeded(null).length;
         return { imported, duplicates: prepared.length - imported, errors, evicted };
       });
-      return tx.immediate();
+      const result = tx.immediate();
+      this.afterBulkCommit();
+      return result;
     });
+  }
+
+  /**
+   * Runs a bulk write (an import: many saveMany calls) with the WAL checkpointed on a worker thread, so the batches'
+   * commits do not wait for checkpoint writes and fsyncs (the README has the figures). Bulk writes may overlap;
+   * the worker runs from the first one's start to the last one's end.
+   */
+  async bulkWrite<T>(write: () => Promise<T>): Promise<T> {
+    this.beginBulkWrite();
+    try {
+      return await write();
+    } finally {
+      await this.endBulkWrite();
+    }
+  }
+
+  private beginBulkWrite(): void {
+    if (this.closed || this.bulkWriters++ > 0) return;
+    try {
+      this.checkpointer = new WalCheckpointer(this.path, this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+      this.db.pragma(`wal_autocheckpoint = ${BULK_WAL_AUTOCHECKPOINT_PAGES}`);
+    } catch {
+      // No worker thread: the writer keeps checkpointing by itself, as outside bulk writes.
+      this.checkpointer = null;
+    }
+  }
+
+  private afterBulkCommit(): void {
+    const checkpointer = this.checkpointer;
+    if (!checkpointer || this.closed) return;
+    if (checkpointer.isRunning) checkpointer.requestCheckpoint();
+    // The worker failed (its connection could not open, or a checkpoint errored): the writer checkpoints again.
+    else this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  }
+
+  private async endBulkWrite(): Promise<void> {
+    if (this.bulkWriters === 0 || --this.bulkWriters > 0) return;
+    const checkpointer = this.checkpointer;
+    this.checkpointer = null;
+    if (!this.closed) this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    await checkpointer?.close();
+  }
+
+  /** True while a bulk write's checkpoint worker runs (for tests). */
+  get hasCheckpointWorker(): boolean {
+    return this.checkpointer?.isRunning ?? false;
   }
 
   private insert(r: NewRow): BetterSqlite3.RunResult {
@@ -553,6 +609,9 @@ export class MemoryStore implements Disposable {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // A bulk write still running loses its worker: the worker closes its own connection and exits, and the bulk
+    // write's end waits for that.
+    void this.checkpointer?.close();
     try {
       this.db.close();
     } catch {
