@@ -1,5 +1,6 @@
 // Memory store figures at 10k, 100k and 1M memories: ingest rate, DB size, full-text p50/p95, vector top-10 (384-dim),
 // peak RSS during search — and, in the same run, the naive design (JSON-text embeddings, load all rows, sort in JS).
+import { hash } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,16 +13,17 @@ const VOCAB = 20_000;
 const DIM = 384;
 const MB = 1024 * 1024;
 
-/** A deterministic PRNG so every run builds the same corpus. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
+/** A deterministic PRNG (an LCG) so every run builds the same corpus. */
+let randSeed = 7;
+function rand(): number {
+  randSeed = (randSeed * 1664525 + 1013904223) >>> 0;
+  return randSeed / 2 ** 32;
 }
-
-const rand = rng(7);
+/** Reads the generator's state, or rewinds it: two builds of one size then get the same corpus. */
+function randState(to?: number): number {
+  if (to !== undefined) randSeed = to;
+  return randSeed;
+}
 const words = Array.from({ length: VOCAB }, (_, i) => {
   let w = '';
   let n = i + 1;
@@ -77,17 +79,33 @@ function rssMB(): number {
   return process.memoryUsage().rss / MB;
 }
 
-async function build(size: number, withVectors: boolean) {
+/**
+ * A fixed CPU-only workload (SHA-256 of 200k short strings), timed just before a build: this shared machine's speed
+ * drifts by up to ~1.8x within minutes, and this says how fast it was when the ingest rate beside it was taken.
+ */
+function cpuCalibrationMs(): number {
+  const t0 = performance.now();
+  let n = 0;
+  for (let i = 0; i < 200_000; i++) n += hash('sha256', `calibration ${i}`, 'hex').length;
+  if (n === 0) throw new Error('unreachable');
+  return round(performance.now() - t0, 0);
+}
+
+/**
+ * Builds a store of `size` synthetic memories. `bulk` runs the batches as the JSONL import does, in a bulk write
+ * (the WAL checkpointed on a worker thread); without it, the writer checkpoints between batches by itself.
+ */
+async function build(size: number, withVectors: boolean, bulk = true) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-memory-'));
   const path = join(dir, 'memory.db');
   const store = MemoryStore.open(path);
   // Batches as large as the JSONL import's: the rate measured is the one an import gets.
   const BATCH = IMPORT_BATCH_RECORDS;
   // Only saveMany is timed: generating the synthetic corpus is not part of the ingest rate.
-  // A bulk write, as the import runs it: the WAL is checkpointed on a worker thread meanwhile.
   let ns = 0n;
+  const cpuMs = cpuCalibrationMs();
   const wall0 = process.hrtime.bigint();
-  await store.bulkWrite(async () => {
+  const write = async () => {
     for (let done = 0; done < size; done += BATCH) {
       const batch: ImportRecord[] = [];
       for (let i = 0; i < Math.min(BATCH, size - done); i++) batch.push({ content: `${text()} #${done + i}`, ...(withVectors ? { embedding: vector() } : {}) });
@@ -95,12 +113,14 @@ async function build(size: number, withVectors: boolean) {
       store.saveMany(batch);
       ns += process.hrtime.bigint() - t0;
     }
-  });
+  };
+  if (bulk) await store.bulkWrite(write);
+  else await write();
   const wallSeconds = Number(process.hrtime.bigint() - wall0) / 1e9;
   const seconds = Number(ns) / 1e9;
   store.database.pragma('wal_checkpoint(TRUNCATE)');
   // The wall rate counts corpus generation too: it shows the checkpoint worker's work is not hidden in untimed gaps.
-  return { dir, path, store, ingestPerSec: Math.round(size / seconds), ingestWallPerSec: Math.round(size / wallSeconds), dbMB: round(statSync(path).size / MB, 1) };
+  return { dir, path, store, cpuCalibrationMs: cpuMs, ingestPerSec: Math.round(size / seconds), ingestWallPerSec: Math.round(size / wallSeconds), dbMB: round(statSync(path).size / MB, 1) };
 }
 
 async function ftsFigures(store: MemoryStore) {
@@ -218,9 +238,27 @@ async function main() {
   const sizes = (process.env.BENCH_MEMORY_SIZES ?? '10000,100000,1000000').split(',').filter(Boolean).map(Number);
   const vectorSizes = (process.env.BENCH_VECTOR_SIZES ?? '10000,100000').split(',').filter(Boolean).map(Number);
   const fts: Record<string, unknown> = {};
+  // One untimed build first, so the first timed one does not pay for the JIT warming up.
+  const warmUp = await build(20_000, false, false);
+  warmUp.store.close();
+  rmSync(warmUp.dir, { recursive: true, force: true });
   for (const size of sizes) {
+    // The same corpus built first with the writer checkpointing by itself (as before imports had a worker), then
+    // as the import builds it; adjacent runs, so the ratio holds even when the machine's speed drifts.
+    const rng0 = randState();
+    const own = await build(size, false, false);
+    own.store.close();
+    rmSync(own.dir, { recursive: true, force: true });
+    randState(rng0);
     const b = await build(size, false);
-    fts[size] = { ingestPerSec: b.ingestPerSec, ingestWallPerSec: b.ingestWallPerSec, dbMB: b.dbMB, ...(await ftsFigures(b.store)) };
+    const ingest = {
+      ingestPerSec: b.ingestPerSec,
+      ingestWallPerSec: b.ingestWallPerSec,
+      cpuCalibrationMs: b.cpuCalibrationMs,
+      writerCheckpoints: { ingestPerSec: own.ingestPerSec, ingestWallPerSec: own.ingestWallPerSec, cpuCalibrationMs: own.cpuCalibrationMs },
+      speedupFromCheckpointWorker: round(b.ingestPerSec / own.ingestPerSec, 2),
+    };
+    fts[size] = { ...ingest, dbMB: b.dbMB, ...(await ftsFigures(b.store)) };
     console.log(size, fts[size]);
     b.store.close();
     rmSync(b.dir, { recursive: true, force: true });

@@ -29,6 +29,8 @@ export const FTS_CANDIDATES = 2000;
  * worker normally keeps the log far shorter, and this bounds it if the worker falls behind or a reader pins it.
  */
 const BULK_WAL_AUTOCHECKPOINT_PAGES = 32768;
+/** Smaller imports never grow the WAL to the writer's own threshold (64 MB): a worker would only cost its start. */
+const CHECKPOINT_WORKER_FROM_WAL_BYTES = 32 * 1024 * 1024;
 const TAG_SEP = '\u001f';
 const RRF_K = 60;
 
@@ -38,6 +40,8 @@ export interface StoreOptions {
   embedder?: Embedder | null;
   busyTimeoutMs?: number;
   now?: () => number;
+  /** A bulk write starts its checkpoint worker once the WAL file reaches this size (default 32 MB). */
+  checkpointWorkerFromWalBytes?: number;
 }
 
 /** A memory as imported: a save plus the fields an export carries. */
@@ -190,6 +194,7 @@ export class MemoryStore implements Disposable {
   private readonly now: () => number;
   private bulkWriters = 0;
   private checkpointer: WalCheckpointer | null = null;
+  private checkpointWorkerUnavailable = false;
 
   private constructor(
     readonly path: string,
@@ -377,9 +382,9 @@ export class MemoryStore implements Disposable {
   }
 
   /**
-   * Runs a bulk write (an import: many saveMany calls) with the WAL checkpointed on a worker thread, so the batches'
-   * commits do not wait for checkpoint writes and fsyncs (the README has the figures). Bulk writes may overlap;
-   * the worker runs from the first one's start to the last one's end.
+   * Runs a bulk write (an import: many saveMany calls) with the WAL checkpointed on a worker thread once it has
+   * grown, so the batches' commits do not wait for checkpoint writes and fsyncs (the README has the figures). Bulk
+   * writes may overlap; the worker runs until the last one ends.
    */
   async bulkWrite<T>(write: () => Promise<T>): Promise<T> {
     this.beginBulkWrite();
@@ -391,30 +396,46 @@ export class MemoryStore implements Disposable {
   }
 
   private beginBulkWrite(): void {
-    if (this.closed || this.bulkWriters++ > 0) return;
-    try {
-      this.checkpointer = new WalCheckpointer(this.path, this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
-      this.db.pragma(`wal_autocheckpoint = ${BULK_WAL_AUTOCHECKPOINT_PAGES}`);
-    } catch {
-      // No worker thread: the writer keeps checkpointing by itself, as outside bulk writes.
-      this.checkpointer = null;
-    }
+    this.bulkWriters++;
   }
 
   private afterBulkCommit(): void {
-    const checkpointer = this.checkpointer;
-    if (!checkpointer || this.closed) return;
+    if (this.bulkWriters === 0 || this.closed) return;
+    const checkpointer = this.checkpointer ?? this.startCheckpointWorker();
+    if (!checkpointer) return;
     if (checkpointer.isRunning) checkpointer.requestCheckpoint();
     // The worker failed (its connection could not open, or a checkpoint errored): the writer checkpoints again.
     else this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   }
 
+  private startCheckpointWorker(): WalCheckpointer | null {
+    if (this.checkpointWorkerUnavailable) return null;
+    let walBytes = 0;
+    try {
+      walBytes = statSync(`${this.path}-wal`).size;
+    } catch {
+      // no WAL file yet
+    }
+    if (walBytes < (this.options.checkpointWorkerFromWalBytes ?? CHECKPOINT_WORKER_FROM_WAL_BYTES)) return null;
+    try {
+      this.checkpointer = new WalCheckpointer(this.path, this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+    } catch {
+      // No worker thread to be had: the writer keeps checkpointing by itself, as outside bulk writes.
+      this.checkpointWorkerUnavailable = true;
+      return null;
+    }
+    this.db.pragma(`wal_autocheckpoint = ${BULK_WAL_AUTOCHECKPOINT_PAGES}`);
+    return this.checkpointer;
+  }
+
   private async endBulkWrite(): Promise<void> {
     if (this.bulkWriters === 0 || --this.bulkWriters > 0) return;
+    this.checkpointWorkerUnavailable = false;
     const checkpointer = this.checkpointer;
     this.checkpointer = null;
+    if (!checkpointer) return;
     if (!this.closed) this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-    await checkpointer?.close();
+    await checkpointer.close();
   }
 
   /** True while a bulk write's checkpoint worker runs (for tests). */

@@ -20,19 +20,19 @@ function records(n: number, from: number): ImportRecord[] {
 describe('WAL checkpoints during bulk writes', () => {
   it('copies an import into the database file from a worker thread, whose OS thread is gone afterwards', async () => {
     const path = join(tempDir('wal-bulk'), 'memory.db');
-    const store = MemoryStore.open(path);
+    const store = MemoryStore.open(path, { checkpointWorkerFromWalBytes: 0 });
     store.database.pragma('wal_checkpoint(TRUNCATE)');
     const emptyBytes = statSync(path).size;
     const threadsBefore = workerThreads();
     let threadsDuring = 0;
     await store.bulkWrite(async () => {
-      assert.ok(store.hasCheckpointWorker, 'a worker runs during the bulk write');
-      assert.equal(store.database.pragma('wal_autocheckpoint', { simple: true }), 32768);
       for (let b = 0; b < 3; b++) {
         store.saveMany(records(1000, b * 1000));
         await new Promise((resolve) => setImmediate(resolve));
       }
       threadsDuring = workerThreads();
+      assert.ok(store.hasCheckpointWorker, 'a worker runs during the bulk write');
+      assert.equal(store.database.pragma('wal_autocheckpoint', { simple: true }), 32768);
     });
     assert.equal(threadsDuring, threadsBefore + 1, 'one worker thread while writing');
     assert.equal(workerThreads(), threadsBefore, 'the worker thread has ended');
@@ -46,7 +46,7 @@ describe('WAL checkpoints during bulk writes', () => {
   });
 
   it('shares one worker between overlapping bulk writes and stops it after the last', async () => {
-    const store = MemoryStore.open(join(tempDir('wal-overlap'), 'memory.db'));
+    const store = MemoryStore.open(join(tempDir('wal-overlap'), 'memory.db'), { checkpointWorkerFromWalBytes: 0 });
     const threadsBefore = workerThreads();
     let releaseFirst!: () => void;
     const first = store.bulkWrite(() => new Promise<void>((resolve) => (releaseFirst = resolve)));
@@ -63,13 +63,24 @@ describe('WAL checkpoints during bulk writes', () => {
   });
 
   it('stops the worker when the store is closed in the middle of a bulk write', async () => {
-    const store = MemoryStore.open(join(tempDir('wal-close'), 'memory.db'));
+    const store = MemoryStore.open(join(tempDir('wal-close'), 'memory.db'), { checkpointWorkerFromWalBytes: 0 });
     const threadsBefore = workerThreads();
     await store.bulkWrite(async () => {
       store.saveMany(records(100, 0));
       store.close();
     });
     assert.equal(workerThreads(), threadsBefore);
+  });
+
+  it('starts no worker for a bulk write that keeps the WAL small', async () => {
+    const store = MemoryStore.open(join(tempDir('wal-small'), 'memory.db'));
+    const threadsBefore = workerThreads();
+    await store.bulkWrite(async () => {
+      store.saveMany(records(1000, 0));
+      assert.equal(store.hasCheckpointWorker, false);
+      assert.equal(workerThreads(), threadsBefore);
+    });
+    store.close();
   });
 
   it('reports a worker that cannot open the database instead of hanging, and takes no more requests', async () => {
