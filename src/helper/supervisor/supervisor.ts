@@ -57,6 +57,8 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   private stderrTimer: NodeJS.Timeout | undefined;
   private sampleTimer: NodeJS.Timeout | undefined;
   private sampling = false;
+  /** A sample was asked for while one ran: take another when it ends (the running one may predate the request). */
+  private sampleRequested = false;
   private seq = 0;
   private sampledAt = 0;
   private disposed = false;
@@ -101,6 +103,16 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   onStateChange(server: ManagedServer, reason: string): void {
     this.emit({ kind: 'state', server: server.name, state: server.state, message: `\`${server.name}\` is ${server.state}: ${reason}` });
     this.fireSnapshot();
+    // Children a server starts while starting up are known only from a sample. Taking one at the handshake, not up to
+    // an interval later, narrows the window in which a setsid child's own children can be orphaned unseen (and so
+    // outlive the server, out of its process group and its tree).
+    if (server.state === 'running') this.requestSample();
+  }
+
+  private requestSample(): void {
+    if (this.disposed) return;
+    if (this.sampling) this.sampleRequested = true;
+    else void this.sampleOnce();
   }
 
   serverStderr(a: ManagedServer, line: string): void {
@@ -367,6 +379,10 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
       this.emit({ kind: 'error', server: null, code: 'INTERNAL', message: `Sampling the process table failed: ${(err as Error).message}` });
     } finally {
       this.sampling = false;
+    }
+    if (this.sampleRequested) {
+      this.sampleRequested = false;
+      void this.sampleOnce();
     }
   }
 

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { after, describe, it } from 'node:test';
 import { WardenError } from '../../../src/shared/errors';
 import { fixtureServer } from '../../support/fixtures';
-import { isRunning, waitFor } from '../../support/procfs';
+import { isRunning, killAll, procsWithEnvMarker, waitFor } from '../../support/procfs';
 import { createHarness, type Harness } from '../../support/supervisorHarness';
 
 const harnesses: Harness[] = [];
@@ -44,6 +44,24 @@ describe('supervisor lifecycle', () => {
     for (const pid of pids) assert.equal(isRunning(pid), false, `pid ${pid} survived`);
   });
 
+  it('samples at the handshake: a setsid grandchild whose parent exits before any periodic sample is still killed', async () => {
+    const h = await harness('handshake-sample', { sampleIntervalMs: 60_000 });
+    const marker = `handshake-sample-${process.pid}-${Date.now()}`;
+    const left = () => procsWithEnvMarker('WARDEN_TEST_MARKER', marker);
+    try {
+      await h.configure({ tree: fixtureServer('grandchildren', { ESCAPED_EXIT_AFTER_MS: '3000', WARDEN_TEST_MARKER: marker }) });
+      await h.waitState('tree', 'running');
+      const r = await h.supervisor.callTool({ name: 'tree', tool: 'pids' });
+      const { escaped } = JSON.parse((r.content[0] as { text: string }).text) as { escaped: number };
+      await waitFor('the setsid child to exit, orphaning its grandchild', () => !isRunning(escaped), 15_000);
+      const res = await h.supervisor.stop('tree');
+      assert.deepEqual(res.survivors, []);
+      assert.deepEqual(left().map((p) => p.cmdline), [], 'no process of this server survives');
+    } finally {
+      killAll(left().map((p) => p.pid));
+    }
+  });
+
   it('kills the children a server orphans on stdin EOF even before any sample saw them', async () => {
     const h = await harness('unsampled', { sampleIntervalMs: 60_000 });
     await h.configure({ quick: fixtureServer('well-behaved', { CHILDREN: '3' }) });
@@ -52,7 +70,8 @@ describe('supervisor lifecycle', () => {
       const p = await h.treePids('quick');
       return p.length === 4 ? p : undefined;
     });
-    assert.equal(h.supervisor.managed('quick')!.tracked.size, 0, 'no sample has run');
+    // The sample taken at the handshake may have seen them: forget it, to prove the process group alone suffices.
+    h.supervisor.managed('quick')!.tracked.clear();
     const res = await h.supervisor.stop('quick');
     assert.deepEqual(res.survivors, []);
     for (const pid of pids) assert.equal(isRunning(pid), false, `pid ${pid} survived`);
