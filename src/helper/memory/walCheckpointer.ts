@@ -65,6 +65,9 @@ export class WalCheckpointer {
   constructor(path: string, busyTimeoutMs: number) {
     const driverPath = createRequire(__filename).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driverPath, path, busyTimeoutMs } });
+    // Never the reason a process stays alive: a checkpoint cut short by exit is redone by the next one, and the WAL
+    // it was copying stays valid meanwhile.
+    this.worker.unref();
     this.stopped = new Promise<CheckpointerReport>((resolve) => {
       let report: CheckpointerReport = { checkpoints: 0 };
       this.worker.on('message', (m: CheckpointerReport) => {

@@ -8,9 +8,11 @@ import { MemoryStore, type ImportRecord } from '../../../src/helper/memory/store
 import { WAL_AUTOCHECKPOINT_PAGES } from '../../../src/helper/memory/db';
 import { WalCheckpointer } from '../../../src/helper/memory/walCheckpointer';
 import { tempDir } from '../../support/fixtures';
-import { threadNames } from '../../support/procfs';
+import { threadNames, waitFor } from '../../support/procfs';
 
 const workerThreads = () => threadNames().filter((n) => n === 'WorkerThread').length;
+/** A new thread names itself "WorkerThread" a moment after it starts, so counts are awaited, not read once. */
+const workerThreadsReach = (n: number, what: string) => waitFor(what, () => workerThreads() === n, 5000, 10);
 
 function records(n: number, from: number): ImportRecord[] {
   // ~1 KB each, so a few thousand fill a few hundred WAL pages: far below the writer's own checkpoint threshold.
@@ -30,6 +32,7 @@ describe('WAL checkpoints during bulk writes', () => {
         store.saveMany(records(1000, b * 1000));
         await new Promise((resolve) => setImmediate(resolve));
       }
+      await workerThreadsReach(threadsBefore + 1, 'one worker thread while writing');
       threadsDuring = workerThreads();
       assert.ok(store.hasCheckpointWorker, 'a worker runs during the bulk write');
       assert.equal(store.database.pragma('wal_autocheckpoint', { simple: true }), 32768);
@@ -50,13 +53,16 @@ describe('WAL checkpoints during bulk writes', () => {
     const threadsBefore = workerThreads();
     let releaseFirst!: () => void;
     const first = store.bulkWrite(() => new Promise<void>((resolve) => (releaseFirst = resolve)));
-    await store.bulkWrite(async () => {
-      store.saveMany(records(10, 0));
-      assert.equal(workerThreads(), threadsBefore + 1);
-    });
-    assert.ok(store.hasCheckpointWorker, 'still running for the first bulk write');
-    releaseFirst();
-    await first;
+    try {
+      await store.bulkWrite(async () => {
+        store.saveMany(records(10, 0));
+        await workerThreadsReach(threadsBefore + 1, 'one worker thread');
+      });
+      assert.ok(store.hasCheckpointWorker, 'still running for the first bulk write');
+    } finally {
+      releaseFirst();
+      await first;
+    }
     assert.equal(store.hasCheckpointWorker, false);
     assert.equal(workerThreads(), threadsBefore);
     store.close();
