@@ -95,7 +95,7 @@ function cpuCalibrationMs(): number {
  * Builds a store of `size` synthetic memories. `bulk` runs the batches as the JSONL import does, in a bulk write
  * (the WAL checkpointed on a worker thread); without it, the writer checkpoints between batches by itself.
  */
-async function build(size: number, withVectors: boolean, bulk = true) {
+async function build(size: number, { withVectors = false, bulk = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-memory-'));
   const path = join(dir, 'memory.db');
   const store = MemoryStore.open(path);
@@ -239,18 +239,18 @@ async function main() {
   const vectorSizes = (process.env.BENCH_VECTOR_SIZES ?? '10000,100000').split(',').filter(Boolean).map(Number);
   const fts: Record<string, unknown> = {};
   // One untimed build first, so the first timed one does not pay for the JIT warming up.
-  const warmUp = await build(20_000, false, false);
+  const warmUp = await build(20_000, { bulk: false });
   warmUp.store.close();
   rmSync(warmUp.dir, { recursive: true, force: true });
   for (const size of sizes) {
     // The same corpus built first with the writer checkpointing by itself (as before imports had a worker), then
     // as the import builds it; adjacent runs, so the ratio holds even when the machine's speed drifts.
     const rng0 = randState();
-    const own = await build(size, false, false);
+    const own = await build(size, { bulk: false });
     own.store.close();
     rmSync(own.dir, { recursive: true, force: true });
     randState(rng0);
-    const b = await build(size, false);
+    const b = await build(size);
     const ingest = {
       ingestPerSec: b.ingestPerSec,
       ingestWallPerSec: b.ingestWallPerSec,
@@ -265,7 +265,7 @@ async function main() {
   }
   const vectors: Record<string, unknown> = {};
   for (const size of vectorSizes) {
-    const b = await build(size, true);
+    const b = await build(size, { withVectors: true });
     const ours = vectorFigures(b.store);
     const naive = naiveFigures(b.store);
     const sqliteVec = sqliteVecFigures(b.store, size);

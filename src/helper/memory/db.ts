@@ -14,7 +14,7 @@ export type Database = BetterSqlite3.Database;
  * The file is cut back to that size after each checkpoint.
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 8192;
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 const SQLITE_HEADER = 'SQLite format 3\0';
 

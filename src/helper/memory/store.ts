@@ -6,7 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Disposable } from '../../shared/disposable';
 import { WardenError } from '../../shared/errors';
 import type { MemoryHit, MemoryRecord, MemorySaveParams, MemorySaveResult, MemorySearchParams, MemorySearchResult, MemoryStats } from '../../shared/protocol';
-import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase, toStoreError, WAL_AUTOCHECKPOINT_PAGES, type Database } from './db';
+import { openDatabase, toStoreError, WAL_AUTOCHECKPOINT_PAGES, type Database } from './db';
 import type { Embedder } from './embedder';
 import { buildFtsQuery } from './ftsQuery';
 import { fromBlob, normalize, toBlob } from './vector';
@@ -387,16 +387,12 @@ export class MemoryStore implements Disposable {
    * writes may overlap; the worker runs until the last one ends.
    */
   async bulkWrite<T>(write: () => Promise<T>): Promise<T> {
-    this.beginBulkWrite();
+    this.bulkWriters++;
     try {
       return await write();
     } finally {
       await this.endBulkWrite();
     }
-  }
-
-  private beginBulkWrite(): void {
-    this.bulkWriters++;
   }
 
   private afterBulkCommit(): void {
@@ -418,7 +414,8 @@ export class MemoryStore implements Disposable {
     }
     if (walBytes < (this.options.checkpointWorkerFromWalBytes ?? CHECKPOINT_WORKER_FROM_WAL_BYTES)) return null;
     try {
-      this.checkpointer = new WalCheckpointer(this.path, this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+      // The worker's connection waits on locks as long as this one does.
+      this.checkpointer = new WalCheckpointer(this.path, this.db.pragma('busy_timeout', { simple: true }) as number);
     } catch {
       // No worker thread to be had: the writer keeps checkpointing by itself, as outside bulk writes.
       this.checkpointWorkerUnavailable = true;

@@ -26,18 +26,15 @@ describe('WAL checkpoints during bulk writes', () => {
     store.database.pragma('wal_checkpoint(TRUNCATE)');
     const emptyBytes = statSync(path).size;
     const threadsBefore = workerThreads();
-    let threadsDuring = 0;
     await store.bulkWrite(async () => {
       for (let b = 0; b < 3; b++) {
         store.saveMany(records(1000, b * 1000));
         await new Promise((resolve) => setImmediate(resolve));
       }
       await workerThreadsReach(threadsBefore + 1, 'one worker thread while writing');
-      threadsDuring = workerThreads();
       assert.ok(store.hasCheckpointWorker, 'a worker runs during the bulk write');
       assert.equal(store.database.pragma('wal_autocheckpoint', { simple: true }), 32768);
     });
-    assert.equal(threadsDuring, threadsBefore + 1, 'one worker thread while writing');
     assert.equal(workerThreads(), threadsBefore, 'the worker thread has ended');
     assert.equal(store.hasCheckpointWorker, false);
     assert.equal(store.database.pragma('wal_autocheckpoint', { simple: true }), WAL_AUTOCHECKPOINT_PAGES);
