@@ -65,8 +65,8 @@ export class WalCheckpointer {
   constructor(path: string, busyTimeoutMs: number) {
     const driverPath = createRequire(__filename).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driverPath, path, busyTimeoutMs } });
-    // Never the reason a process stays alive: a checkpoint cut short by exit is redone by the next one, and the WAL
-    // it was copying stays valid meanwhile.
+    // While the import runs, never the reason a process stays alive: a checkpoint cut short by exit is redone by the
+    // next one, and the WAL it was copying stays valid meanwhile. close() takes the reference back.
     this.worker.unref();
     this.stopped = new Promise<CheckpointerReport>((resolve) => {
       let report: CheckpointerReport = { checkpoints: 0 };
@@ -97,6 +97,9 @@ export class WalCheckpointer {
 
   /** Stops the worker after its current checkpoint; resolves with what it did. */
   close(): Promise<CheckpointerReport> {
+    // Someone awaits this: an unreferenced worker would let a process with nothing else to do exit before the
+    // promise settles, so the code after `await store.bulkWrite(...)` (a CLI import's summary) would never run.
+    this.worker.ref();
     if (this.running) this.post('close');
     return this.stopped;
   }

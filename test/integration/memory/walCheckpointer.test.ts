@@ -1,13 +1,14 @@
 // Bulk writes checkpoint the WAL on a worker thread: the data reaches the database file without the writer's help,
 // the worker's OS thread is gone when the bulk write ends, and a worker that cannot work leaves the writer in charge.
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { MemoryStore, type ImportRecord } from '../../../src/helper/memory/store';
 import { WAL_AUTOCHECKPOINT_PAGES } from '../../../src/helper/memory/db';
 import { WalCheckpointer } from '../../../src/helper/memory/walCheckpointer';
-import { tempDir } from '../../support/fixtures';
+import { repoRoot, tempDir } from '../../support/fixtures';
 import { threadNames, waitFor } from '../../support/procfs';
 
 const workerThreads = () => threadNames().filter((n) => n === 'WorkerThread').length;
@@ -73,6 +74,17 @@ describe('WAL checkpoints during bulk writes', () => {
       store.close();
     });
     assert.equal(workerThreads(), threadsBefore);
+  });
+
+  it('keeps a process with nothing else to do alive until the bulk write has ended', async () => {
+    // The test runner keeps this process alive, so the check runs in a child whose only work is the bulk write.
+    const script = join(repoRoot, 'out/test/support/bulkImport.entry.js');
+    const child = spawn(process.execPath, [script, join(tempDir('wal-exit'), 'memory.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(code, 0);
+    assert.deepEqual(JSON.parse(stdout.trim() || '{}'), { finished: true, sawWorker: true, count: 1500 }, 'the code after the awaited bulk write ran');
   });
 
   it('starts no worker for a bulk write that keeps the WAL small', async () => {
