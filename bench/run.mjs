@@ -1,7 +1,7 @@
 // Runs every benchmark (out/bench/*.bench.js, built from bench/*.bench.ts) one after another, each in
 // its own process so one's heap cannot skew another's; each writes bench/results/<name>.json.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, mkdirSync } from 'node:fs';
+import { readdirSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -18,13 +18,21 @@ if (!names.length) {
   console.error('no benchmarks found (expected out/bench/*.bench.js; run `npm run bench`)');
   process.exit(1);
 }
+const resultsDir = join(root, 'bench/results');
+/** Newest modification time among the results files: a bench that ends without writing one did not finish. */
+const newestResultMs = () => Math.max(0, ...readdirSync(resultsDir).filter((n) => n.endsWith('.json')).map((n) => statSync(join(resultsDir, n)).mtimeMs));
 let failed = 0;
 for (const name of names) {
   console.log(`\n=== ${name}`);
+  const before = newestResultMs();
   const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'out/bench', name)], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
     failed++;
     console.error(`${name} failed with status ${r.status}`);
+  } else if (newestResultMs() <= before) {
+    // Exit status 0 is not enough: a process whose event loop empties early also exits 0, with its figures lost.
+    failed++;
+    console.error(`${name} exited without writing its results file`);
   }
 }
 console.log(`\nbenchmarks done: ${names.length - failed} ok, ${failed} failed; results in bench/results/`);
