@@ -3,6 +3,7 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ConfigProblem, ServerCaps, SpecOrigin, WardenSettings } from './config';
 import type { WardenErrorCode } from './errors';
+import type { MemorySettings } from './memorySettings';
 
 // ---------------------------------------------------------------------------------------------
 // Snapshot types: what the helper knows and the extension shows.
@@ -346,6 +347,15 @@ export namespace MemoryRecentRequest {
 export namespace MemoryStatsRequest {
   export const method = 'warden/memory/stats';
   export const type = new RequestType0<MemoryStats, void>(method);
+}
+
+export namespace MemoryConfigureRequest {
+  export const method = 'warden/memory/configure';
+  /**
+   * Extension → helper, on start and whenever the memory settings change: the store's bounds and embeddings provider.
+   * Until the first one arrives, the helper uses its environment's MCP_WARDEN_MEMORY_* variables.
+   */
+  export const type = new RequestType<MemorySettings, void, void>(method);
 }
 
 export namespace MemoryImportRequest {

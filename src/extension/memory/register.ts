@@ -5,10 +5,19 @@ import type { RuntimeChoice } from '../runtime';
 import { registerMemoryMcpServer } from './mcpProvider';
 import { registerMemoryCommands } from './memoryCommands';
 import { MemoryModel } from './memoryModel';
+import { MemorySettingsController } from './memorySettings';
 import { MemoryTreeProvider } from './memoryTree';
 
-export function registerMemoryFeatures(context: vscode.ExtensionContext, client: HelperClient, runtime: RuntimeChoice | undefined, stateDir: string | undefined): void {
+export function registerMemoryFeatures(
+  context: vscode.ExtensionContext,
+  client: HelperClient,
+  output: vscode.LogOutputChannel,
+  runtime: RuntimeChoice | undefined,
+  stateDir: string | undefined,
+): void {
   const subs = context.subscriptions;
+  const settings = new MemorySettingsController(client, output);
+  subs.push(settings);
   const model = new MemoryModel(client);
   subs.push(model);
   const tree = new MemoryTreeProvider(model);
@@ -25,7 +34,7 @@ export function registerMemoryFeatures(context: vscode.ExtensionContext, client:
   subs.push(client.onDidStart(() => void model.refresh()));
   subs.push(view.onDidChangeVisibility((e) => e.visible && client.isRunning && void model.refresh()));
   if (runtime) {
-    const registration = registerMemoryMcpServer(context.extensionUri, runtime, stateDir);
+    const registration = registerMemoryMcpServer(context.extensionUri, runtime, stateDir, settings);
     if (registration) subs.push(registration);
   }
 }

@@ -1,7 +1,9 @@
 // Serves the Memory* requests of the shared protocol from the helper. The store opens on first use, so a
 // runtime that cannot load better-sqlite3 breaks memory requests (with a clear error), never the supervisor.
 import { DisposableStore, toDisposable, type Disposable } from '../../shared/disposable';
+import { checkMemorySettings } from '../../shared/memorySettings';
 import {
+  MemoryConfigureRequest,
   MemoryDeleteRequest,
   MemoryExportRequest,
   MemoryGetRequest,
@@ -15,17 +17,28 @@ import {
 import type { RequestHost } from '../rpc/requestHost';
 import { guarded } from '../rpc/supervisorHandlers';
 import { exportJsonl, importJsonl } from './importExport';
-import { MemoryStore } from './store';
-import { memoryDbPath, storeOptionsFromEnv } from './storeConfig';
+import { MemoryStore, type ConfigurableStoreOptions } from './store';
+import { memoryDbPath, storeOptionsFromEnv, storeOptionsFromSettings } from './storeConfig';
 
 /** One store per helper process, shared by all its connections. */
 let shared: MemoryStore | undefined;
 let users = 0;
+/** The options of the last MemoryConfigureRequest; none yet: the environment's. */
+let configured: ConfigurableStoreOptions | undefined;
 
 export function registerMemoryHandlers(host: RequestHost, options: { stateDir: string; dbPath?: string }): Disposable {
-  const store = () => (shared ??= MemoryStore.open(options.dbPath ?? memoryDbPath(options.stateDir), storeOptionsFromEnv()));
+  const store = () => (shared ??= MemoryStore.open(options.dbPath ?? memoryDbPath(options.stateDir), configured ?? storeOptionsFromEnv()));
   users++;
   const d = new DisposableStore();
+  d.add(
+    host.onRequest(MemoryConfigureRequest.type, (p) =>
+      guarded(() => {
+        // Applied to the open store, or kept for when it opens: configuring never opens the database by itself.
+        configured = storeOptionsFromSettings(checkMemorySettings(p));
+        shared?.configure(configured);
+      }),
+    ),
+  );
   d.add(host.onRequest(MemorySaveRequest.type, (p) => guarded(() => store().save(p))));
   d.add(host.onRequest(MemorySearchRequest.type, (p) => guarded(() => store().search(p))));
   d.add(host.onRequest(MemoryGetRequest.type, (p) => guarded(() => store().get(p.id))));
@@ -50,6 +63,7 @@ export function registerMemoryHandlers(host: RequestHost, options: { stateDir: s
       if (--users === 0) {
         shared?.close();
         shared = undefined;
+        configured = undefined;
       }
     }),
   );

@@ -44,6 +44,9 @@ export interface StoreOptions {
   checkpointWorkerFromWalBytes?: number;
 }
 
+/** The store options that settings control; the rest (timeouts, clocks) stay with whoever opens the store. */
+export type ConfigurableStoreOptions = Required<Pick<StoreOptions, 'maxMemories' | 'maxBytes' | 'embedder'>>;
+
 /** A memory as imported: a save plus the fields an export carries. */
 export interface ImportRecord extends MemorySaveParams {
   id?: string;
@@ -199,7 +202,7 @@ export class MemoryStore implements Disposable {
   private constructor(
     readonly path: string,
     db: Database,
-    private readonly options: StoreOptions,
+    private options: StoreOptions,
   ) {
     this.db = db;
     this.now = options.now ?? Date.now;
@@ -379,6 +382,14 @@ export class MemoryStore implements Disposable {
       this.afterBulkCommit();
       return result;
     });
+  }
+
+  /**
+   * Takes new bounds and a new embeddings provider (settings changed). Lower bounds apply from the next write, which
+   * evicts and reports as usual: changing a setting never deletes memories by itself.
+   */
+  configure(options: ConfigurableStoreOptions): void {
+    this.options = { ...this.options, ...options };
   }
 
   /**

@@ -1,25 +1,24 @@
-// Where the store lives and how it is bounded, from the state dir and environment (shared by helper, CLI and MCP server).
+// Where the store lives and how it is bounded, from the state dir and the memory settings (shared by helper, CLI and
+// MCP server; the settings come from VS Code through the helper, or from the environment).
 import { join } from 'node:path';
-import { createEmbedder, type EmbedderConfig } from './embedder';
-import type { StoreOptions } from './store';
+import { memorySettingsFromEnv, type MemorySettings } from '../../shared/memorySettings';
+import { createEmbedder } from './embedder';
+import type { ConfigurableStoreOptions } from './store';
 
 export function memoryDbPath(stateDir: string): string {
   return join(stateDir, 'memory.db');
 }
 
-function positiveInt(v: string | undefined): number | null {
-  const n = Number(v);
-  return v && Number.isInteger(n) && n > 0 ? n : null;
+export function storeOptionsFromSettings(settings: MemorySettings): ConfigurableStoreOptions {
+  const e = settings.embeddings;
+  return {
+    maxMemories: settings.maxMemories,
+    maxBytes: settings.maxBytes,
+    embedder: e.provider === 'none' ? null : createEmbedder({ provider: e.provider, url: e.url, model: e.model, apiKeyEnv: e.apiKeyEnv }),
+  };
 }
 
 /** MCP_WARDEN_MEMORY_MAX, MCP_WARDEN_MEMORY_MAX_BYTES, MCP_WARDEN_EMBEDDINGS=openai|ollama (+ _URL, _MODEL, _KEY_ENV). */
-export function storeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): StoreOptions {
-  const provider = env.MCP_WARDEN_EMBEDDINGS as EmbedderConfig['provider'] | undefined;
-  return {
-    maxMemories: positiveInt(env.MCP_WARDEN_MEMORY_MAX),
-    maxBytes: positiveInt(env.MCP_WARDEN_MEMORY_MAX_BYTES),
-    embedder: provider && provider !== 'none'
-      ? createEmbedder({ provider, url: env.MCP_WARDEN_EMBEDDINGS_URL, model: env.MCP_WARDEN_EMBEDDINGS_MODEL, apiKeyEnv: env.MCP_WARDEN_EMBEDDINGS_KEY_ENV })
-      : null,
-  };
+export function storeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigurableStoreOptions {
+  return storeOptionsFromSettings(memorySettingsFromEnv(env));
 }

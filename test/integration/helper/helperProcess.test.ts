@@ -5,7 +5,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigureRequest, ShutdownRequest, SnapshotRequest } from '../../../src/shared/protocol';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ResponseError } from 'vscode-jsonrpc';
+import {
+  ConfigureRequest,
+  MemoryConfigureRequest,
+  MemorySaveRequest,
+  MemoryStatsRequest,
+  ShutdownRequest,
+  SnapshotRequest,
+} from '../../../src/shared/protocol';
+import type { MemorySettings } from '../../../src/shared/memorySettings';
 import { fixtureServer, repoRoot, tempDir, writeConfig } from '../../support/fixtures';
 import { startHelper, type HelperHandle } from '../../support/helperProcess';
 import { isRunning, killAll, waitFor } from '../../support/procfs';
@@ -118,6 +129,50 @@ describe('helper process', () => {
     await h.connection.sendRequest(ShutdownRequest.type, { reason: 'test done' });
     await h.exited;
     assert.equal(existsSync(sock), false, 'socket removed on exit');
+  });
+
+  it('applies memory settings from the extension: bounds at the next save, embeddings from the configured endpoint', async () => {
+    // A real HTTP endpoint speaking Ollama's /api/embeddings, recording what it was asked to embed.
+    const prompts: string[] = [];
+    const endpoint = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        prompts.push((JSON.parse(body) as { prompt: string }).prompt);
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ embedding: [1, 0, 0.5, 0.25] }));
+      });
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    const h = await startHelper(tempDir('memory-settings'));
+    helpers.push(h);
+    started.add(h.child.pid!);
+    try {
+      for (const content of ['first note', 'second note', 'third note']) await h.connection.sendRequest(MemorySaveRequest.type, { content });
+      const settings: MemorySettings = {
+        maxMemories: 2,
+        maxBytes: null,
+        embeddings: { provider: 'ollama', url: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}` },
+      };
+      await h.connection.sendRequest(MemoryConfigureRequest.type, settings);
+      let stats = await h.connection.sendRequest(MemoryStatsRequest.type);
+      assert.deepEqual([stats.count, stats.maxMemories], [3, 2], 'a lower bound deletes nothing by itself');
+      const saved = await h.connection.sendRequest(MemorySaveRequest.type, { content: 'fourth note, with an embedding', importance: 0.9 });
+      assert.equal(saved.evicted.length, 2, 'the next save evicts down to the bound and says which');
+      assert.deepEqual(prompts, ['fourth note, with an embedding']);
+      stats = await h.connection.sendRequest(MemoryStatsRequest.type);
+      assert.deepEqual([stats.count, stats.withEmbeddings], [2, 1]);
+      // A malformed message is refused whole; the settings before it stay.
+      await assert.rejects(
+        h.connection.sendRequest(MemoryConfigureRequest.type, { ...settings, maxMemories: 1, embeddings: { provider: 'bogus' } } as unknown as MemorySettings),
+        (e: ResponseError<{ wardenCode: string }>) => e.data?.wardenCode === 'CONFIG_INVALID' && /provider must be one of none, openai, ollama/.test(e.message),
+      );
+      assert.equal((await h.connection.sendRequest(MemoryStatsRequest.type)).maxMemories, 2);
+      await h.connection.sendRequest(ShutdownRequest.type, { reason: 'test done' });
+      assert.equal(await h.exited, 0);
+    } finally {
+      endpoint.close();
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_SETTINGS, SETTING_BOUNDS } from '../../../src/shared/config';
+import { EMBEDDINGS_PROVIDERS } from '../../../src/shared/memorySettings';
 
 const root = join(__dirname, '..', '..', '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -68,6 +69,20 @@ describe('extension manifest', () => {
   it('declares limited support for untrusted workspaces, and machine scope for the runtime path', () => {
     assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
     assert.equal(contributes.configuration.properties['mcpWarden.nodePath'].scope, 'machine');
+  });
+  it('declares every memory setting the code reads; only user settings can choose where memory text is sent', () => {
+    const props = contributes.configuration.properties;
+    const read = new Set<string>();
+    for (const text of sources(join(root, 'src', 'extension', 'memory'))) {
+      for (const m of text.matchAll(/'(memory\.[\w.]+)'/g)) read.add(`mcpWarden.${m[1]}`);
+    }
+    assert.deepEqual([...read].sort(), Object.keys(props).filter((k) => k.startsWith('mcpWarden.memory.')).sort());
+    assert.deepEqual(props['mcpWarden.memory.embeddings.provider'].enum, [...EMBEDDINGS_PROVIDERS]);
+    const restricted: string[] = pkg.capabilities.untrustedWorkspaces.restrictedConfigurations;
+    for (const k of ['provider', 'url', 'apiKeyEnv']) {
+      assert.equal(props[`mcpWarden.memory.embeddings.${k}`].scope, 'machine', k);
+      assert.ok(restricted.includes(`mcpWarden.memory.embeddings.${k}`), k);
+    }
   });
   it('ships the icons and webview assets it references', () => {
     for (const rel of [pkg.icon, 'media/warden.svg', 'media/graph.js', 'media/graph.css']) assert.ok(statSync(join(root, rel)).isFile(), rel);
