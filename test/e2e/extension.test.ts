@@ -1,8 +1,10 @@
 // End to end in a real VS Code (code-server + Chromium): the packaged extension lists, stops, starts, caps and cleans up
 // fixture servers, and every assertion about processes is checked against /proc, not against Warden's own state.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CodeServerSession, fixtureServer, type McpServerEntry } from './support/codeServer';
+import { CodeServerSession, fixtureServer, node24, repoRoot, type McpServerEntry } from './support/codeServer';
 import { descendants, isAlive, pollUntil, sleep, type ProcInfo } from '../support/procfs';
 import {
   clickInlineAction,
@@ -34,7 +36,8 @@ function memoryInLabel(label: string): number {
 let s: CodeServerSession;
 
 before(async () => {
-  s = await CodeServerSession.start({ label: 'main', servers: baseServers });
+  // A memory bound in the user settings from the start: the Memories test checks that it reached the helper's store.
+  s = await CodeServerSession.start({ label: 'main', servers: baseServers, settings: { 'mcpWarden.memory.maxMemories': 3 } });
   await s.openWorkbench();
   await showServersView(s.page);
   await widenSideBar(s.page);
@@ -132,6 +135,70 @@ test('the resource graph shows every server over time', async () => {
   await parkMouse(s.page);
   await sleep(8000);
   await s.screenshot('graph');
+});
+
+/** `mcp-warden memory …` against this window's state dir: a second writer on the same database, as a terminal is. */
+function memoryCli(...args: string[]): unknown {
+  const r = spawnSync(node24, [join(repoRoot, 'dist', 'cli.js'), 'memory', ...args, '--state-dir', s.stateDir, '--json'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, `mcp-warden memory ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+test('Memories: Remember Selection saves within the bound set in settings, and Search Memories finds and opens it', async () => {
+  const page = s.page;
+  for (const n of ['one', 'two', 'three', 'four']) memoryCli('add', `seeded from a terminal, number ${n}`);
+  // Select the workspace README's text, as a person does, and remember it.
+  await runCommand(page, 'Go to File');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill('README.md');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'README.md' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  await input.press('Enter');
+  const editor = page.locator('.editor-instance .monaco-editor').first();
+  await editor.locator('.view-lines', { hasText: 'end-to-end workspace' }).waitFor({ state: 'visible', timeout: 15_000 });
+  await editor.locator('.view-lines').click();
+  await page.keyboard.press('Control+A');
+  // Not runCommand: its first Escape would clear the selection.
+  await page.keyboard.press('F1');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill('>MCP Warden: Remember Selection');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Remember Selection' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  await input.press('Enter');
+  await page.locator('.quick-input-widget', { hasText: 'Remember Selection (1/2)' }).waitFor({ state: 'visible', timeout: 10_000 });
+  for (const answer of ['decision', 'e2e, readme']) {
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(answer);
+    await input.press('Enter');
+    await sleep(300);
+  }
+  const toast = page.locator('.notification-toast', { hasText: 'remembered as' }).first();
+  await toast.waitFor({ state: 'visible', timeout: 15_000 });
+  const told = (await toast.textContent()) ?? '';
+  const id = /remembered as (\w+)/.exec(told)?.[1];
+  assert.ok(id, `no id in the notification: ${told}`);
+  // Five memories against a bound of three: the save evicted two and said so; the database agrees.
+  assert.match(told, /2 older memories evicted to stay within bounds/);
+  const stats = memoryCli('stats') as { count: number };
+  assert.equal(stats.count, 3);
+  const saved = memoryCli('get', id) as { content: string; category: string; tags: string[]; source: string };
+  assert.match(saved.content, /^# MCP Warden end-to-end workspace/);
+  assert.deepEqual([saved.category, saved.tags, saved.source], ['decision', ['e2e', 'readme'], 'vscode']);
+  // The Memories view lists it.
+  const memoriesPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Memories/i }) });
+  const header = memoriesPane.locator('.pane-header');
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  await memoriesPane.locator('.monaco-list-row', { hasText: 'MCP Warden end-to-end workspace' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  // Search as you type, then open the hit: the full memory shows in an editor.
+  await runCommand(page, 'MCP Warden: Search Memories');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.pressSequentially('fixture servers', { delay: 40 });
+  // The picker opens on the recent memories; a ranked hit (with its score) means the typed query was searched.
+  const hit = page.locator('.quick-input-list .monaco-list-row', { hasText: 'MCP Warden end-to-end workspace' }).filter({ hasText: /score [\d.]+ · decision/ });
+  await hit.first().waitFor({ state: 'visible', timeout: 15_000 });
+  await input.press('Enter');
+  await page.locator('.tab', { hasText: `${id}.md` }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  await page.locator('.editor-instance .view-lines', { hasText: 'fixture servers' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  await page.keyboard.press('Escape');
 });
 
 test('closing the window (SIGTERM to code-server) leaves zero fixture processes', async () => {
