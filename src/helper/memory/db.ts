@@ -91,6 +91,17 @@ const MIGRATIONS: readonly (string | ((db: BetterSqlite3.Database) => void))[] =
   // (default 4), so an import batch becomes one segment and is rewritten by fewer merges; ingest ~1.5x.
   `INSERT INTO memories_fts(memories_fts, rank) VALUES ('hashsize', 16777216);
    INSERT INTO memories_fts(memories_fts, rank) VALUES ('automerge', 8);`,
+  // v5: the content bytes a maxBytes bound is checked against, kept as a running total: summing every row's
+  // length on each save read the whole table (a 100k store: all of its text, again per evicted memory). Deletes
+  // and edits keep it by trigger; the store adds each insert batch's bytes itself, once per batch, not per row.
+  `CREATE TABLE memory_totals (id INTEGER PRIMARY KEY CHECK (id = 1), content_bytes INTEGER NOT NULL);
+   INSERT INTO memory_totals (id, content_bytes) SELECT 1, coalesce(sum(length(CAST(content AS BLOB))), 0) FROM memories;
+   CREATE TRIGGER memories_ad_bytes AFTER DELETE ON memories BEGIN
+     UPDATE memory_totals SET content_bytes = content_bytes - length(CAST(old.content AS BLOB)) WHERE id = 1;
+   END;
+   CREATE TRIGGER memories_au_bytes AFTER UPDATE OF content ON memories BEGIN
+     UPDATE memory_totals SET content_bytes = content_bytes - length(CAST(old.content AS BLOB)) + length(CAST(new.content AS BLOB)) WHERE id = 1;
+   END;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -261,7 +261,9 @@ export class MemoryStore implements Disposable {
       ),
       byRowid: db.prepare('SELECT * FROM memories WHERE rowid = ?'),
       count: db.prepare('SELECT count(*) FROM memories').pluck(),
-      bytes: db.prepare('SELECT total(length(CAST(content AS BLOB))) FROM memories').pluck(),
+      bytes: db.prepare('SELECT content_bytes FROM memory_totals WHERE id = 1').pluck(),
+      // New rows' bytes, added once per insert (batch); see migration v5.
+      addBytesFrom: db.prepare('UPDATE memory_totals SET content_bytes = content_bytes + (SELECT coalesce(sum(length(CAST(content AS BLOB))), 0) FROM memories WHERE rowid >= ?) WHERE id = 1'),
       withEmbeddings: db.prepare('SELECT count(*) FROM memories WHERE embedding IS NOT NULL').pluck(),
       categories: db.prepare('SELECT category, count(*) AS count FROM memories GROUP BY category ORDER BY count DESC LIMIT 50'),
       evictOne: db.prepare('DELETE FROM memories WHERE rowid = (SELECT rowid FROM memories ORDER BY importance ASC, accessed_at ASC LIMIT 1) RETURNING id').pluck(),
@@ -324,6 +326,7 @@ export class MemoryStore implements Disposable {
         }
         const rowid = Number(r.lastInsertRowid);
         this.stmts.ftsIndexFrom.run(rowid);
+        this.stmts.addBytesFrom.run(rowid);
         if (embedding) this.vectors.append([{ rowid, vector: embedding }]);
         return { id, duplicate: false, evicted: this.evictIfNeeded(id) };
       });
@@ -373,7 +376,10 @@ export class MemoryStore implements Disposable {
           imported += r.changes;
           if (r.changes && p.row.embedding) vectors.push({ rowid: Number(r.lastInsertRowid), vector: fromBlob(p.row.embedding) });
         }
-        if (imported) this.stmts.ftsIndexFrom.run(firstNewRowid);
+        if (imported) {
+          this.stmts.ftsIndexFrom.run(firstNewRowid);
+          this.stmts.addBytesFrom.run(firstNewRowid);
+        }
         if (vectors.length) this.vectors.append(vectors);
         const evicted = this.evictIfNeeded(null).length;
         return { imported, duplicates: prepared.length - imported, errors, evicted };

@@ -106,6 +106,35 @@ describe('memory store', () => {
     s.close();
   });
 
+  it('keeps the content-byte total a maxBytes bound checks exact through every write, and evicts to the bound', async () => {
+    let t = 2_000_000;
+    const s = fresh('bytes', { maxBytes: 4000, now: () => (t += 1000) });
+    const exact = () => s.database.prepare('SELECT coalesce(sum(length(CAST(content AS BLOB))), 0) FROM memories').pluck().get() as number;
+    const kept = () => s.database.prepare('SELECT content_bytes FROM memory_totals').pluck().get() as number;
+    // Multi-byte text: the bound counts UTF-8 bytes, not characters.
+    const text = (i: number) => `memory ${i} — café 🚀 ${'x'.repeat(200)}`;
+    for (let i = 0; i < 5; i++) await s.save({ content: text(i) });
+    assert.equal(kept(), exact());
+    await s.save({ content: text(0) }); // a duplicate adds nothing
+    assert.equal(kept(), exact());
+    const batch = s.saveMany(Array.from({ length: 30 }, (_, i) => ({ content: text(100 + (i % 25)), importance: (i % 10) / 10 })));
+    assert.ok(batch.evicted > 0, 'the batch went over the bound');
+    assert.equal(kept(), exact());
+    assert.ok(exact() <= 4000, `${exact()} bytes kept under a 4000-byte bound`);
+    const first = s.recent({ limit: 1 })[0]!;
+    s.delete(first.id);
+    assert.equal(kept(), exact());
+    s.close();
+    // A v4 file (no running total) gets one computed when it is opened.
+    const path = s.path;
+    const old = MemoryStore.open(path);
+    old.database.exec('DROP TRIGGER memories_ad_bytes; DROP TRIGGER memories_au_bytes; DROP TABLE memory_totals; PRAGMA user_version = 4;');
+    old.close();
+    const migrated = MemoryStore.open(path, { maxBytes: 4000 });
+    assert.equal(migrated.database.prepare('SELECT content_bytes FROM memory_totals').pluck().get(), migrated.database.prepare('SELECT sum(length(CAST(content AS BLOB))) FROM memories').pluck().get());
+    migrated.close();
+  });
+
   it('finds the same top-k by streaming vectors as a brute-force reference', async () => {
     const s = fresh('vector');
     const rnd = (seed: number) => () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
@@ -180,7 +209,8 @@ describe('memory store', () => {
     const vec = (i: number) => normalize(Array.from({ length: 24 }, (_, j) => Math.cos(i + j * 3)));
     s.saveMany(Array.from({ length: 300 }, (_, i) => ({ content: `old memory ${i}`, embedding: vec(i) })));
     // Put the file back the way v1 left it.
-    s.database.exec(`DROP TRIGGER memories_ad_vector; DROP TABLE vector_stale; DROP TABLE vector_chunks;
+    s.database.exec(`DROP TRIGGER memories_ad_bytes; DROP TRIGGER memories_au_bytes; DROP TABLE memory_totals;
+      DROP TRIGGER memories_ad_vector; DROP TABLE vector_stale; DROP TABLE vector_chunks;
       CREATE TABLE vector_chunks (id INTEGER PRIMARY KEY, dim INTEGER NOT NULL, n INTEGER NOT NULL, rowids BLOB NOT NULL, vectors BLOB NOT NULL);
       CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
         INSERT INTO memories_fts(rowid, content, tags) VALUES (new.rowid, new.content, new.tags);
