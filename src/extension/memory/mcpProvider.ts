@@ -20,7 +20,8 @@ export function registerMemoryMcpServer(
   const args = [cli, 'memory-server', ...(stateDir ? ['--state-dir', stateDir] : [])];
   const pkg = (vscode.extensions.getExtension('mcp-warden.mcp-warden')?.packageJSON ?? {}) as { version?: string };
   return lm.registerMcpServerDefinitionProvider(MEMORY_PROVIDER_ID, {
-    // A settings change gives the server new variables; VS Code starts it again with them.
+    // A settings change gives the server new variables: VS Code reads the definition again, and starts the server
+    // with them from then on.
     onDidChangeMcpServerDefinitions: settings.onDidChange,
     provideMcpServerDefinitions: () => [
       new Definition('MCP Warden Memory', runtime.path, args, { ...runtime.env, ...memorySettingsToEnv(settings.current) }, pkg.version),

@@ -14,7 +14,7 @@ export class MemorySettingsController implements vscode.Disposable {
   private lastProblems = '';
   private settings: MemorySettings;
 
-  /** Fires after the settings changed (not on helper restarts): the memory MCP server must be started again. */
+  /** Fires after the settings changed (not on helper restarts): the memory MCP server's definition changed. */
   readonly onDidChange = this.changeEmitter.event;
 
   constructor(
