@@ -32,6 +32,11 @@ export const MAX_CONFIGURED_SERVERS = 500;
 const STDERR_BATCH_MS = 200;
 export const GROWTH_WARMUP_MS = 10_000;
 const STDERR_BATCH_MAX_LINES = 200;
+/**
+ * Handshakes this close together share one sample: twenty servers starting at once cost a read of the process table
+ * or two, not twenty (a burst of twenty grew the helper's heap, and its RSS by ~12 MB).
+ */
+const HANDSHAKE_SAMPLE_COALESCE_MS = 500;
 
 export interface SupervisorOptions {
   table: ProcessTable;
@@ -56,6 +61,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   private readonly pendingStderr = new Map<string, string[]>();
   private stderrTimer: NodeJS.Timeout | undefined;
   private sampleTimer: NodeJS.Timeout | undefined;
+  private handshakeSampleTimer: NodeJS.Timeout | undefined;
   private sampling = false;
   /** A sample was asked for while one ran: take another when it ends (the running one may predate the request). */
   private sampleRequested = false;
@@ -110,9 +116,13 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   }
 
   private requestSample(): void {
-    if (this.disposed) return;
-    if (this.sampling) this.sampleRequested = true;
-    else void this.sampleOnce();
+    if (this.disposed || this.handshakeSampleTimer) return;
+    this.handshakeSampleTimer = setTimeout(() => {
+      this.handshakeSampleTimer = undefined;
+      if (this.sampling) this.sampleRequested = true;
+      else void this.sampleOnce();
+    }, HANDSHAKE_SAMPLE_COALESCE_MS);
+    this.handshakeSampleTimer.unref?.();
   }
 
   serverStderr(a: ManagedServer, line: string): void {
@@ -508,6 +518,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
     if (this.disposed) return;
     this.disposed = true;
     if (this.sampleTimer) clearInterval(this.sampleTimer);
+    if (this.handshakeSampleTimer) clearTimeout(this.handshakeSampleTimer);
     if (this.stderrTimer) clearTimeout(this.stderrTimer);
     for (const s of this.servers.values()) s.clearRestartTimer();
     this.snapshotEmitter.dispose();

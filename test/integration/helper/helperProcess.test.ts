@@ -76,16 +76,22 @@ describe('helper process', () => {
     const bystander = spawnSync(process.execPath, ['-e', 'const c=require("child_process").spawn(process.execPath,["-e","setInterval(()=>{},1e9)"],{detached:true,stdio:"ignore"});c.unref();console.log(c.pid)'], { encoding: 'utf8' });
     const bystanderPid = Number(bystander.stdout.trim());
     started.add(bystanderPid);
-    // Wait until the registry has the setsid descendant too.
-    await waitFor('registry lists descendants', () => {
+    // Wait until the registry has the setsid descendant too. Its pids, not the first snapshot's, are the ones to
+    // check: a sample at the handshake can come before the last descendant exists.
+    const descendants = await waitFor('registry lists descendants', () => {
       const dir = join(stateDir, 'registry');
       const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-      return files.some((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { entries: { descendants: unknown[] }[] }).entries[0]?.descendants.length === 4);
+      for (const f of files) {
+        const listed = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { entries: { descendants: { pid: number }[] }[] }).entries[0]?.descendants ?? [];
+        if (listed.length === 4) return listed.map((d) => d.pid);
+      }
+      return undefined;
     });
+    for (const p of descendants) started.add(p);
     h.child.kill('SIGKILL');
     await h.exited;
     await new Promise((r) => setTimeout(r, 300));
-    const orphans = pids.filter((p) => p !== h.child.pid && isRunning(p));
+    const orphans = [...new Set([...pids, ...descendants])].filter((p) => p !== h.child.pid && isRunning(p));
     // The server itself exits on stdin EOF when its helper dies; its 4 descendants (one setsid'd) do not.
     assert.ok(orphans.length >= 4, `expected the server's children to outlive the killed helper, alive: ${orphans.length}`);
 
