@@ -31,6 +31,9 @@ export const FTS_CANDIDATES = 2000;
 const BULK_WAL_AUTOCHECKPOINT_PAGES = 32768;
 /** Smaller imports never grow the WAL to the writer's own threshold (64 MB): a worker would only cost its start. */
 const CHECKPOINT_WORKER_FROM_WAL_BYTES = 32 * 1024 * 1024;
+/** Newest first, ties newest-saved first: the order schema v6's ascending indexes give when read backwards. */
+export const RECENT_SQL = 'SELECT * FROM memories ORDER BY updated_at DESC, rowid DESC LIMIT ?';
+export const RECENT_BY_CATEGORY_SQL = 'SELECT * FROM memories WHERE category = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?';
 const TAG_SEP = '\u001f';
 const RRF_K = 60;
 
@@ -239,8 +242,8 @@ export class MemoryStore implements Disposable {
       // One write for all hits of a search (not one transaction per hit).
       touchMany: db.prepare('UPDATE memories SET accessed_at = ? WHERE rowid IN (SELECT value FROM json_each(?))'),
       delete: db.prepare('DELETE FROM memories WHERE id = ?'),
-      recent: db.prepare('SELECT * FROM memories ORDER BY updated_at DESC, rowid DESC LIMIT ?'),
-      recentByCategory: db.prepare('SELECT * FROM memories WHERE category = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?'),
+      recent: db.prepare(RECENT_SQL),
+      recentByCategory: db.prepare(RECENT_BY_CATEGORY_SQL),
       ftsCandidates: db.prepare(
         `SELECT c.rank AS rank, m.* FROM (
            SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH @match ORDER BY rowid DESC LIMIT ${FTS_CANDIDATES}

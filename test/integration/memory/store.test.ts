@@ -7,12 +7,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { WardenError } from '../../../src/shared/errors';
-import { MemoryStore } from '../../../src/helper/memory/store';
+import { MemoryStore, RECENT_BY_CATEGORY_SQL, RECENT_SQL } from '../../../src/helper/memory/store';
 import { normalize } from '../../../src/helper/memory/vector';
 import { COMPACT_MIN_STALE } from '../../../src/helper/memory/vectorIndex';
 import { SCHEMA_VERSION } from '../../../src/helper/memory/db';
 import { repoRoot, tempDir } from '../../support/fixtures';
 import { isRunning } from '../../support/procfs';
+
+/** Puts back the recency index schema v6 replaced, for tests that recreate an older file. */
+const V6_UNDONE = 'DROP INDEX memories_recent; DROP INDEX memories_category_recent; CREATE INDEX memories_updated ON memories(updated_at DESC);';
 
 function fresh(label: string, options = {}) {
   return MemoryStore.open(join(tempDir(label), 'memory.db'), options);
@@ -128,10 +131,38 @@ describe('memory store', () => {
     // A v4 file (no running total) gets one computed when it is opened.
     const path = s.path;
     const old = MemoryStore.open(path);
-    old.database.exec('DROP TRIGGER memories_ad_bytes; DROP TRIGGER memories_au_bytes; DROP TABLE memory_totals; PRAGMA user_version = 4;');
+    old.database.exec(`DROP TRIGGER memories_ad_bytes; DROP TRIGGER memories_au_bytes; DROP TABLE memory_totals;
+      ${V6_UNDONE} PRAGMA user_version = 4;`);
     old.close();
     const migrated = MemoryStore.open(path, { maxBytes: 4000 });
     assert.equal(migrated.database.prepare('SELECT content_bytes FROM memory_totals').pluck().get(), migrated.database.prepare('SELECT sum(length(CAST(content AS BLOB))) FROM memories').pluck().get());
+    migrated.close();
+  });
+
+  it('reads the newest memories, overall and per category, in index order: no sort, no table scan (schema v6)', () => {
+    const s = fresh('recent');
+    // One batch shares one timestamp, as an import's 20k-record batches do: the tie order is the newest saved first.
+    s.saveMany(Array.from({ length: 300 }, (_, i) => ({ content: `older ${i}`, category: i % 3 ? 'note' : 'decision' })));
+    s.saveMany(Array.from({ length: 300 }, (_, i) => ({ content: `newer ${i}`, category: i % 100 ? 'note' : 'decision' })));
+    const plan = (sql: string, ...args: unknown[]) => s.database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args).map((r) => (r as { detail: string }).detail).join('; ');
+    assert.match(plan(RECENT_SQL, 10), /^SCAN memories USING INDEX memories_recent$/);
+    assert.match(plan(RECENT_BY_CATEGORY_SQL, 'note', 10), /^SEARCH memories USING INDEX memories_category_recent \(category=\?\)$/);
+    const expected = (category?: string) =>
+      (s.database.prepare(`SELECT id FROM memories ${category ? 'WHERE category = ?' : ''} ORDER BY rowid DESC`).pluck().all(...(category ? [category] : [])) as string[]).slice(0, 5);
+    assert.deepEqual(s.recent({ limit: 5 }).map((m) => m.id), expected());
+    assert.deepEqual(s.recent({ limit: 5, category: 'decision' }).map((m) => m.id), expected('decision'));
+    assert.equal(s.recent({ limit: 5, category: 'absent' }).length, 0);
+    const newestDecisions = expected('decision');
+    s.close();
+    // A v5 file gets v6's indexes when it is opened, and reads in the same order.
+    const path = s.path;
+    const old = MemoryStore.open(path);
+    old.database.exec(`${V6_UNDONE} PRAGMA user_version = 5;`);
+    old.close();
+    const migrated = MemoryStore.open(path);
+    const indexes = migrated.database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'memories' AND sql IS NOT NULL ORDER BY name").pluck().all();
+    assert.deepEqual(indexes, ['memories_category_recent', 'memories_eviction', 'memories_recent']);
+    assert.deepEqual(migrated.recent({ limit: 5, category: 'decision' }).map((m) => m.id), newestDecisions);
     migrated.close();
   });
 
@@ -209,7 +240,7 @@ describe('memory store', () => {
     const vec = (i: number) => normalize(Array.from({ length: 24 }, (_, j) => Math.cos(i + j * 3)));
     s.saveMany(Array.from({ length: 300 }, (_, i) => ({ content: `old memory ${i}`, embedding: vec(i) })));
     // Put the file back the way v1 left it.
-    s.database.exec(`DROP TRIGGER memories_ad_bytes; DROP TRIGGER memories_au_bytes; DROP TABLE memory_totals;
+    s.database.exec(`DROP TRIGGER memories_ad_bytes; DROP TRIGGER memories_au_bytes; DROP TABLE memory_totals; ${V6_UNDONE}
       DROP TRIGGER memories_ad_vector; DROP TABLE vector_stale; DROP TABLE vector_chunks;
       CREATE TABLE vector_chunks (id INTEGER PRIMARY KEY, dim INTEGER NOT NULL, n INTEGER NOT NULL, rowids BLOB NOT NULL, vectors BLOB NOT NULL);
       CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
