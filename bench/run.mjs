@@ -18,6 +18,15 @@ if (!names.length) {
   console.error('no benchmarks found (expected out/bench/*.bench.js; run `npm run bench`)');
   process.exit(1);
 }
+if (names.includes('extension.bench.js')) {
+  // The extension bench runs a real code-server: install it (and Chromium) as the test command does, once,
+  // cached under .vscode-test/, so `npm run bench` needs nothing done by hand on a fresh machine.
+  const setup = spawnSync('bash', ['scripts/setup-e2e.sh'], { cwd: root, stdio: 'inherit' });
+  if (setup.status !== 0) {
+    console.error('setup for the extension bench failed: see the lines above');
+    process.exit(1);
+  }
+}
 const resultsDir = join(root, 'bench/results');
 /** Newest modification time among the results files: a bench that ends without writing one did not finish. */
 const newestResultMs = () => Math.max(0, ...readdirSync(resultsDir).filter((n) => n.endsWith('.json')).map((n) => statSync(join(resultsDir, n)).mtimeMs));
