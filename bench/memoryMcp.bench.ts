@@ -11,8 +11,9 @@ import { repoRoot } from '../test/support/fixtures';
 import { median, round, writeResults } from './support';
 
 const TOPICS = ['kafka', 'redis', 'postgres', 'billing', 'auth', 'frontend', 'deploy', 'oncall', 'search', 'cache'];
-const WARMUP_QUERIES = ['token1', 'token2', 'token3', 'token4', 'token5'];
 const VERBS = ['prefers', 'owns', 'debugged', 'documented', 'reviewed', 'migrated', 'benchmarked', 'rewrote'];
+/** Untimed searches before the timed ones (see timeSearches). */
+const WARMUP_QUERIES = ['token1', 'token2', 'token3', 'token4', 'token5'];
 
 /** One note per entity, as server-memory users store notes; a sentence of realistic length. */
 function note(i: number): { entity: string; observation: string } {

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setUpEndToEnd } from '../scripts/e2eSetup.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.slice(2);
@@ -18,14 +19,10 @@ if (!names.length) {
   console.error('no benchmarks found (expected out/bench/*.bench.js; run `npm run bench`)');
   process.exit(1);
 }
-if (names.includes('extension.bench.js')) {
-  // The extension bench runs a real code-server: install it (and Chromium) as the test command does, once,
-  // cached under .vscode-test/, so `npm run bench` needs nothing done by hand on a fresh machine.
-  const setup = spawnSync('bash', ['scripts/setup-e2e.sh'], { cwd: root, stdio: 'inherit' });
-  if (setup.status !== 0) {
-    console.error('setup for the extension bench failed: see the lines above');
-    process.exit(1);
-  }
+// The extension bench runs a real code-server: set it up as the test command does, so a fresh machine needs nothing by hand.
+if (names.includes('extension.bench.js') && !setUpEndToEnd()) {
+  console.error('setup for the extension bench failed: see the lines above');
+  process.exit(1);
 }
 const resultsDir = join(root, 'bench/results');
 /** Newest modification time among the results files: a bench that ends without writing one did not finish. */

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setUpEndToEnd } from './e2eSetup.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const all = ['unit', 'integration', 'e2e'];
@@ -29,12 +30,9 @@ function findTests(dir) {
 
 if (run(process.execPath, ['scripts/build.mjs', '--tests']) !== 0) process.exit(1);
 
-if (suites.includes('e2e') && findTests('out/test/e2e').length) {
-  // Installs code-server, Chromium and their system packages once; cached under .vscode-test/.
-  if (run('bash', ['scripts/setup-e2e.sh']) !== 0) {
-    console.error('e2e setup failed: see the lines above');
-    process.exit(1);
-  }
+if (suites.includes('e2e') && findTests('out/test/e2e').length && !setUpEndToEnd()) {
+  console.error('e2e setup failed: see the lines above');
+  process.exit(1);
 }
 
 const files = suites.flatMap((suite) => findTests(`out/test/${suite}`));
