@@ -61,8 +61,16 @@ async function main(argv: string[]): Promise<number> {
     }
     const e = WardenError.from(err);
     process.stderr.write(`mcp-warden: ${e.message}\n`);
-    return e.code === 'HELPER_UNAVAILABLE' ? 3 : 1;
+    return exitCodeFor(e.code);
   }
+}
+
+/** Distinct exit codes for what a script may want to tell apart (README, CLI). */
+function exitCodeFor(code: string): number {
+  if (code === 'HELPER_UNAVAILABLE') return 3;
+  if (code === 'CONFIG_INVALID') return 4;
+  if (code === 'STATE_DIR_UNSAFE') return 77; // sysexits EX_NOPERM
+  return 1;
 }
 
 /** `--state-dir memory` must not be taken for the `memory` command. */

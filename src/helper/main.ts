@@ -65,6 +65,8 @@ void (async () => {
   exit = (reason) => void engine.exit(reason);
   if (closeReason) return exit(closeReason);
 })().catch((err: unknown) => {
-  process.stderr.write(`MCP Warden's helper failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
+  // A refused state dir is a sentence for the person, not a stack trace.
+  const unsafe = (err as { code?: string } | null)?.code === 'STATE_DIR_UNSAFE';
+  process.stderr.write(`MCP Warden's helper failed to start: ${err instanceof Error ? (unsafe ? err.message : err.stack ?? err.message) : String(err)}\n`);
+  process.exit(unsafe ? 77 : 1);
 });

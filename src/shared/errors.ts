@@ -26,6 +26,8 @@ export type WardenErrorCode =
   | 'MEMORY_DB_CORRUPT'
   | 'MEMORY_DB_ERROR'
   | 'MEMORY_IMPORT_FAILED'
+  | 'STATE_DIR_UNSAFE'
+  | 'REPLY_TOO_LARGE'
   | 'INTERNAL';
 
 /** JSON-RPC error code used for every WardenError; the Warden code travels in `data.wardenCode`. */

@@ -2,6 +2,7 @@
 import { connect } from 'node:net';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { WardenError } from '../../shared/errors';
+import { assertPrivateDir } from '../platform/privatePaths';
 import { listHelpers, type HelperPointer } from './controlPaths';
 
 export interface ControlConnection {
@@ -11,6 +12,12 @@ export interface ControlConnection {
 }
 
 export async function connectToHelper(stateDir: string, pid?: number): Promise<ControlConnection> {
+  // A socket in a directory someone else controls may be theirs: tool calls and their arguments would go to them.
+  try {
+    assertPrivateDir(stateDir, 'state directory');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
   const helpers = listHelpers(stateDir);
   const helper = pid ? helpers.find((h) => h.pid === pid) : helpers[0];
   if (!helper) {

@@ -1,8 +1,9 @@
 // Where a helper's control socket and its discovery file live inside the (user-only) state directory.
-import { readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { readdirSync, unlinkSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pidAlive } from '../platform/pidAlive';
+import { readPrivateFile } from '../platform/privatePaths';
 
 export interface HelperPointer {
   pid: number;
@@ -36,7 +37,10 @@ export function listHelpers(stateDir: string): HelperPointer[] {
     if (!name.endsWith('.json')) continue;
     const path = join(dir, name);
     try {
-      const p = JSON.parse(readFileSync(path, 'utf8')) as HelperPointer;
+      // Only pointers that are ours (not symlinks, not writable by others) are believed, and only a socket inside this
+      // state dir is ever removed: a planted pointer must not make us connect elsewhere or unlink an arbitrary file.
+      const p = JSON.parse(readPrivateFile(path, 'helper pointer')) as HelperPointer;
+      if (typeof p.socket !== 'string' || (process.platform !== 'win32' && dirname(resolve(p.socket)) !== resolve(stateDir))) throw new Error('foreign socket path');
       if (pidAlive(p.pid)) {
         out.push(p);
         continue;

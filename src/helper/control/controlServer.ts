@@ -1,10 +1,16 @@
 // The control socket: the same protocol as the extension's IPC connection, for `mcp-warden status|start|stop|call`
 // in a terminal. A Unix socket (0600) in the 0700 state dir, or a per-user named pipe on Windows.
-import { chmodSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+//
+// Who may connect: Node's net module exposes no peer credentials (no SO_PEERCRED / getpeereid), and Linux shows a Unix
+// socket's peer only through sock_diag netlink (what `ss -xp` reads), which Node cannot open either. So the guard is the
+// kernel's own: connect(2) on a Unix socket needs write permission on the socket file, which is 0600 (created under a
+// 0177 umask, so never wider even for an instant) inside the state dir, which is checked to be ours alone and 0700.
+import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { DisposableStore, type Disposable } from '../../shared/disposable';
+import { ensurePrivateDir, writeFileAtomic } from '../platform/privatePaths';
 import type { RequestHost } from '../rpc/requestHost';
 import { controlSocketPath, pointerDir, type HelperPointer } from './controlPaths';
 
@@ -53,14 +59,19 @@ export async function startControlServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => resolve());
+    // bind(2) happens inside listen(), synchronously: the umask makes the socket file 0600 from its first instant.
+    const umask = process.platform !== 'win32' ? process.umask(0o177) : undefined;
+    try {
+      server.listen(path, () => resolve());
+    } finally {
+      if (umask !== undefined) process.umask(umask);
+    }
   });
   if (process.platform !== 'win32') chmodSync(path, 0o600);
-  const pointers = pointerDir(stateDir);
-  mkdirSync(pointers, { recursive: true, mode: 0o700 });
+  const pointers = ensurePrivateDir(pointerDir(stateDir), 'helpers directory');
   const pointerFile = join(pointers, `${process.pid}.json`);
   const pointer: HelperPointer = { pid: process.pid, socket: path, startedAt: Date.now(), ...info };
-  writeFileSync(pointerFile, JSON.stringify(pointer), { mode: 0o600 });
+  writeFileAtomic(pointerFile, JSON.stringify(pointer));
 
   let disposed = false;
   return {

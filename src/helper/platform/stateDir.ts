@@ -1,7 +1,7 @@
 // Where the helper keeps its registry, control socket and memory database: a per-user, user-only directory.
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ensurePrivateDir } from './privatePaths';
 
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   if (env.MCP_WARDEN_STATE_DIR) return resolve(env.MCP_WARDEN_STATE_DIR);
@@ -10,13 +10,10 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, platform: 
   return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'mcp-warden');
 }
 
+/**
+ * Creates the state dir (0700) or checks an existing one. Throws STATE_DIR_UNSAFE for a directory that is not ours or
+ * is writable by group/others: its owner could plant registry entries (processes we would kill) or symlinks.
+ */
 export function ensureStateDir(dir: string): string {
-  const full = resolve(dir);
-  mkdirSync(full, { recursive: true, mode: 0o700 });
-  if (process.platform !== 'win32') {
-    const st = statSync(full);
-    // Tighten a directory we own that someone created with looser permissions; the control socket lives here.
-    if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) chmodSync(full, 0o700);
-  }
-  return full;
+  return ensurePrivateDir(dir, 'state directory');
 }

@@ -9,6 +9,12 @@ export interface TerminateTarget {
   pgid: number;
   startTime: number;
   tracked: ProcessIdentity[];
+  /**
+   * Signal the group only while its leader is alive and is `pid` with `startTime`. For groups read back from disk (the
+   * registry), where a group whose leader exited may since have been reused by anyone; members are then reached only
+   * through `tracked` identities.
+   */
+  groupNeedsLeader?: boolean;
 }
 
 export interface TerminateResult {
@@ -36,7 +42,8 @@ function signal(pid: number, sig: NodeJS.Signals): boolean {
 function groupIsOurs(snapshot: ProcessTableSnapshot, target: TerminateTarget): boolean {
   if (target.pgid <= 0) return false;
   const leader = snapshot.get(target.pgid);
-  return !leader || leader.startTime === target.startTime;
+  if (!leader) return !target.groupNeedsLeader;
+  return leader.startTime === target.startTime && target.pgid === target.pid;
 }
 
 /** Root (if it is still the process we started), its descendants, tracked escapees, and the rest of its group. */

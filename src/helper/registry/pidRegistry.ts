@@ -1,15 +1,18 @@
 // The durable record of every process group this helper started, one file per helper, so that the next
 // helper can reap what a crashed one left behind — and never touch a live helper's servers or a reused pid.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Disposable } from '../../shared/disposable';
+import { WardenError } from '../../shared/errors';
 import type { ReapResult } from '../../shared/protocol';
+import { assertPrivateDir, ensurePrivateDir, readPrivateFile, writeFileAtomic } from '../platform/privatePaths';
 import { terminateTree } from '../platform/terminate';
 import type { ProcessIdentity, ProcessTable } from '../sampling/types';
 import type { RegistryEntry } from './types';
 
 export const MAX_TRACKED_DESCENDANTS = 256;
 const REAP_GRACE_MS = 1000;
+const MAX_REAP_WARNINGS = 100;
 
 export interface RegistryReapResult extends ReapResult {
   /** Registry files that could not be read; moved aside as *.corrupt, never deleted. */
@@ -21,6 +24,23 @@ interface RegistryFile {
   ownerPid: number;
   ownerStartTime: number;
   entries: RegistryEntry[];
+}
+
+const isPid = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 1;
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/**
+ * The entry's identity fields, checked; null when they are missing or malformed (then it is not acted on).
+ * Fields this version does not know (a later one may add some) are ignored, never an error.
+ */
+function validEntry(raw: unknown): RegistryEntry | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const e = raw as Partial<RegistryEntry>;
+  if (!isPid(e.pid) || !isTime(e.startTime) || typeof e.pgid !== 'number') return null;
+  // Our servers lead their own process group (pgid === pid) or have none (Windows: 0); any other pgid is forged.
+  if (e.pgid !== e.pid && e.pgid !== 0) return null;
+  const descendants = Array.isArray(e.descendants) ? e.descendants.filter((d) => isPid(d?.pid) && isTime(d?.startTime)) : [];
+  return { ...(e as RegistryEntry), descendants: descendants.slice(0, MAX_TRACKED_DESCENDANTS) };
 }
 
 export class PidRegistry implements Disposable {
@@ -37,8 +57,9 @@ export class PidRegistry implements Disposable {
   }
 
   static async open(stateDir: string, table: ProcessTable): Promise<PidRegistry> {
-    const dir = join(stateDir, 'registry');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Whoever can write here chooses which processes the next helper kills: both directories must be ours alone.
+    assertPrivateDir(stateDir, 'state directory');
+    const dir = ensurePrivateDir(join(stateDir, 'registry'), 'registry directory');
     const startTime = (await table.startTimeOf(process.pid)) ?? 0;
     return new PidRegistry(dir, { pid: process.pid, startTime }, table);
   }
@@ -75,7 +96,7 @@ export class PidRegistry implements Disposable {
     if (this.entries.delete(pid)) this.write();
   }
 
-  /** Atomic write: tmp file, fsync, rename — a crash mid-write leaves the previous version. */
+  /** Atomic write that never follows a symlink (see writeFileAtomic): a crash mid-write leaves the previous version. */
   private write(): void {
     if (this.disposed) return;
     if (this.entries.size === 0) {
@@ -87,20 +108,19 @@ export class PidRegistry implements Disposable {
       return;
     }
     const body: RegistryFile = { version: 1, ownerPid: this.owner.pid, ownerStartTime: this.owner.startTime, entries: [...this.entries.values()] };
-    const tmp = `${this.file}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(body));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
+    writeFileAtomic(this.file, JSON.stringify(body));
   }
 
-  /** Kills the trees recorded by helpers that are dead, verified by pid and start time, then forgets them. */
+  /**
+   * Kills the trees recorded by helpers that are dead, then forgets them. Only files that are ours (not a symlink, not
+   * writable by others) are read; a process is signalled only when its pid and start time match the entry, and its
+   * process group only when the group's leader is that very process (a group whose leader exited may have been reused).
+   */
   async reapOrphans(): Promise<RegistryReapResult> {
     const result: RegistryReapResult = { reaped: 0, pids: [], warnings: [] };
+    const warn = (message: string) => {
+      if (result.warnings.length < MAX_REAP_WARNINGS) result.warnings.push(message);
+    };
     let names: string[] = [];
     try {
       names = readdirSync(this.dir);
@@ -112,11 +132,19 @@ export class PidRegistry implements Disposable {
       const path = join(this.dir, name);
       if (path === this.file) continue;
       let data: RegistryFile;
+      let text: string;
       try {
-        data = JSON.parse(readFileSync(path, 'utf8')) as RegistryFile;
+        text = readPrivateFile(path, 'registry file');
+      } catch (err) {
+        // Not ours or not a plain file: never acted on, never moved (it is not ours to move); said every time.
+        if (err instanceof WardenError) warn(err.message);
+        continue;
+      }
+      try {
+        data = JSON.parse(text) as RegistryFile;
         if (!Array.isArray(data.entries) || typeof data.ownerPid !== 'number') throw new Error('unexpected shape');
       } catch (err) {
-        result.warnings.push(`registry file ${path} is unreadable (${err instanceof Error ? err.message : String(err)}); moved aside to ${path}.corrupt`);
+        warn(`registry file ${path} is unreadable (${err instanceof Error ? err.message : String(err)}); moved aside to ${path}.corrupt`);
         try {
           renameSync(path, `${path}.corrupt`);
         } catch {
@@ -126,10 +154,14 @@ export class PidRegistry implements Disposable {
       }
       const ownerStart = await this.table.startTimeOf(data.ownerPid);
       if (ownerStart !== undefined && ownerStart === data.ownerStartTime) continue; // a live helper: its servers are its own
-      for (const entry of data.entries) {
-        const tracked = (entry.descendants ?? []).filter((d) => typeof d.pid === 'number' && typeof d.startTime === 'number');
+      for (const raw of data.entries) {
+        const entry = validEntry(raw);
+        if (!entry) {
+          warn(`registry file ${path} has a malformed entry; it was not acted on`);
+          continue;
+        }
         const { survivors, signalled } = await terminateTree(
-          { pid: entry.pid, pgid: entry.pgid, startTime: entry.startTime, tracked },
+          { pid: entry.pid, pgid: entry.pgid, startTime: entry.startTime, tracked: entry.descendants, groupNeedsLeader: true },
           this.table,
           REAP_GRACE_MS,
         );
@@ -137,7 +169,7 @@ export class PidRegistry implements Disposable {
           result.reaped += signalled;
           if (result.pids.length < 1000) result.pids.push(entry.pid);
         }
-        for (const s of survivors) result.warnings.push(`orphan ${s.pid} (${s.command}) survived SIGKILL`);
+        for (const s of survivors) warn(`orphan ${s.pid} (${s.command}) survived SIGKILL`);
       }
       try {
         unlinkSync(path);
