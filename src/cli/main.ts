@@ -21,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
   const { parseArgs, option, UsageError } = await import('./args');
   const { defaultStateDir } = await import('../helper/platform/stateDir');
   const { WardenError } = await import('../shared/errors');
+  // Messages may quote user text (an id, a tag): printed with its control characters escaped.
+  const { escapeForTerminal } = await import('./terminalText');
   const command = argv.find((a) => !a.startsWith('--') && !isOptionValue(argv, a));
   try {
     if (command === 'memory') {
@@ -56,11 +58,11 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command "${cmd}"\n\n${USAGE}`);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`mcp-warden: ${err.message}\n`);
+      process.stderr.write(`mcp-warden: ${escapeForTerminal(err.message)}\n`);
       return 2;
     }
     const e = WardenError.from(err);
-    process.stderr.write(`mcp-warden: ${e.message}\n`);
+    process.stderr.write(`mcp-warden: ${escapeForTerminal(e.message)}\n`);
     return exitCodeFor(e.code);
   }
 }

@@ -1,18 +1,20 @@
 // `mcp-warden memory …` and `mcp-warden memory-server`: the memory store from a terminal and as an MCP server.
 // They open the SQLite file directly; WAL mode makes that safe next to a running helper.
+import { isUtf8 } from 'node:buffer';
 import { resolve } from 'node:path';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { WardenError } from '../shared/errors';
 import { formatBytes } from '../shared/format';
 import { exportJsonl, importJsonl, type TransferProgress } from '../helper/memory/importExport';
 import { createMemoryMcpServer } from '../helper/memory/mcpServer';
-import { MemoryStore } from '../helper/memory/store';
+import { StdioServerTransport } from '../helper/memory/stdioServerTransport';
+import { MAX_CONTENT_BYTES, MemoryStore } from '../helper/memory/store';
 import { memoryDbPath, storeOptionsFromEnv } from '../helper/memory/storeConfig';
 import { defaultStateDir, ensureStateDir } from '../helper/platform/stateDir';
 import { option, parseArgs, UsageError } from './args';
+import { escapeForTerminal, invalidUtf8Arguments, jsonForTerminal } from './terminalText';
 
 const MEMORY_USAGE = `usage: mcp-warden memory <command> [--state-dir DIR] [--json]
-  add TEXT [--category C] [--tags a,b] [--importance 0..1]
+  add TEXT|- [--category C] [--tags a,b] [--importance 0..1]   (- reads the text from stdin)
   search QUERY [--limit N] [--category C] [--tags a,b]
   get ID | delete ID | recent [--limit N]
   import FILE            (ours or @modelcontextprotocol/server-memory's JSONL)
@@ -33,7 +35,25 @@ function progressPrinter(label: string): (p: TransferProgress) => void {
   };
 }
 
+/** The text of `memory add -`: all of stdin, bounded, and refused if it is not UTF-8 (never decoded lossily). */
+async function readStdinText(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > MAX_CONTENT_BYTES) throw new UsageError(`stdin holds more than ${MAX_CONTENT_BYTES} bytes, the limit for one memory; save a summary instead`);
+    chunks.push(chunk);
+  }
+  const all = Buffer.concat(chunks);
+  if (!isUtf8(all)) throw new UsageError('stdin is not valid UTF-8; nothing was saved (convert the text to UTF-8 first, e.g. with iconv)');
+  return all.toString('utf8');
+}
+
 export async function runMemoryCli(argv: string[]): Promise<number> {
+  const badArgs = invalidUtf8Arguments(argv);
+  if (badArgs.length) {
+    throw new UsageError(`the argument ${escapeForTerminal(JSON.stringify(badArgs[0]))} is not valid UTF-8; nothing was done (pass UTF-8 text, or use "memory add -" with UTF-8 on stdin)`);
+  }
   const args = parseArgs(argv, ['state-dir', 'category', 'tags', 'importance', 'limit'], ['json', 'help']);
   const [command, ...rest] = args.positionals;
   if (!command || args.flags.has('help')) {
@@ -41,7 +61,8 @@ export async function runMemoryCli(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const json = args.flags.has('json');
-  const print = (value: unknown, text: string) => process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);
+  // Memory text is anyone's text: on the terminal its control characters are shown as escapes, never acted on.
+  const print = (value: unknown, text: string) => process.stdout.write(json ? `${jsonForTerminal(value)}\n` : `${escapeForTerminal(text)}\n`);
   const num = (name: string) => {
     const v = option(args, name);
     if (v === undefined) return undefined;
@@ -53,8 +74,8 @@ export async function runMemoryCli(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'add': {
-        const content = rest.join(' ');
-        if (!content) throw new UsageError('usage: mcp-warden memory add TEXT');
+        const content = rest.length === 1 && rest[0] === '-' ? await readStdinText() : rest.join(' ');
+        if (!content) throw new UsageError('usage: mcp-warden memory add TEXT (or - to read it from stdin)');
         const r = await store.save({ content, category: option(args, 'category'), tags: option(args, 'tags'), importance: num('importance'), source: 'cli' });
         print(r, `${r.duplicate ? 'already remembered' : 'saved'} ${r.id}${r.warning ? ` (${r.warning})` : ''}`);
         return 0;

@@ -28,6 +28,7 @@ export type WardenErrorCode =
   | 'MEMORY_IMPORT_FAILED'
   | 'STATE_DIR_UNSAFE'
   | 'REPLY_TOO_LARGE'
+  | 'MEMORY_EXPORT_FAILED'
   | 'INTERNAL';
 
 /** JSON-RPC error code used for every WardenError; the Warden code travels in `data.wardenCode`. */

@@ -1,13 +1,15 @@
-// Streams memories to and from JSONL. Import reads line by line (bounded line length), commits in batches,
-// and understands both our format and @modelcontextprotocol/server-memory's knowledge graph.
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+// Streams memories to and from JSONL. Import reads line by line (bounded line length, UTF-8 checked), commits in
+// batches, and understands both our format and @modelcontextprotocol/server-memory's knowledge graph. Export
+// writes a temp file and renames it over the target, so a failed export never leaves a partial file there.
+import { createReadStream, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import type { Writable } from 'node:stream';
 import { WardenError } from '../../shared/errors';
+import { writeFileAtomically } from './atomicFile';
+import { decodeUtf8, LineSplitter } from './lineSplitter';
 import type { ImportRecord, MemoryStore } from './store';
 
-export const MAX_IMPORT_LINE_CHARS = 1024 * 1024;
+/** Longest import line, in bytes (a 100 KB memory with an embedding fits several times over). */
+export const MAX_IMPORT_LINE_BYTES = 1024 * 1024;
 /**
  * Records per import transaction. Each commit flushes a full-text segment and rewrites the pages of the random
  * content-hash index, so larger batches ingest faster (1,000: ~30k/s, 20,000: ~50k/s at 100k memories); the
@@ -74,6 +76,30 @@ function detect(value: unknown): ImportResult['format'] {
   return v && (v.type === 'entity' || v.type === 'relation') && v.content === undefined ? 'server-memory' : 'mcp-warden';
 }
 
+/** Lines of a file, as bytes with their line numbers (1-based), read with a bounded line buffer. */
+async function* readLines(path: string): AsyncGenerator<{ lineNo: number; bytes: Buffer | null; lineBytes: number }> {
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+  let lineNo = 0;
+  let ready: { lineNo: number; bytes: Buffer | null; lineBytes: number }[] = [];
+  const splitter = new LineSplitter(MAX_IMPORT_LINE_BYTES, {
+    line: (bytes) => ready.push({ lineNo: ++lineNo, bytes, lineBytes: bytes.length + 1 }),
+    oversized: (o) => ready.push({ lineNo: ++lineNo, bytes: null, lineBytes: o.bytes + 1 }),
+  });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      splitter.push(chunk);
+      // At most one chunk's worth of lines is held at a time.
+      const out = ready;
+      ready = [];
+      yield* out;
+    }
+    splitter.end();
+    yield* ready;
+  } finally {
+    stream.destroy();
+  }
+}
+
 export async function importJsonl(store: MemoryStore, path: string, onProgress?: (p: TransferProgress) => void): Promise<ImportResult> {
   let totalBytes: number;
   try {
@@ -81,16 +107,15 @@ export async function importJsonl(store: MemoryStore, path: string, onProgress?:
   } catch (err) {
     throw new WardenError('MEMORY_IMPORT_FAILED', `Cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
   const result: ImportResult = { imported: 0, duplicates: 0, skipped: 0, format: 'mcp-warden', problems: [] };
   let format: ImportResult['format'] | undefined;
   let batch: ImportRecord[] = [];
+  /** The file line of each record in the batch (an entity line gives one record per observation). */
+  let batchLines: number[] = [];
   let batchBytes = 0;
-  let lineNo = 0;
   let bytes = 0;
   let lastProgress = 0;
-  const skip = (why: string) => {
+  const skip = (lineNo: number, why: string) => {
     result.skipped++;
     if (result.problems.length < MAX_PROBLEMS) result.problems.push(`line ${lineNo}: ${why}`);
   };
@@ -99,85 +124,86 @@ export async function importJsonl(store: MemoryStore, path: string, onProgress?:
     const r = store.saveMany(batch);
     result.imported += r.imported;
     result.duplicates += r.duplicates;
-    for (const e of r.errors) skip(e.message);
+    for (const e of r.errors) skip(batchLines[e.index]!, e.message);
     batch = [];
+    batchLines = [];
     batchBytes = 0;
   };
-  try {
-    await store.bulkWrite(async () => {
-      for await (const line of lines) {
-        lineNo++;
-        const lineBytes = Buffer.byteLength(line) + 1;
-        bytes += lineBytes;
-        if (!line.trim()) continue;
-        if (line.length > MAX_IMPORT_LINE_CHARS) {
-          skip(`longer than ${MAX_IMPORT_LINE_CHARS} characters`);
-          continue;
-        }
-        let value: unknown;
-        try {
-          value = JSON.parse(line);
-        } catch {
-          skip('not valid JSON');
-          continue;
-        }
-        format ??= detect(value);
-        try {
-          batch.push(...fromLine(value, format));
-        } catch (err) {
-          skip((err as Error).message);
-          continue;
-        }
-        batchBytes += lineBytes;
-        if (batch.length >= IMPORT_BATCH_RECORDS || batchBytes >= IMPORT_BATCH_BYTES) {
-          flush();
-          const now = Date.now();
-          if (onProgress && now - lastProgress > 200) {
-            lastProgress = now;
-            onProgress({ done: result.imported + result.duplicates, bytes, totalBytes });
-          }
+  await store.bulkWrite(async () => {
+    for await (const { lineNo, bytes: raw, lineBytes } of readLines(path)) {
+      bytes += lineBytes;
+      if (!raw) {
+        skip(lineNo, `longer than ${MAX_IMPORT_LINE_BYTES / 1024 / 1024} MB`);
+        continue;
+      }
+      let line = decodeUtf8(raw);
+      if (line === null) {
+        skip(lineNo, 'not valid UTF-8 (the line was skipped, not decoded with replacement characters)');
+        continue;
+      }
+      if (lineNo === 1 && line.startsWith('\uFEFF')) line = line.slice(1);
+      if (!line.trim()) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        skip(lineNo, 'not valid JSON');
+        continue;
+      }
+      format ??= detect(value);
+      let records: ImportRecord[];
+      try {
+        records = fromLine(value, format);
+      } catch (err) {
+        skip(lineNo, (err as Error).message);
+        continue;
+      }
+      for (const rec of records) {
+        batch.push(rec);
+        batchLines.push(lineNo);
+      }
+      batchBytes += lineBytes;
+      if (batch.length >= IMPORT_BATCH_RECORDS || batchBytes >= IMPORT_BATCH_BYTES) {
+        flush();
+        const now = Date.now();
+        if (onProgress && now - lastProgress > 200) {
+          lastProgress = now;
+          onProgress({ done: result.imported + result.duplicates, bytes, totalBytes });
         }
       }
-      flush();
-    });
-  } finally {
-    lines.close();
-    stream.destroy();
-  }
+    }
+    flush();
+  });
+  // Lines refused while reading and records refused at commit arrive out of order: the report goes by line.
+  result.problems.sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]));
   result.format = format ?? 'mcp-warden';
   onProgress?.({ done: result.imported + result.duplicates, bytes: totalBytes, totalBytes });
   return result;
 }
 
-async function write(out: Writable, text: string): Promise<void> {
-  if (!out.write(text)) await once(out, 'drain');
-}
-
-/** Writes one memory per line, respecting backpressure. `path` '-' means stdout. */
+/** Writes one memory per line; `path` '-' means stdout. A file appears at `path` only once it is complete. */
 export async function exportJsonl(store: MemoryStore, path: string, onProgress?: (p: TransferProgress) => void): Promise<{ exported: number }> {
-  const toStdout = path === '-';
-  const out: Writable = toStdout ? process.stdout : createWriteStream(path, { mode: 0o600 });
   let exported = 0;
   let bytes = 0;
   let lastProgress = 0;
-  try {
+  const lines = async function* () {
     for (const rec of store.iterateAll()) {
       const { accessedAt: _a, ...line } = rec;
       const text = `${JSON.stringify(line)}\n`;
       bytes += text.length;
-      await write(out, text);
       exported++;
+      yield text;
       const now = Date.now();
       if (onProgress && now - lastProgress > 200) {
         lastProgress = now;
         onProgress({ done: exported, bytes, totalBytes: null });
       }
     }
-  } finally {
-    if (!toStdout) {
-      out.end();
-      await once(out, 'close').catch(() => undefined);
-    }
+  };
+  if (path === '-') {
+    for await (const text of lines()) if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+  } else {
+    await writeFileAtomically(path, lines(), 'MEMORY_EXPORT_FAILED', 'export');
   }
   onProgress?.({ done: exported, bytes, totalBytes: bytes });
   return { exported };

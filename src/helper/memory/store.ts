@@ -6,6 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Disposable } from '../../shared/disposable';
 import { WardenError } from '../../shared/errors';
 import type { MemoryHit, MemoryRecord, MemorySaveParams, MemorySaveResult, MemorySearchParams, MemorySearchResult, MemoryStats } from '../../shared/protocol';
+import { AccessTimes } from './accessTimes';
 import { openDatabase, toStoreError, WAL_AUTOCHECKPOINT_PAGES, type Database } from './db';
 import type { Embedder } from './embedder';
 import { buildFtsQuery } from './ftsQuery';
@@ -35,6 +36,7 @@ const CHECKPOINT_WORKER_FROM_WAL_BYTES = 32 * 1024 * 1024;
 export const RECENT_SQL = 'SELECT * FROM memories ORDER BY updated_at DESC, rowid DESC LIMIT ?';
 export const RECENT_BY_CATEGORY_SQL = 'SELECT * FROM memories WHERE category = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?';
 const TAG_SEP = '\u001f';
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const RRF_K = 60;
 
 export interface StoreOptions {
@@ -196,6 +198,8 @@ export class MemoryStore implements Disposable {
   private readonly db: Database;
   private readonly stmts: ReturnType<MemoryStore['prepare']>;
   private readonly vectors: VectorIndex;
+  /** Reads bump access times through this, never waiting for another process's write lock. */
+  private readonly accessTimes: AccessTimes;
   private closed = false;
   private readonly now: () => number;
   private bulkWriters = 0;
@@ -211,6 +215,7 @@ export class MemoryStore implements Disposable {
     this.now = options.now ?? Date.now;
     this.stmts = this.prepare();
     this.vectors = new VectorIndex(db);
+    this.accessTimes = new AccessTimes(db);
   }
 
   static open(path: string, options: StoreOptions = {}): MemoryStore {
@@ -238,9 +243,6 @@ export class MemoryStore implements Disposable {
       maxRowid: db.prepare('SELECT coalesce(max(rowid), 0) FROM memories').pluck(),
       touchDuplicate: db.prepare('UPDATE memories SET updated_at = ?, accessed_at = ?, importance = max(importance, ?) WHERE id = ?'),
       get: db.prepare('SELECT * FROM memories WHERE id = ?'),
-      touch: db.prepare('UPDATE memories SET accessed_at = ? WHERE id = ?'),
-      // One write for all hits of a search (not one transaction per hit).
-      touchMany: db.prepare('UPDATE memories SET accessed_at = ? WHERE rowid IN (SELECT value FROM json_each(?))'),
       delete: db.prepare('DELETE FROM memories WHERE id = ?'),
       recent: db.prepare(RECENT_SQL),
       recentByCategory: db.prepare(RECENT_BY_CATEGORY_SQL),
@@ -288,6 +290,8 @@ export class MemoryStore implements Disposable {
     if (typeof params !== 'object' || params === null) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'A memory must be an object with "content".');
     const content = typeof params.content === 'string' ? params.content.trim() : '';
     if (!content) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'content is required and must be a non-empty string.');
+    // A lone UTF-16 surrogate (JSON's "\ud800") cannot be stored as UTF-8: SQLite would keep U+FFFD instead.
+    if (LONE_SURROGATE.test(content)) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'content contains an unpaired surrogate (not valid Unicode text); nothing was saved.');
     // A UTF-16 unit is at most 3 UTF-8 bytes, so short texts skip counting their bytes.
     if (params.content.length * 3 > MAX_CONTENT_BYTES && Buffer.byteLength(params.content) > MAX_CONTENT_BYTES) {
       throw new WardenError('MEMORY_INVALID_ARGUMENT', `content is ${Buffer.byteLength(params.content)} bytes; the limit is ${MAX_CONTENT_BYTES} bytes. Save a summary instead.`);
@@ -556,7 +560,7 @@ export class MemoryStore implements Disposable {
       ranked = ranked.filter((h) => h.score >= minScore);
       const page = ranked.slice(offset, offset + limit);
       const now = this.now();
-      if (page.length) this.stmts.touchMany.run(now, JSON.stringify(page.map((h) => h.row.rowid)));
+      if (page.length) this.accessTimes.touch(page.map((h) => h.row.rowid), now);
       const hits: MemoryHit[] = page.map((h) => ({ ...toRecord(h.row), score: Math.round(h.score * 1e4) / 1e4 }));
       const more = ranked.length > offset + limit;
       return {
@@ -582,7 +586,7 @@ export class MemoryStore implements Disposable {
     return this.guard(() => {
       const row = this.stmts.get.get(id) as Row | undefined;
       if (!row) throw new WardenError('MEMORY_NOT_FOUND', `No memory with id ${id}.`);
-      this.stmts.touch.run(this.now(), id);
+      this.accessTimes.touch([row.rowid], this.now());
       return toRecord(row);
     });
   }
@@ -647,6 +651,11 @@ export class MemoryStore implements Disposable {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    try {
+      this.accessTimes.flush();
+    } catch {
+      // best effort: access times only order evictions
+    }
     // A bulk write still running loses its worker: the worker closes its own connection and exits, and the bulk
     // write's end waits for that.
     void this.checkpointer?.close();
