@@ -28,8 +28,20 @@ const watPlugin = {
   },
 };
 
+/**
+ * `jsonc-parser` is bundled from its ESM build: its "main" is UMD, whose factory hides the requires from esbuild (the
+ * bundle then fails at run time), and its ESM files import without extensions, so Node cannot load them unbundled either.
+ * Tests bundle it too (they keep other packages external), so they run the same code as the product.
+ */
+const jsoncEsmPlugin = {
+  name: 'jsonc-parser-esm',
+  setup(build) {
+    build.onResolve({ filter: /^jsonc-parser$/ }, () => ({ path: join(root, 'node_modules/jsonc-parser/lib/esm/main.js') }));
+  },
+};
+
 const common = {
-  plugins: [watPlugin],
+  plugins: [watPlugin, jsoncEsmPlugin],
   bundle: true,
   platform: 'node',
   target: 'node22',

@@ -12,6 +12,8 @@ usage:
   mcp-warden call NAME TOOL [JSON-ARGS] [--json] [--state-dir DIR]
   mcp-warden memory <add|search|get|delete|recent|import|export|stats> …   (mcp-warden memory --help)
   mcp-warden memory-server [--state-dir DIR]                        the memory store as an MCP stdio server
+  mcp-warden adopt --client CLIENT|all [--project DIR] [--dry-run]   move other clients' servers under Warden
+  mcp-warden unadopt [--client CLIENT] [--dry-run] [--force]         put their config files back byte for byte
   mcp-warden --version | --help
 
 Options may come before or after the other arguments. The default state dir is per user
@@ -32,6 +34,10 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'memory-server') {
       const { runMemoryServer } = await import('./memoryCommands');
       return await runMemoryServer(argv.filter((_, i) => i !== argv.indexOf('memory-server')));
+    }
+    if (command === 'adopt' || command === 'unadopt') {
+      const { runAdoptCommand } = await import('./adopt/command');
+      return await runAdoptCommand(command, argv.filter((_, i) => i !== argv.indexOf(command)));
     }
     const args = parseArgs(argv, ['config', 'state-dir', 'pid'], ['json', 'help', 'version']);
     if (args.flags.has('version')) {
@@ -79,7 +85,7 @@ function exitCodeFor(code: string): number {
 function isOptionValue(argv: string[], a: string): boolean {
   const i = argv.indexOf(a);
   const prev = argv[i - 1];
-  return !!prev && ['--config', '--state-dir', '--pid', '--category', '--tags', '--importance', '--limit'].includes(prev);
+  return !!prev && ['--config', '--state-dir', '--pid', '--category', '--tags', '--importance', '--limit', '--client', '--project'].includes(prev);
 }
 
 void main(process.argv.slice(2)).then(

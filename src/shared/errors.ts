@@ -29,6 +29,7 @@ export type WardenErrorCode =
   | 'STATE_DIR_UNSAFE'
   | 'REPLY_TOO_LARGE'
   | 'MEMORY_EXPORT_FAILED'
+  | 'ADOPT_CONFLICT'
   | 'INTERNAL';
 
 /** JSON-RPC error code used for every WardenError; the Warden code travels in `data.wardenCode`. */

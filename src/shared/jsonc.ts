@@ -1,5 +1,5 @@
 // Just enough JSON-with-comments for mcp.json (shared by the helper, which parses it, and the extension, which edits it): parse it, and insert a member into an object without losing the file's comments.
-// (jsonc-parser ships UMD that esbuild cannot bundle and ESM that Node cannot load unbundled; this is the small part we need.)
+// (Written when jsonc-parser could not be bundled; scripts/build.mjs now bundles its ESM build, which src/cli/adopt/ uses.)
 
 /** The text with comments blanked out and trailing commas removed (offsets preserved); strings are left intact. */
 export function stripJsonComments(text: string): string {

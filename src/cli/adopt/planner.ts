@@ -1,0 +1,300 @@
+// Works out an adoption without writing anything: which servers move, the names they get in Warden's config, each
+// file's new text, and what is left alone and why. The writer (apply.ts) carries a plan out; --dry-run only prints it.
+import { createHash } from 'node:crypto';
+import { parse as parseToml } from 'smol-toml';
+import { formattingOf, insertPropertyAfter, parseJsonText, setJsonValue } from './jsonEdit';
+import { pickName } from './naming';
+import { readConfigFile, type ReadFile } from './readFile';
+import { editTomlServers, TomlEditError, TomlScanError } from './tomlEdit';
+import { canonicalEntry, canonicalJson, PROCESS_KEYS, translateEntry } from './translate';
+import type { ClientFile, ClientId, ServerContainer, WardenLauncher, WardenServerEntry } from './types';
+import { connectArgs, reachesWarden } from './wardenEntry';
+
+export interface MovedServer {
+  client: ClientId;
+  file: string;
+  /** Where the entry sits in its file (JSON path of the container). */
+  container: string[];
+  clientName: string;
+  wardenName: string;
+  /** False when Warden's config already held this exact definition under that name. */
+  added: boolean;
+  definition: WardenServerEntry;
+}
+
+export interface LeftAlone {
+  client: ClientId;
+  file: string;
+  name: string;
+  reason: string;
+}
+
+export interface FileChange {
+  client: ClientId | 'warden';
+  /** The located path, and where writes go. */
+  path: string;
+  realPath: string;
+  /** null: the file does not exist yet (only Warden's own config is ever created). */
+  before: ReadFile | null;
+  after: string;
+  /** Mode for the written file. */
+  mode: number;
+  servers: MovedServer[];
+}
+
+export interface Unparseable {
+  path: string;
+  message: string;
+}
+
+export interface AdoptionPlan {
+  /** Client files that change, then Warden's user config last (written first: the servers exist before anyone points at them). */
+  changes: FileChange[];
+  wardenConfig: FileChange | null;
+  moved: MovedServer[];
+  alreadyWarden: LeftAlone[];
+  leftAlone: LeftAlone[];
+  /** Files that exist but cannot be read or parsed: the whole adoption is refused while there are any. */
+  unparseable: Unparseable[];
+  /** Files looked at, existing or not (for the report). */
+  looked: { client: ClientId; path: string; exists: boolean }[];
+}
+
+export interface PlanInputs {
+  files: ClientFile[];
+  wardenConfigPath: string;
+  launcher: WardenLauncher;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function at(doc: unknown, path: string[]): unknown {
+  let cur = doc;
+  for (const seg of path) {
+    if (!isObject(cur)) return undefined;
+    cur = cur[seg];
+  }
+  return cur;
+}
+
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+const BOM = '\uFEFF';
+
+/** A file's text without its byte-order mark, and a function that puts it back. */
+function splitBom(text: string): { body: string; restore: (s: string) => string } {
+  return text.startsWith(BOM) ? { body: text.slice(1), restore: (s) => BOM + s } : { body: text, restore: (s) => s };
+}
+
+function parseDoc(file: ClientFile, text: string): { ok: true; doc: unknown } | { ok: false; message: string } {
+  if (file.format === 'json') {
+    const r = parseJsonText(text);
+    if (!r.ok) return { ok: false, message: `not valid JSON: ${r.message}` };
+    if (r.value !== undefined && !isObject(r.value)) return { ok: false, message: 'the top level is not an object' };
+    return { ok: true, doc: r.value ?? {} };
+  }
+  try {
+    return { ok: true, doc: parseToml(text) };
+  } catch (err) {
+    return { ok: false, message: `not valid TOML: ${(err as Error).message.split('\n')[0]}` };
+  }
+}
+
+/** Warden's own user config: its server map, and the key that map is under. */
+interface WardenConfigState {
+  read: ReadFile | null;
+  text: string;
+  key: 'servers' | 'mcpServers';
+  servers: Map<string, string>;
+}
+
+function readWardenConfig(path: string, unparseable: Unparseable[]): WardenConfigState | null {
+  const r = readConfigFile(path);
+  if (r.kind === 'missing') return { read: null, text: '', key: 'servers', servers: new Map() };
+  if (r.kind === 'unreadable') {
+    unparseable.push({ path, message: r.message });
+    return null;
+  }
+  const parsed = parseJsonText(splitBom(r.file.text).body);
+  if (!parsed.ok || (parsed.value !== undefined && !isObject(parsed.value))) {
+    unparseable.push({ path, message: parsed.ok ? 'the top level is not an object' : `not valid JSON: ${parsed.message}` });
+    return null;
+  }
+  const doc = (parsed.value ?? {}) as Record<string, unknown>;
+  const key = doc.servers === undefined && doc.mcpServers !== undefined ? 'mcpServers' : 'servers';
+  const map = doc[key];
+  if (map !== undefined && !isObject(map)) {
+    unparseable.push({ path, message: `"${key}" is not an object` });
+    return null;
+  }
+  const servers = new Map(Object.entries(map ?? {}).map(([k, v]) => [k, canonicalEntry(v)] as [string, string]));
+  return { read: r.file, text: r.file.text, key, servers };
+}
+
+export function planAdoption(inputs: PlanInputs): AdoptionPlan {
+  const plan: AdoptionPlan = { changes: [], wardenConfig: null, moved: [], alreadyWarden: [], leftAlone: [], unparseable: [], looked: [] };
+  const warden = readWardenConfig(inputs.wardenConfigPath, plan.unparseable);
+  const added = new Map<string, WardenServerEntry>();
+
+  const seen = new Set<string>();
+  for (const file of inputs.files) {
+    const r = readConfigFile(file.path);
+    // One file reached twice (--project pointing at the home directory, a symlink) is adopted once.
+    const key = r.kind === 'ok' ? r.file.realPath : file.path;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    plan.looked.push({ client: file.client, path: file.path, exists: r.kind !== 'missing' });
+    if (r.kind === 'missing') continue;
+    if (r.kind === 'unreadable') {
+      plan.unparseable.push({ path: file.path, message: r.message });
+      continue;
+    }
+    const { body, restore } = splitBom(r.file.text);
+    const parsed = parseDoc(file, body);
+    if (!parsed.ok) {
+      plan.unparseable.push({ path: file.path, message: parsed.message });
+      continue;
+    }
+    const moved: MovedServer[] = [];
+    const containers = file.containers(parsed.doc);
+    for (const container of containers) {
+      const map = at(parsed.doc, container.path);
+      if (map === undefined) continue;
+      if (!isObject(map)) {
+        plan.leftAlone.push({ client: file.client, file: file.path, name: container.path.join('.'), reason: 'not an object of servers' });
+        continue;
+      }
+      for (const [name, raw] of Object.entries(map)) {
+        const one = planServer(file, container, name, raw, inputs.launcher, warden, added);
+        if (one.kind === 'moved') moved.push(one.server);
+        else (one.kind === 'warden' ? plan.alreadyWarden : plan.leftAlone).push({ client: file.client, file: file.path, name, reason: one.reason });
+      }
+    }
+    if (!moved.length) continue;
+    const edited = editFile(file, body, parsed.doc, moved, inputs.launcher, containers);
+    if (!edited.ok) {
+      // The file is readable but this edit cannot be done safely: leave the whole file alone, say why, and take back the names.
+      for (const m of moved) {
+        plan.leftAlone.push({ client: file.client, file: file.path, name: m.clientName, reason: edited.message });
+        if (m.added) {
+          added.delete(m.wardenName);
+          warden?.servers.delete(m.wardenName);
+        }
+      }
+      continue;
+    }
+    plan.changes.push({ client: file.client, path: file.path, realPath: r.file.realPath, before: r.file, after: restore(edited.text), mode: r.file.mode, servers: moved });
+    plan.moved.push(...moved);
+  }
+
+  if (warden && added.size) {
+    const { body, restore } = splitBom(warden.text);
+    let text = body.trim() ? body : `{${'\n'}  "${warden.key}": {}${'\n'}}${'\n'}`;
+    const fmt = formattingOf(text);
+    for (const [name, entry] of added) text = setJsonValue(text, [warden.key, name], entry, fmt);
+    plan.wardenConfig = {
+      client: 'warden',
+      path: inputs.wardenConfigPath,
+      realPath: warden.read?.realPath ?? inputs.wardenConfigPath,
+      before: warden.read,
+      after: restore(text),
+      // Adopted entries can carry API keys in "env": the file is the user's alone.
+      mode: warden.read ? warden.read.mode & 0o700 : 0o600,
+      // Each added server once, even when several client entries now share it.
+      servers: [...added.keys()].map((name) => plan.moved.find((m) => m.wardenName === name && m.added)!),
+    };
+  }
+  return plan;
+}
+
+type ServerOutcome = { kind: 'moved'; server: MovedServer } | { kind: 'warden' | 'left'; reason: string };
+
+function planServer(
+  file: ClientFile, container: ServerContainer, name: string, raw: unknown, launcher: WardenLauncher,
+  warden: WardenConfigState | null, added: Map<string, WardenServerEntry>,
+): ServerOutcome {
+  if (isObject(raw) && reachesWarden(raw, launcher)) return { kind: 'warden', reason: 'already runs through mcp-warden connect' };
+  if (isObject(raw) && (raw.disabled === true || raw.enabled === false)) return { kind: 'left', reason: 'disabled in this client' };
+  const t = translateEntry(raw, file.dialect, container);
+  if (!t.ok) return { kind: 'left', reason: t.reason };
+  if (!warden) return { kind: 'left', reason: "Warden's user config cannot be read" };
+  const def = canonicalEntry(t.entry);
+  const wardenName = pickName(name, file.client, def, (n) => warden.servers.get(n));
+  const isNew = !warden.servers.has(wardenName);
+  if (isNew) {
+    warden.servers.set(wardenName, def);
+    added.set(wardenName, t.entry);
+  }
+  return {
+    kind: 'moved',
+    server: { client: file.client, file: file.path, container: container.path, clientName: name, wardenName, added: isNew || added.has(wardenName), definition: t.entry },
+  };
+}
+
+function editFile(
+  file: ClientFile, text: string, doc: unknown, moved: MovedServer[], launcher: WardenLauncher, containers: ServerContainer[],
+): { ok: true; text: string } | { ok: false; message: string } {
+  if (file.format === 'json') {
+    const fmt = formattingOf(text);
+    let out = text;
+    for (const m of moved) {
+      const path = [...m.container, m.clientName];
+      const entry = at(doc, path) as Record<string, unknown>;
+      // Removals first, so the new values are written next to what stays.
+      for (const key of PROCESS_KEYS) if (entry[key] !== undefined) out = setJsonValue(out, [...path, key], undefined, fmt);
+      out = setJsonValue(out, [...path, 'command'], launcher.node, fmt);
+      const args = connectArgs(launcher, m.wardenName);
+      out = entry.args !== undefined ? setJsonValue(out, [...path, 'args'], args, fmt) : (insertPropertyAfter(out, [...path, 'command'], 'args', args) ?? out);
+    }
+    return verifyJson(out, doc, moved, launcher);
+  }
+  try {
+    const out = editTomlServers(text, moved.map((m) => ({
+      name: m.clientName, command: launcher.node, args: connectArgs(launcher, m.wardenName), removeKeys: PROCESS_KEYS,
+    })));
+    return verifyToml(out, doc, moved, launcher, containers);
+  } catch (err) {
+    if (err instanceof TomlEditError || err instanceof TomlScanError) return { ok: false, message: `cannot edit safely: ${err.message}` };
+    throw err;
+  }
+}
+
+/** The document the edit must produce: the original with each moved entry's command, args and process keys replaced. */
+function expected(doc: unknown, moved: MovedServer[], launcher: WardenLauncher): unknown {
+  // Through JSON, as the re-read document is compared: TOML dates then compare by their own text form.
+  const copy = JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
+  for (const m of moved) {
+    const entry = at(copy, [...m.container, m.clientName]) as Record<string, unknown>;
+    for (const key of PROCESS_KEYS) delete entry[key];
+    entry.command = launcher.node;
+    entry.args = connectArgs(launcher, m.wardenName);
+  }
+  return copy;
+}
+
+function sameData(a: unknown, b: unknown): boolean {
+  return canonicalJson(JSON.parse(JSON.stringify(a))) === canonicalJson(JSON.parse(JSON.stringify(b)));
+}
+
+function verifyJson(out: string, doc: unknown, moved: MovedServer[], launcher: WardenLauncher): { ok: true; text: string } | { ok: false; message: string } {
+  const r = parseJsonText(out);
+  if (!r.ok || !sameData(r.value, expected(doc, moved, launcher))) return { ok: false, message: 'cannot edit safely: the edited file does not read back as intended' };
+  return { ok: true, text: out };
+}
+
+function verifyToml(
+  out: string, doc: unknown, moved: MovedServer[], launcher: WardenLauncher, _containers: ServerContainer[],
+): { ok: true; text: string } | { ok: false; message: string } {
+  let reread: unknown;
+  try {
+    reread = parseToml(out);
+  } catch (err) {
+    return { ok: false, message: `cannot edit safely: the edited file is not valid TOML (${(err as Error).message.split('\n')[0]})` };
+  }
+  if (!sameData(reread, expected(doc, moved, launcher))) return { ok: false, message: 'cannot edit safely: the edited file does not read back as intended' };
+  return { ok: true, text: out };
+}

@@ -1,0 +1,165 @@
+// Undoes adoptions from the log: every client file gets its backed-up bytes back (refused, unless forced, when the file
+// changed since), and the servers adoption added leave Warden's config unless the user changed them there.
+import { readFileSync, rmSync } from 'node:fs';
+import { WardenError } from '../../shared/errors';
+import { ensureAdoptDir, readLog, removeBackup, takeLock, writeLog, backupPath, newRunId, type AdoptionRecord } from './adoptionLog';
+import { writeFileAtomic, writeNewFile } from './atomicWrite';
+import { formattingOf, parseJsonText, setJsonValue } from './jsonEdit';
+import { sha256 } from './planner';
+import { canonicalEntry } from './translate';
+import type { ClientId } from './types';
+
+export interface Restore {
+  record: AdoptionRecord;
+  /** The file's bytes now (null: it is gone), and what it gets back (null: it is removed, as before adoption). */
+  current: Buffer | null;
+  restored: Buffer | null;
+  /** True when the file changed after adoption. */
+  conflict: boolean;
+}
+
+export interface UnadoptionPlan {
+  restores: Restore[];
+  conflicts: Restore[];
+  /** Warden's user config: its new text (null: removed), and the servers taken out or kept. */
+  warden: { path: string; mode: number; current: Buffer | null; after: Buffer | null; removed: string[]; kept: { name: string; reason: string }[] } | null;
+  /** The log once this is done. */
+  remaining: AdoptionRecord[];
+  dropped: AdoptionRecord[];
+}
+
+function read(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+function backupBytes(r: AdoptionRecord): Buffer | null {
+  if (!r.backup) return null;
+  const bytes = read(r.backup);
+  if (!bytes || sha256(bytes) !== r.beforeSha256) {
+    throw new WardenError('ADOPT_CONFLICT', `The backup of ${r.path} (${r.backup}) is missing or damaged; nothing was restored.`);
+  }
+  return bytes;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function planUnadoption(stateDir: string, clients: readonly ClientId[] | 'all'): UnadoptionPlan {
+  const log = readLog(stateDir);
+  const selected = (r: AdoptionRecord) => r.client !== 'warden' && (clients === 'all' || clients.includes(r.client));
+  const chosen = log.records.filter(selected);
+  // Newest first: a file adopted twice goes back through its second backup to its first.
+  const restores: Restore[] = [];
+  const expectedNow = new Map<string, string | null>();
+  for (const record of [...chosen].reverse()) {
+    const current = read(record.realPath);
+    const seen = expectedNow.has(record.realPath);
+    const now = seen ? expectedNow.get(record.realPath)! : current ? sha256(current) : null;
+    const restored = backupBytes(record);
+    restores.push({ record, current: seen ? null : current, restored, conflict: now !== record.afterSha256 });
+    expectedNow.set(record.realPath, restored ? sha256(restored) : null);
+  }
+  const rest = log.records.filter((r) => !selected(r));
+  const { warden, done } = planWarden(rest, chosen, clients === 'all');
+  return {
+    restores, conflicts: restores.filter((r) => r.conflict), warden,
+    remaining: rest.filter((r) => !done.includes(r)), dropped: [...chosen, ...done],
+  };
+}
+
+/** What happens to Warden's own config: whole adoptions put back byte for byte where it is untouched, else server by server. */
+function planWarden(remaining: AdoptionRecord[], chosen: AdoptionRecord[], all: boolean): { warden: UnadoptionPlan['warden']; done: AdoptionRecord[] } {
+  const wardenRecords = remaining.filter((r) => r.client === 'warden');
+  if (!wardenRecords.length) return { warden: null, done: [] };
+  const path = wardenRecords[wardenRecords.length - 1]!.realPath;
+  const current = read(path);
+  let bytes: Buffer | null = current;
+  // A server another (still adopted) client entry points at stays, whoever added it.
+  const stillUsed = new Set(remaining.filter((r) => r.client !== 'warden').flatMap((r) => r.servers.map((s) => s.wardenName)));
+  const toRemove = new Map<string, string>();
+  for (const r of chosen) for (const s of r.servers) if (s.added && !stillUsed.has(s.wardenName)) toRemove.set(s.wardenName, s.definitionSha256);
+  const removed: string[] = [];
+  const kept: { name: string; reason: string }[] = [];
+  const restoredWhole: AdoptionRecord[] = [];
+  if (all) {
+    // Untouched since the newest adoption: go back through its backups, newest first, as far as the bytes match.
+    for (const r of [...wardenRecords].reverse()) {
+      if ((bytes ? sha256(bytes) : null) !== r.afterSha256) break;
+      bytes = backupBytes(r);
+      restoredWhole.push(r);
+      for (const s of r.servers) {
+        removed.push(s.wardenName);
+        toRemove.delete(s.wardenName);
+      }
+    }
+  }
+  if (toRemove.size && bytes) {
+    const text = bytes.toString('utf8');
+    const parsed = parseJsonText(text.replace(/^\uFEFF/, ''));
+    if (!parsed.ok || !isObject(parsed.value)) {
+      for (const name of toRemove.keys()) kept.push({ name, reason: `${path} cannot be parsed; take it out by hand` });
+    } else {
+      const key = parsed.value.servers === undefined && parsed.value.mcpServers !== undefined ? 'mcpServers' : 'servers';
+      const map = isObject(parsed.value[key]) ? (parsed.value[key] as Record<string, unknown>) : {};
+      let out = text;
+      const fmt = formattingOf(text);
+      for (const [name, defSha] of toRemove) {
+        if (!(name in map)) continue;
+        if (sha256(canonicalEntry(map[name])) !== defSha) {
+          kept.push({ name, reason: "changed in Warden's config since it was adopted; left there" });
+          continue;
+        }
+        out = setJsonValue(out, [key, name], undefined, fmt);
+        removed.push(name);
+      }
+      bytes = Buffer.from(out, 'utf8');
+    }
+  }
+  // A record is done with once none of its servers is still pointed at by an adopted entry.
+  const done = wardenRecords.filter((r) => restoredWhole.includes(r) || r.servers.every((s) => !stillUsed.has(s.wardenName)));
+  const first = wardenRecords[0]!;
+  const mode = first.existed ? first.mode : 0o600;
+  const changed = !(bytes === null ? current === null : current !== null && bytes.equals(current));
+  return { warden: changed || kept.length ? { path, mode, current, after: bytes, removed, kept } : null, done };
+}
+
+export function applyUnadoption(plan: UnadoptionPlan, stateDir: string, force: boolean): { replacedBackups: string[] } {
+  if (plan.conflicts.length && !force) {
+    throw new WardenError('ADOPT_CONFLICT', `${plan.conflicts.map((c) => c.record.path).join(', ')} changed since adoption; run unadopt --force to restore anyway (the current contents are kept as a backup).`);
+  }
+  ensureAdoptDir(stateDir);
+  const unlock = takeLock(stateDir);
+  const replacedBackups: string[] = [];
+  try {
+    const run = newRunId();
+    let i = 0;
+    for (const r of plan.restores) {
+      // Forced over later edits: keep those edits too, so nothing the user wrote is lost.
+      if (r.conflict && r.current) {
+        const keep = backupPath(stateDir, `${run}-replaced`, i++, r.record.path);
+        writeNewFile(keep, r.current);
+        replacedBackups.push(keep);
+      }
+      if (r.restored) writeFileAtomic(r.record.realPath, r.restored, r.record.mode);
+    }
+    if (plan.warden) {
+      if (plan.warden.after) writeFileAtomic(plan.warden.path, plan.warden.after, plan.warden.mode);
+      else if (plan.warden.current) removeFile(plan.warden.path);
+    }
+    writeLog(stateDir, { version: 1, records: plan.remaining });
+    for (const r of plan.dropped) removeBackup(r.backup);
+    return { replacedBackups };
+  } finally {
+    unlock();
+  }
+}
+
+function removeFile(path: string): void {
+  rmSync(path, { force: true });
+}

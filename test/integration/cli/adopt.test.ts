@@ -1,0 +1,387 @@
+// `mcp-warden adopt` / `unadopt` as a user runs them, on realistic config files of every client (comments, odd
+// formatting, CRLF, unicode) in a temp HOME / XDG / APPDATA: round trip byte for byte, dry run, refusal, idempotence.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parse as parseToml } from 'smol-toml';
+import { parseJsonText } from '../../../src/cli/adopt/jsonEdit';
+import { loadConfig } from '../../../src/helper/config/loadConfig';
+import { repoRoot, tempDir } from '../../support/fixtures';
+
+const cli = join(repoRoot, 'dist/cli.js');
+
+interface Machine {
+  root: string;
+  home: string;
+  xdg: string;
+  state: string;
+  project: string;
+  env: NodeJS.ProcessEnv;
+  files: Record<string, string>;
+  wardenConfig: string;
+}
+
+const CLAUDE_JSON = `{
+  "numStartups": 42,
+  "installMethod": "npm",
+  "tipsHistory": {
+    "memory-command": 3
+  },
+  "mcpServers": {
+    "filesystem": {
+      "type": "stdio",
+      "command": "npx",
+      "args": [
+        "-y",
+        "@modelcontextprotocol/server-filesystem",
+        "\${HOME}/Documents"
+      ],
+      "env": {}
+    },
+    "linear": {
+      "type": "http",
+      "url": "https://mcp.linear.app/mcp"
+    }
+  },
+  "projects": {
+    "PROJECT": {
+      "allowedTools": [],
+      "history": [
+        { "display": "résumé the café test ☕", "pastedContents": {} }
+      ],
+      "mcpServers": {
+        "github": {
+          "type": "stdio",
+          "command": "docker",
+          "args": ["run", "-i", "--rm", "ghcr.io/github/github-mcp-server"],
+          "env": { "GITHUB_PERSONAL_ACCESS_TOKEN": "ghp_sampleTokenValue1234" }
+        }
+      }
+    }
+  }
+}
+`;
+
+const PROJECT_MCP_JSON = '{\r\n  "mcpServers": {\r\n    "puppeteer": {\r\n      "command": "npx",\r\n      "args": ["-y", "@modelcontextprotocol/server-puppeteer"]\r\n    }\r\n  }\r\n}\r\n';
+
+const CLAUDE_DESKTOP = `{
+    "mcpServers": {
+        "📁 files": {
+            "command": "npx",
+            "args": ["-y", "@modelcontextprotocol/server-filesystem", "/Users/me/Desktop"]
+        },
+        "github": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"],
+                    "env": { "GITHUB_PERSONAL_ACCESS_TOKEN": "ghp_desktopTokenValue99" } }
+    },
+    "globalShortcut": "Ctrl+Space"
+}`;
+
+const CURSOR_USER = `// Cursor's global MCP servers — edited by hand
+{
+\t"mcpServers": {
+\t\t/* the same name as Claude Desktop's, another command */
+\t\t"github": {"command":"uvx","args":["mcp-github"],},
+\t\t"sentry": {"url": "https://mcp.sentry.dev/mcp"}, // remote: stays
+\t},
+}
+`;
+
+const CURSOR_PROJECT = `{
+  "mcpServers": {
+    "local-tools": { "command": "node", "args": ["\${workspaceFolder}/tools/server.js"], "env": { "MODE": "dev" } }
+  }
+}
+`;
+
+const VSCODE_USER = `{
+  // Servers for every workspace
+  "inputs": [
+    { "type": "promptString", "id": "token", "description": "API token", "password": true }
+  ],
+  "servers": {
+    "memory": { "type": "stdio", "command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"] },
+    "needs-input": { "type": "stdio", "command": "npx", "args": ["x"], "env": { "TOKEN": "\${input:token}" } },
+    "time": { "type": "stdio", "command": "uvx", "args": ["mcp-server-time", "--local-timezone=Europe/Paris"], "dev": { "watch": "src/**" } }
+  }
+}
+`;
+
+const CODEX_TOML = [
+  '# ~/.codex/config.toml — ünïcode ✓',
+  'model = "gpt-5-codex"',
+  'approval_policy = "on-request"   # ask first',
+  '',
+  '[mcp_servers.context7]',
+  'command = "npx"',
+  'args = [',
+  '  "-y",',
+  '  "@upstash/context7-mcp",   # docs',
+  ']',
+  'startup_timeout_sec = 30',
+  '',
+  '[mcp_servers.context7.env]',
+  'CONTEXT7_API_KEY = "ctx7_sampleKeyValue"',
+  '',
+  '# forwarded from the environment',
+  '[mcp_servers."shell tools"]',
+  "command = 'uvx'",
+  'args = ["mcp-shell"]',
+  'env_vars = ["SHELL_TOKEN"]',
+  '',
+  '[mcp_servers.figma]',
+  'url = "https://mcp.figma.com/mcp"',
+  '',
+  '[profiles.fast]',
+  'model = "gpt-5-mini"',
+  '',
+].join('\r\n');
+
+function write(path: string, text: string, mode = 0o644): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+  chmodSync(path, mode);
+}
+
+function machine(): Machine {
+  const root = tempDir('adopt');
+  const home = join(root, 'home');
+  const xdg = join(root, 'config');
+  const project = join(root, 'work', 'プロジェクト');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: xdg, XDG_STATE_HOME: join(root, 'state'), APPDATA: join(root, 'appdata'),
+  };
+  const files = {
+    claudeCode: join(home, '.claude.json'),
+    claudeProject: join(project, '.mcp.json'),
+    claudeDesktop: join(xdg, 'Claude', 'claude_desktop_config.json'),
+    cursor: join(home, '.cursor', 'mcp.json'),
+    cursorProject: join(project, '.cursor', 'mcp.json'),
+    vscode: join(xdg, 'Code', 'User', 'mcp.json'),
+    codex: join(home, '.codex', 'config.toml'),
+  };
+  write(files.claudeCode, CLAUDE_JSON.replace('PROJECT', project), 0o600);
+  write(files.claudeProject, PROJECT_MCP_JSON);
+  // Saved by Notepad: a byte-order mark, which must survive too.
+  write(files.claudeDesktop, `\uFEFF${CLAUDE_DESKTOP}`);
+  write(files.cursor, CURSOR_USER, 0o640);
+  write(files.cursorProject, CURSOR_PROJECT);
+  write(files.vscode, VSCODE_USER);
+  write(files.codex, CODEX_TOML, 0o600);
+  mkdirSync(project, { recursive: true });
+  return { root, home, xdg, state: join(root, 'state', 'mcp-warden'), project, env, files, wardenConfig: join(xdg, 'mcp-warden', 'servers.json') };
+}
+
+function warden(m: Machine, ...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: m.env, cwd: m.root, timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function snapshot(m: Machine): Map<string, { bytes: Buffer; mtimeMs: number; mode: number }> {
+  const out = new Map<string, { bytes: Buffer; mtimeMs: number; mode: number }>();
+  for (const p of Object.values(m.files)) {
+    const st = statSync(p);
+    out.set(p, { bytes: readFileSync(p), mtimeMs: st.mtimeMs, mode: st.mode & 0o777 });
+  }
+  return out;
+}
+
+function json(path: string): any {
+  const r = parseJsonText(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
+  assert.ok(r.ok, `${path} parses`);
+  return r.value;
+}
+
+describe('mcp-warden adopt / unadopt', () => {
+  it('adopts every client, then unadopt puts every file back byte for byte (and mode for mode)', () => {
+    const m = machine();
+    const before = snapshot(m);
+    const r = warden(m, 'adopt', '--client', 'all', '--project', m.project);
+    assert.equal(r.status, 0, r.stderr);
+    // The diff comes first, per file, and no secret is printed.
+    assert.match(r.stdout, new RegExp(`--- ${m.files.cursor.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n\\+\\+\\+ `));
+    for (const secret of ['ghp_sampleTokenValue1234', 'ghp_desktopTokenValue99', 'ctx7_sampleKeyValue']) assert.ok(!r.stdout.includes(secret), secret);
+
+    // Warden's config holds the stdio servers, in the format its loader reads.
+    const servers = json(m.wardenConfig).servers;
+    assert.deepEqual(Object.keys(servers).sort(), [
+      'context7', 'files', 'filesystem', 'github', 'github-claude-desktop', 'github-cursor', 'local-tools', 'memory', 'puppeteer', 'shell-tools', 'time',
+    ]);
+    assert.equal(statSync(m.wardenConfig).mode & 0o777, 0o600);
+    assert.deepEqual(servers.filesystem.args, ['-y', '@modelcontextprotocol/server-filesystem', '${env:HOME}/Documents']);
+    assert.equal(servers.github.cwd, m.project, "a Claude Code project's server runs in its project");
+    assert.deepEqual(servers['local-tools'].args, [join(m.project, 'tools/server.js')]);
+    assert.deepEqual(servers['shell-tools'].env, { SHELL_TOKEN: '${env:SHELL_TOKEN}' });
+    assert.equal(servers.context7.env.CONTEXT7_API_KEY, 'ctx7_sampleKeyValue');
+    const loaded = loadConfig({ files: [{ path: m.wardenConfig, origin: 'user', trusted: true }], autoStart: false });
+    assert.deepEqual(loaded.problems, []);
+    assert.equal(loaded.servers.length, 11);
+
+    // Each client entry now runs this Node and this cli.js, `connect NAME`; what was not a stdio server is untouched.
+    // The state dir is the default one (XDG_STATE_HOME/mcp-warden): no --state-dir.
+    const connect = (name: string) => [cli, 'connect', name];
+    const cc = json(m.files.claudeCode);
+    assert.deepEqual(cc.mcpServers.filesystem, { type: 'stdio', command: process.execPath, args: connect('filesystem') });
+    assert.deepEqual(cc.mcpServers.linear, { type: 'http', url: 'https://mcp.linear.app/mcp' });
+    assert.deepEqual(cc.projects[m.project].mcpServers.github.args, connect('github'));
+    assert.equal(cc.projects[m.project].history[0].display, 'résumé the café test ☕');
+    assert.deepEqual(json(m.files.claudeDesktop).mcpServers.github.args, connect('github-claude-desktop'));
+    assert.ok(readFileSync(m.files.claudeDesktop, 'utf8').startsWith('\uFEFF{\n    "mcpServers": {'), 'BOM and 4-space indent kept');
+    assert.deepEqual(json(m.files.claudeDesktop).mcpServers['📁 files'].args, connect('files'));
+    assert.deepEqual(json(m.files.cursor).mcpServers.github.args, connect('github-cursor'));
+    assert.deepEqual(json(m.files.cursor).mcpServers.sentry, { url: 'https://mcp.sentry.dev/mcp' });
+    const vs = json(m.files.vscode);
+    assert.deepEqual(vs.servers.time, { type: 'stdio', command: process.execPath, args: connect('time'), dev: { watch: 'src/**' } });
+    assert.deepEqual(vs.servers['needs-input'].env, { TOKEN: '${input:token}' }, 'an ${input:…} server stays with VS Code');
+    assert.match(r.stdout, /left alone: vscode "needs-input".*input:token/);
+    const codex = JSON.parse(JSON.stringify(parseToml(readFileSync(m.files.codex, "utf8")))) as any;
+    assert.deepEqual(codex.mcp_servers.context7, { command: process.execPath, args: connect('context7'), startup_timeout_sec: 30 });
+    assert.deepEqual(codex.mcp_servers.figma, { url: 'https://mcp.figma.com/mcp' });
+
+    // Formatting outside the edited entries is kept: comments, CRLF, tabs, the file's mode.
+    const cursorText = readFileSync(m.files.cursor, 'utf8');
+    assert.ok(cursorText.startsWith("// Cursor's global MCP servers — edited by hand\n{\n\t\"mcpServers\": {\n\t\t/* the same name"));
+    assert.ok(cursorText.includes('"sentry": {"url": "https://mcp.sentry.dev/mcp"}, // remote: stays'));
+    const codexText = readFileSync(m.files.codex, 'utf8');
+    assert.ok(codexText.startsWith('# ~/.codex/config.toml — ünïcode ✓\r\nmodel = "gpt-5-codex"\r\napproval_policy = "on-request"   # ask first\r\n'));
+    assert.ok(codexText.endsWith('[mcp_servers.figma]\r\nurl = "https://mcp.figma.com/mcp"\r\n\r\n[profiles.fast]\r\nmodel = "gpt-5-mini"\r\n'));
+    assert.ok(!/[^\r]\n/.test(codexText) && !/[^\r]\n/.test(readFileSync(m.files.claudeProject, 'utf8')), 'CRLF files stay CRLF');
+    for (const [p, s] of before) assert.equal(statSync(p).mode & 0o777, s.mode, `${p} keeps its mode`);
+
+    // Backups are the user's alone.
+    const backups = join(m.state, 'adopt', 'backups');
+    assert.equal(readdirSync(backups).length, 7);
+    for (const b of readdirSync(backups)) assert.equal(statSync(join(backups, b)).mode & 0o777, 0o600);
+    assert.equal(statSync(join(m.state, 'adopt')).mode & 0o777, 0o700);
+
+    const u = warden(m, 'unadopt');
+    assert.equal(u.status, 0, u.stderr);
+    for (const [p, s] of before) {
+      assert.ok(readFileSync(p).equals(s.bytes), `${p} is back byte for byte`);
+      assert.equal(statSync(p).mode & 0o777, s.mode);
+    }
+    assert.equal(existsSync(m.wardenConfig), false, "Warden's config did not exist before: it is gone again");
+    assert.deepEqual(readdirSync(backups), []);
+    assert.equal(warden(m, 'unadopt').stdout, 'Nothing to unadopt.\n');
+  });
+
+  it('--dry-run prints the diff and writes nothing (bytes and mtimes unchanged, no state)', () => {
+    const m = machine();
+    const before = snapshot(m);
+    const r = warden(m, 'adopt', '--client', 'all', '--project', m.project, '--dry-run');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^\+\s+"command": /m);
+    assert.match(r.stdout, /Dry run: nothing was written\./);
+    for (const [p, s] of snapshot(m)) {
+      assert.ok(s.bytes.equals(before.get(p)!.bytes), p);
+      assert.equal(s.mtimeMs, before.get(p)!.mtimeMs, `${p} mtime`);
+    }
+    assert.equal(existsSync(m.wardenConfig), false);
+    assert.equal(existsSync(m.state), false);
+  });
+
+  it('refuses to touch anything while one file cannot be parsed, and names it', () => {
+    const m = machine();
+    writeFileSync(m.files.cursor, '{ "mcpServers": { "a": { "command": "x" } ');
+    const before = snapshot(m);
+    const r = warden(m, 'adopt', '--client', 'all');
+    assert.equal(r.status, 1);
+    assert.ok(r.stderr.includes(`cannot parse ${m.files.cursor}`), r.stderr);
+    assert.match(r.stderr, /nothing was written/);
+    for (const [p, s] of snapshot(m)) assert.ok(s.bytes.equals(before.get(p)!.bytes) && s.mtimeMs === before.get(p)!.mtimeMs, p);
+    assert.equal(existsSync(m.wardenConfig), false);
+    // A TOML error is refused the same way.
+    writeFileSync(m.files.cursor, CURSOR_USER);
+    writeFileSync(m.files.codex, '[mcp_servers.a\ncommand = "x"\n');
+    const t = warden(m, 'adopt', '--client', 'codex');
+    assert.equal(t.status, 1);
+    assert.ok(t.stderr.includes(`cannot parse ${m.files.codex}: not valid TOML`), t.stderr);
+  });
+
+  it('a second adopt changes nothing', () => {
+    const m = machine();
+    assert.equal(warden(m, 'adopt', '--client', 'all', '--project', m.project).status, 0);
+    const once = snapshot(m);
+    const config = readFileSync(m.wardenConfig);
+    const log = readFileSync(join(m.state, 'adopt', 'adoptions.json'));
+    const r = warden(m, 'adopt', '--client', 'all', '--project', m.project);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Nothing to adopt\./);
+    assert.match(r.stdout, /already through Warden: cursor "github"/);
+    for (const [p, s] of snapshot(m)) assert.ok(s.bytes.equals(once.get(p)!.bytes) && s.mtimeMs === once.get(p)!.mtimeMs, p);
+    assert.ok(readFileSync(m.wardenConfig).equals(config));
+    assert.ok(readFileSync(join(m.state, 'adopt', 'adoptions.json')).equals(log));
+  });
+
+  it('unadopt will not clobber a file edited since adoption without --force, and keeps the edit as a backup', () => {
+    const m = machine();
+    const before = snapshot(m);
+    assert.equal(warden(m, 'adopt', '--client', 'cursor', '--client', 'codex').status, 0);
+    const edited = readFileSync(m.files.cursor, 'utf8').replace('"mcpServers"', '"theme": "dark",\n\t"mcpServers"');
+    writeFileSync(m.files.cursor, edited);
+    const refused = warden(m, 'unadopt');
+    assert.equal(refused.status, 1);
+    assert.ok(refused.stderr.includes(`${m.files.cursor} was edited since it was adopted`), refused.stderr);
+    assert.equal(readFileSync(m.files.cursor, 'utf8'), edited, 'nothing restored');
+    assert.ok(!readFileSync(m.files.codex).equals(before.get(m.files.codex)!.bytes), 'not even the unedited file');
+    const forced = warden(m, 'unadopt', '--force');
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.ok(readFileSync(m.files.cursor).equals(before.get(m.files.cursor)!.bytes));
+    assert.ok(readFileSync(m.files.codex).equals(before.get(m.files.codex)!.bytes));
+    const kept = /the replaced contents are kept in (.+)\n/.exec(forced.stdout)?.[1];
+    assert.ok(kept && readFileSync(kept, 'utf8') === edited, forced.stdout);
+  });
+
+  it('unadopt --client restores only that client, and leaves a server the user changed in Warden\'s config', () => {
+    const m = machine();
+    const before = snapshot(m);
+    assert.equal(warden(m, 'adopt', '--client', 'claude-desktop,cursor').status, 0);
+    // The user tunes one adopted server in Warden's config.
+    writeFileSync(m.wardenConfig, readFileSync(m.wardenConfig, 'utf8').replace('"mcp-github"', '"mcp-github", "--verbose"'));
+    const r = warden(m, 'unadopt', '--client', 'cursor');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /kept Warden server "github-cursor": changed/);
+    assert.ok(readFileSync(m.files.cursor).equals(before.get(m.files.cursor)!.bytes));
+    assert.ok(!readFileSync(m.files.claudeDesktop).equals(before.get(m.files.claudeDesktop)!.bytes), 'Claude Desktop stays adopted');
+    assert.deepEqual(Object.keys(json(m.wardenConfig).servers).sort(), ['files', 'github', 'github-cursor']);
+    assert.equal(warden(m, 'unadopt').status, 0);
+    assert.ok(readFileSync(m.files.claudeDesktop).equals(before.get(m.files.claudeDesktop)!.bytes));
+    assert.deepEqual(Object.keys(json(m.wardenConfig).servers), ['github-cursor'], 'the changed server is the user\'s now');
+  });
+
+  it('edits the target of a symlinked config file and leaves the link a link', () => {
+    const m = machine();
+    const real = join(m.root, 'dotfiles', 'cursor-mcp.json');
+    write(real, CURSOR_USER);
+    const link = m.files.cursor;
+    spawnSync('rm', ['-f', link]);
+    symlinkSync(real, link);
+    assert.equal(warden(m, 'adopt', '--client', 'cursor').status, 0);
+    assert.ok(lstatSync(link).isSymbolicLink());
+    assert.equal(readlinkSync(link), real);
+    assert.deepEqual(json(real).mcpServers.github.args.slice(1, 3), ['connect', 'github']);
+    assert.equal(warden(m, 'unadopt').status, 0);
+    assert.equal(readFileSync(real, 'utf8'), CURSOR_USER);
+    assert.ok(lstatSync(link).isSymbolicLink());
+  });
+
+  it('writes --state-dir into the entries only when it is not the default, and refuses unknown clients', () => {
+    const m = machine();
+    const r = warden(m, 'adopt', '--client', 'cursor', '--state-dir', m.state);
+    assert.equal(r.status, 0, r.stderr);
+    const args = json(m.files.cursor).mcpServers.github.args as string[];
+    assert.deepEqual(args, [cli, 'connect', 'github'], 'the state dir given is the default one');
+    assert.equal(warden(m, 'unadopt').status, 0);
+    const other = join(m.root, 'other-state');
+    assert.equal(warden(m, 'adopt', '--client', 'cursor', '--state-dir', other).status, 0);
+    assert.deepEqual(json(m.files.cursor).mcpServers.github.args, [cli, 'connect', 'github', '--state-dir', other]);
+    assert.equal(existsSync(join(other, 'adopt', 'adoptions.json')), true, 'the log lives beside that state');
+    const bad = warden(m, 'adopt', '--client', 'emacs');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown client "emacs"/);
+    assert.equal(warden(m, 'adopt').status, 2, '--client is required');
+  });
+});
