@@ -1,9 +1,11 @@
 // The adoption log and backups, beside Warden's state (`<state dir>/adopt/`, 0700): what each adoption changed, the
 // bytes it replaced (backups, 0600) and their hashes, so unadopt restores exactly those bytes and notices later edits.
-import { closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync, chmodSync, statSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { WardenError } from '../../shared/errors';
 import { pidAlive } from '../../helper/platform/pidAlive';
+import { ensurePrivateDir } from '../../helper/platform/privatePaths';
+import { ensureStateDir } from '../../helper/platform/stateDir';
 import { writeFileAtomic } from './atomicWrite';
 import type { ClientId } from './types';
 
@@ -44,14 +46,11 @@ export function adoptDir(stateDir: string): string {
   return join(stateDir, 'adopt');
 }
 
+/** The state dir and its adopt/ and backups/ dirs, user-only (refused, as the state dir is, when someone else could write there). */
 export function ensureAdoptDir(stateDir: string): string {
-  const dir = adoptDir(stateDir);
-  mkdirSync(join(dir, 'backups'), { recursive: true, mode: 0o700 });
-  if (process.platform !== 'win32') {
-    for (const d of [stateDir, dir, join(dir, 'backups')]) {
-      if ((statSync(d).mode & 0o077) !== 0 && statSync(d).uid === process.getuid?.()) chmodSync(d, 0o700);
-    }
-  }
+  ensureStateDir(stateDir);
+  const dir = ensurePrivateDir(adoptDir(stateDir), 'adoption directory');
+  ensurePrivateDir(join(dir, 'backups'), 'backup directory');
   return dir;
 }
 
