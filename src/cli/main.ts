@@ -11,7 +11,8 @@ usage:
   mcp-warden start|stop|restart NAME [--state-dir DIR]
   mcp-warden call NAME TOOL [JSON-ARGS] [--json] [--state-dir DIR]
   mcp-warden memory <add|search|get|delete|recent|import|export|stats> …   (mcp-warden memory --help)
-  mcp-warden memory-server [--state-dir DIR]                        the memory store as an MCP stdio server
+  mcp-warden memory-server [--state-dir DIR] [--compat server-memory]   the memory store as an MCP stdio server
+                                                                    (--compat: @modelcontextprotocol/server-memory's tools)
   mcp-warden adopt --client CLIENT|all [--project DIR] [--dry-run]   move other clients' servers under Warden
   mcp-warden unadopt [--client CLIENT] [--dry-run] [--force]         put their config files back byte for byte
   mcp-warden --version | --help
@@ -85,7 +86,7 @@ function exitCodeFor(code: string): number {
 function isOptionValue(argv: string[], a: string): boolean {
   const i = argv.indexOf(a);
   const prev = argv[i - 1];
-  return !!prev && ['--config', '--state-dir', '--pid', '--category', '--tags', '--importance', '--limit', '--client', '--project'].includes(prev);
+  return !!prev && ['--config', '--state-dir', '--pid', '--compat', '--category', '--tags', '--importance', '--limit', '--client', '--project'].includes(prev);
 }
 
 void main(process.argv.slice(2)).then(

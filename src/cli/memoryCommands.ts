@@ -5,6 +5,9 @@ import { resolve } from 'node:path';
 import { WardenError } from '../shared/errors';
 import { formatBytes } from '../shared/format';
 import { exportJsonl, importJsonl, type TransferProgress } from '../helper/memory/importExport';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { importGraphFileOnce } from '../helper/memory/compat/graphFileImport';
+import { createServerMemoryCompatServer } from '../helper/memory/compat/serverMemoryServer';
 import { createMemoryMcpServer } from '../helper/memory/mcpServer';
 import { StdioServerTransport } from '../helper/memory/stdioServerTransport';
 import { MAX_CONTENT_BYTES, MemoryStore } from '../helper/memory/store';
@@ -132,9 +135,20 @@ export async function runMemoryCli(argv: string[]): Promise<number> {
 }
 
 export async function runMemoryServer(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['state-dir'], []);
+  const args = parseArgs(argv, ['state-dir', 'compat'], []);
+  const compat = option(args, 'compat');
+  if (compat !== undefined && compat !== 'server-memory') throw new UsageError(`--compat takes "server-memory" (got "${compat}")`);
   const store = openStore(option(args, 'state-dir'));
-  const server = createMemoryMcpServer(store);
+  let server: McpServer;
+  if (compat) {
+    const kg = createServerMemoryCompatServer(store);
+    server = kg.server;
+    // A user switching from server-memory keeps MEMORY_FILE_PATH in their config: their graph comes along, once.
+    const imported = await importGraphFileOnce(kg.graph, process.env.MEMORY_FILE_PATH);
+    if (imported) process.stderr.write(`mcp-warden memory server: imported ${imported.entities} entities and ${imported.relations} relations from ${imported.path} (left as it was)${imported.skippedLines ? `; ${imported.skippedLines} lines skipped` : ''}\n`);
+  } else {
+    server = createMemoryMcpServer(store);
+  }
   const transport = new StdioServerTransport();
   let closed = false;
   const close = () => {
@@ -148,7 +162,7 @@ export async function runMemoryServer(argv: string[]): Promise<number> {
   process.on('SIGTERM', close);
   process.on('SIGINT', close);
   await server.connect(transport);
-  process.stderr.write(`mcp-warden memory server ready (${store.path})\n`);
+  process.stderr.write(`mcp-warden memory server${compat ? ' (server-memory compatible)' : ''} ready (${store.path})\n`);
   return new Promise<number>(() => undefined);
 }
 

@@ -4,6 +4,7 @@ import { chmodSync, closeSync, existsSync, openSync, readSync, statSync } from '
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { WardenError } from '../../shared/errors';
+import { GRAPH_SCHEMA_SQL } from './compat/graphSchema';
 import { VectorIndex } from './vectorIndex';
 
 export type Database = BetterSqlite3.Database;
@@ -109,6 +110,8 @@ const MIGRATIONS: readonly (string | ((db: BetterSqlite3.Database) => void))[] =
   `DROP INDEX IF EXISTS memories_updated;
    CREATE INDEX IF NOT EXISTS memories_recent ON memories(updated_at);
    CREATE INDEX IF NOT EXISTS memories_category_recent ON memories(category, updated_at);`,
+  // v7: the knowledge graph of the server-memory drop-in (compat/graphSchema.ts).
+  GRAPH_SCHEMA_SQL,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
