@@ -13,6 +13,8 @@ import type { ClientId } from './types';
 export const MAX_RECORDS = 512;
 
 export interface RecordedServer {
+  /** Where the entry sits in its file (the server map's JSON path) and its name there. */
+  container: string[];
   clientName: string;
   wardenName: string;
   /** True when this adoption added the server to Warden's config (so unadopt may take it out again). */
@@ -26,6 +28,7 @@ export interface AdoptionRecord {
   run: string;
   time: string;
   client: ClientId | 'warden';
+  format: 'json' | 'toml';
   path: string;
   realPath: string;
   existed: boolean;

@@ -125,27 +125,31 @@ function unadopt(clients: ClientId[] | 'all', stateDir: string, dryRun: boolean,
   const plan = planUnadoption(stateDir, clients);
   const secrets = wardenSecrets();
   const show = (d: string) => io.out(redact(d, secrets));
-  if (!plan.restores.length && !plan.warden) {
+  if (!plan.files.length && !plan.warden) {
     io.out('Nothing to unadopt.\n');
     return 0;
   }
-  for (const r of plan.restores) {
-    if (r.current === null && !r.conflict) continue; // the same file again, further back: its diff is the first one's
-    const now = r.current?.toString('utf8') ?? '';
-    show(unifiedDiff(now, r.restored?.toString('utf8') ?? '', r.record.path, `${r.record.path} (restored)`));
+  for (const f of plan.files) {
+    show(unifiedDiff(f.current?.toString('utf8') ?? '', f.final.toString('utf8'), f.current ? f.path : '/dev/null', `${f.path} (restored)`));
   }
   if (plan.warden) {
     const w = plan.warden;
     show(unifiedDiff(w.current?.toString('utf8') ?? '', w.after?.toString('utf8') ?? '', w.path, w.after ? `${w.path} (restored)` : '/dev/null'));
     for (const k of w.kept) io.out(`  kept Warden server "${k.name}": ${k.reason}\n`);
   }
-  for (const c of plan.conflicts) io.err(`mcp-warden: ${c.record.path} was ${c.current ? 'edited' : 'removed'} since it was adopted${force ? '; restoring it anyway' : ''}.\n`);
+  for (const c of plan.conflicts) {
+    const what = !c.current ? 'removed' : 'edited';
+    const then = c.how === 'merged'
+      ? 'only the adopted entries would be put back; the rest of the file stays as it is now'
+      : 'it cannot be merged, so its old bytes would replace it whole';
+    io.err(`mcp-warden: ${c.path} was ${what} since it was adopted (${then}).\n`);
+  }
   if (dryRun) {
     io.out('Dry run: nothing was written.\n');
     return plan.conflicts.length && !force ? 1 : 0;
   }
   if (plan.conflicts.length && !force) {
-    io.err('mcp-warden: nothing was restored. Run unadopt --force to restore anyway (the current contents are kept as a backup).\n');
+    io.err('mcp-warden: nothing was restored. Run unadopt --force to go ahead (the current contents are kept as a backup).\n');
     return 1;
   }
   try {
@@ -158,6 +162,7 @@ function unadopt(clients: ClientId[] | 'all', stateDir: string, dryRun: boolean,
     }
     throw err;
   }
-  io.out(`Restored ${new Set(plan.restores.map((r) => r.record.realPath)).size} file(s).\n`);
+  const merged = plan.files.filter((f) => f.how === 'merged').length;
+  io.out(`Restored ${plan.files.length} file(s)${merged ? ` (${merged} by putting the adopted entries back into the file as it is now)` : ''}.\n`);
   return 0;
 }

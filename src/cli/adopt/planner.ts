@@ -31,6 +31,7 @@ export interface LeftAlone {
 
 export interface FileChange {
   client: ClientId | 'warden';
+  format: 'json' | 'toml';
   /** The located path, and where writes go. */
   path: string;
   realPath: string;
@@ -187,7 +188,7 @@ export function planAdoption(inputs: PlanInputs): AdoptionPlan {
       }
       continue;
     }
-    plan.changes.push({ client: file.client, path: file.path, realPath: r.file.realPath, before: r.file, after: restore(edited.text), mode: r.file.mode, servers: moved });
+    plan.changes.push({ client: file.client, format: file.format, path: file.path, realPath: r.file.realPath, before: r.file, after: restore(edited.text), mode: r.file.mode, servers: moved });
     plan.moved.push(...moved);
   }
 
@@ -198,6 +199,7 @@ export function planAdoption(inputs: PlanInputs): AdoptionPlan {
     for (const [name, entry] of added) text = setJsonValue(text, [warden.key, name], entry, fmt);
     plan.wardenConfig = {
       client: 'warden',
+      format: 'json',
       path: inputs.wardenConfigPath,
       realPath: warden.read?.realPath ?? inputs.wardenConfigPath,
       before: warden.read,

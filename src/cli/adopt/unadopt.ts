@@ -5,22 +5,32 @@ import { WardenError } from '../../shared/errors';
 import { ensureAdoptDir, readLog, removeBackup, takeLock, writeLog, backupPath, newRunId, type AdoptionRecord } from './adoptionLog';
 import { writeFileAtomic, writeNewFile } from './atomicWrite';
 import { formattingOf, parseJsonText, setJsonValue } from './jsonEdit';
+import { mergeBack } from './mergeBack';
 import { sha256 } from './planner';
 import { canonicalEntry } from './translate';
 import type { ClientId } from './types';
 
-export interface Restore {
-  record: AdoptionRecord;
-  /** The file's bytes now (null: it is gone), and what it gets back (null: it is removed, as before adoption). */
+/** One client file as unadopt leaves it. */
+export interface FileRestore {
+  path: string;
+  realPath: string;
+  mode: number;
+  /** Its bytes now (null: it is gone). */
   current: Buffer | null;
-  restored: Buffer | null;
-  /** True when the file changed after adoption. */
+  /** What it gets: the backed-up bytes, or (edited since) the current text with the adopted entries put back. */
+  final: Buffer;
+  /** Edited since adoption: restored only with --force. */
   conflict: boolean;
+  /** exact: the bytes from before adoption; merged: the adopted entries put back into today's file; replaced: today's
+   * file could not be merged (gone, or no longer parseable), so --force puts the old bytes back whole. */
+  how: 'exact' | 'merged' | 'replaced';
 }
 
+const HOW_RANK: Record<FileRestore['how'], number> = { exact: 0, merged: 1, replaced: 2 };
+
 export interface UnadoptionPlan {
-  restores: Restore[];
-  conflicts: Restore[];
+  files: FileRestore[];
+  conflicts: FileRestore[];
   /** Warden's user config: its new text (null: removed), and the servers taken out or kept. */
   warden: { path: string; mode: number; current: Buffer | null; after: Buffer | null; removed: string[]; kept: { name: string; reason: string }[] } | null;
   /** The log once this is done. */
@@ -55,20 +65,37 @@ export function planUnadoption(stateDir: string, clients: readonly ClientId[] | 
   const selected = (r: AdoptionRecord) => r.client !== 'warden' && (clients === 'all' || clients.includes(r.client));
   const chosen = log.records.filter(selected);
   // Newest first: a file adopted twice goes back through its second backup to its first.
-  const restores: Restore[] = [];
-  const expectedNow = new Map<string, string | null>();
+  const byFile = new Map<string, FileRestore>();
   for (const record of [...chosen].reverse()) {
-    const current = read(record.realPath);
-    const seen = expectedNow.has(record.realPath);
-    const now = seen ? expectedNow.get(record.realPath)! : current ? sha256(current) : null;
-    const restored = backupBytes(record);
-    restores.push({ record, current: seen ? null : current, restored, conflict: now !== record.afterSha256 });
-    expectedNow.set(record.realPath, restored ? sha256(restored) : null);
+    const seen = byFile.get(record.realPath);
+    const now = seen ? seen.final : read(record.realPath);
+    const backup = backupBytes(record)!;
+    const untouched = now !== null && sha256(now) === record.afterSha256;
+    let final = backup;
+    let how: FileRestore['how'] = 'exact';
+    if (!untouched) {
+      const merged = now ? mergeBack(record.format, now.toString('utf8'), backup.toString('utf8'), record.servers) : null;
+      if (merged !== null) {
+        final = Buffer.from(merged, 'utf8');
+        how = 'merged';
+      } else {
+        how = 'replaced';
+      }
+    }
+    if (seen) {
+      seen.final = final;
+      seen.conflict ||= !untouched;
+      if (HOW_RANK[how] > HOW_RANK[seen.how]) seen.how = how;
+      seen.mode = record.mode;
+    } else {
+      byFile.set(record.realPath, { path: record.path, realPath: record.realPath, mode: record.mode, current: now, final, conflict: !untouched, how });
+    }
   }
+  const files = [...byFile.values()];
   const rest = log.records.filter((r) => !selected(r));
   const { warden, done } = planWarden(rest, chosen, clients === 'all');
   return {
-    restores, conflicts: restores.filter((r) => r.conflict), warden,
+    files, conflicts: files.filter((f) => f.conflict), warden,
     remaining: rest.filter((r) => !done.includes(r)), dropped: [...chosen, ...done],
   };
 }
@@ -131,23 +158,22 @@ function planWarden(remaining: AdoptionRecord[], chosen: AdoptionRecord[], all: 
 
 export function applyUnadoption(plan: UnadoptionPlan, stateDir: string, force: boolean): { replacedBackups: string[] } {
   if (plan.conflicts.length && !force) {
-    throw new WardenError('ADOPT_CONFLICT', `${plan.conflicts.map((c) => c.record.path).join(', ')} changed since adoption; run unadopt --force to restore anyway (the current contents are kept as a backup).`);
+    throw new WardenError('ADOPT_CONFLICT', `${plan.conflicts.map((c) => c.path).join(', ')} changed since adoption; run unadopt --force to put the adopted entries back anyway (the current contents are kept as a backup).`);
   }
   ensureAdoptDir(stateDir);
   const unlock = takeLock(stateDir);
   const replacedBackups: string[] = [];
   try {
     const run = newRunId();
-    let i = 0;
-    for (const r of plan.restores) {
-      // Forced over later edits: keep those edits too, so nothing the user wrote is lost.
-      if (r.conflict && r.current) {
-        const keep = backupPath(stateDir, `${run}-replaced`, i++, r.record.path);
-        writeNewFile(keep, r.current);
+    plan.files.forEach((f, i) => {
+      // Forced over later edits: keep today's bytes too, so nothing the user wrote is lost.
+      if (f.conflict && f.current) {
+        const keep = backupPath(stateDir, `${run}-replaced`, i, f.path);
+        writeNewFile(keep, f.current);
         replacedBackups.push(keep);
       }
-      if (r.restored) writeFileAtomic(r.record.realPath, r.restored, r.record.mode);
-    }
+      writeFileAtomic(f.realPath, f.final, f.mode);
+    });
     if (plan.warden) {
       if (plan.warden.after) writeFileAtomic(plan.warden.path, plan.warden.after, plan.warden.mode);
       else if (plan.warden.current) removeFile(plan.warden.path);

@@ -316,23 +316,49 @@ describe('mcp-warden adopt / unadopt', () => {
     assert.ok(readFileSync(join(m.state, 'adopt', 'adoptions.json')).equals(log));
   });
 
-  it('unadopt will not clobber a file edited since adoption without --force, and keeps the edit as a backup', () => {
+  it('unadopt will not clobber a file edited since adoption without --force; --force puts back only the adopted entries', () => {
     const m = machine();
     const before = snapshot(m);
-    assert.equal(warden(m, 'adopt', '--client', 'cursor', '--client', 'codex').status, 0);
+    assert.equal(warden(m, 'adopt', '--client', 'cursor', '--client', 'codex', '--client', 'claude-code').status, 0);
+    // The user edits Cursor's file; Claude Code rewrites its own as it runs; Codex's gets a new setting.
     const edited = readFileSync(m.files.cursor, 'utf8').replace('"mcpServers"', '"theme": "dark",\n\t"mcpServers"');
     writeFileSync(m.files.cursor, edited);
+    writeFileSync(m.files.claudeCode, readFileSync(m.files.claudeCode, 'utf8').replace('"numStartups": 42', '"numStartups": 43'));
+    writeFileSync(m.files.codex, readFileSync(m.files.codex, 'utf8').replace('model = "gpt-5-codex"', 'model = "gpt-5.1-codex"'));
     const refused = warden(m, 'unadopt');
     assert.equal(refused.status, 1);
-    assert.ok(refused.stderr.includes(`${m.files.cursor} was edited since it was adopted`), refused.stderr);
+    assert.ok(refused.stderr.includes(`${m.files.cursor} was edited since it was adopted (only the adopted entries would be put back`), refused.stderr);
+    assert.ok(refused.stderr.includes(m.files.claudeCode) && refused.stderr.includes(m.files.codex), refused.stderr);
     assert.equal(readFileSync(m.files.cursor, 'utf8'), edited, 'nothing restored');
-    assert.ok(!readFileSync(m.files.codex).equals(before.get(m.files.codex)!.bytes), 'not even the unedited file');
+    assert.ok(existsSync(m.wardenConfig), "Warden's config untouched too");
+
     const forced = warden(m, 'unadopt', '--force');
     assert.equal(forced.status, 0, forced.stderr);
-    assert.ok(readFileSync(m.files.cursor).equals(before.get(m.files.cursor)!.bytes));
-    assert.ok(readFileSync(m.files.codex).equals(before.get(m.files.codex)!.bytes));
-    const kept = /the replaced contents are kept in (.+)\n/.exec(forced.stdout)?.[1];
-    assert.ok(kept && readFileSync(kept, 'utf8') === edited, forced.stdout);
+    // The adopted entries are back as they were, byte for byte; the later edits stay.
+    assert.equal(readFileSync(m.files.cursor, 'utf8'), CURSOR_USER.replace('"mcpServers"', '"theme": "dark",\n\t"mcpServers"'));
+    assert.equal(readFileSync(m.files.claudeCode, 'utf8'), before.get(m.files.claudeCode)!.bytes.toString('utf8').replace('"numStartups": 42', '"numStartups": 43'));
+    assert.equal(readFileSync(m.files.codex, 'utf8'), CODEX_TOML.replace('model = "gpt-5-codex"', 'model = "gpt-5.1-codex"'));
+    const kept = [...forced.stdout.matchAll(/the replaced contents are kept in (.+)\n/g)].map((x) => x[1]!);
+    assert.equal(kept.length, 3, forced.stdout);
+    assert.ok(kept.some((k) => readFileSync(k, 'utf8') === edited), 'the edited bytes are kept');
+    assert.equal(existsSync(m.wardenConfig), false);
+  });
+
+  it('a file adopted twice goes back through both adoptions', () => {
+    const m = machine();
+    const original = readFileSync(m.files.cursor, 'utf8');
+    assert.equal(warden(m, 'adopt', '--client', 'cursor').status, 0);
+    // A new server added by hand after the first adoption, adopted by a second run.
+    const added = readFileSync(m.files.cursor, 'utf8').replace('"sentry"', '"weather": {"command": "uvx", "args": ["weather-mcp"]},\n\t\t"sentry"');
+    writeFileSync(m.files.cursor, added);
+    const second = warden(m, 'adopt', '--client', 'cursor');
+    assert.match(second.stdout, /moved cursor "weather"/);
+    assert.equal(JSON.parse(readFileSync(join(m.state, 'adopt', 'adoptions.json'), 'utf8')).records.filter((r: { client: string }) => r.client === 'cursor').length, 2);
+    // The second adoption is undone exactly; the first has a hand edit after it, so it needs --force and merges.
+    assert.equal(warden(m, 'unadopt').status, 1);
+    assert.equal(warden(m, 'unadopt', '--force').status, 0);
+    assert.equal(readFileSync(m.files.cursor, 'utf8'), original.replace('"sentry"', '"weather": {"command": "uvx", "args": ["weather-mcp"]},\n\t\t"sentry"'));
+    assert.equal(existsSync(m.wardenConfig), false);
   });
 
   it('unadopt --client restores only that client, and leaves a server the user changed in Warden\'s config', () => {
