@@ -6,7 +6,10 @@ exitIfNodeTooOld();
 const USAGE = `mcp-warden — spawn, measure, cap and clean up local MCP servers
 
 usage:
-  mcp-warden run --config FILE [--config FILE2] [--state-dir DIR]   supervise servers in the foreground
+  mcp-warden run [--config FILE]… [--http-port N [--http-host 127.0.0.1|::1]] [--state-dir DIR] supervise servers in the foreground and serve MCP clients
+  mcp-warden daemon [--config FILE]… [--http-port N] [--idle-exit-sec S] [--state-dir DIR]
+                                                                    the same engine in the background (started on demand by connect)
+  mcp-warden connect NAME [--state-dir DIR]                         a stdio MCP server that reaches NAME through the engine
   mcp-warden status [--json] [--pid PID] [--state-dir DIR]          what a running helper supervises
   mcp-warden start|stop|restart NAME [--state-dir DIR]
   mcp-warden call NAME TOOL [JSON-ARGS] [--json] [--state-dir DIR]
@@ -40,7 +43,16 @@ async function main(argv: string[]): Promise<number> {
       const { runAdoptCommand } = await import('./adopt/command');
       return await runAdoptCommand(command, argv.filter((_, i) => i !== argv.indexOf(command)));
     }
-    const args = parseArgs(argv, ['config', 'state-dir', 'pid'], ['json', 'help', 'version']);
+    if (command === 'connect') {
+      // The bridge stays small: it parses its two arguments itself and loads nothing else.
+      const rest = argv.filter((_, i) => i !== argv.indexOf('connect'));
+      const args = parseArgs(rest, ['state-dir'], ['help']);
+      const name = args.positionals[0];
+      if (!name || args.positionals.length > 1 || args.flags.has('help')) throw new UsageError('usage: mcp-warden connect NAME [--state-dir DIR]');
+      const { runConnect } = await import('./connectCommand');
+      return await runConnect(name, option(args, 'state-dir') ?? defaultStateDir());
+    }
+    const args = parseArgs(argv, ['config', 'state-dir', 'pid', 'http-port', 'http-host', 'idle-exit-sec'], ['json', 'help', 'version', 'foreground']);
     if (args.flags.has('version')) {
       process.stdout.write('mcp-warden 0.1.0\n');
       return 0;
@@ -51,11 +63,21 @@ async function main(argv: string[]): Promise<number> {
       return cmd || args.flags.has('help') ? 0 : 2;
     }
     const stateDir = option(args, 'state-dir') ?? defaultStateDir();
-    if (cmd === 'run') {
+    if (cmd === 'run' || cmd === 'daemon') {
       const configs = [...(args.options.get('config') ?? []), ...rest];
-      if (!configs.length) throw new UsageError('usage: mcp-warden run --config FILE [--config FILE2]');
+      const portOpt = option(args, 'http-port');
+      const httpPort = portOpt === undefined ? null : Number(portOpt);
+      if (httpPort !== null && (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535)) throw new UsageError(`--http-port must be a port number from 0 to 65535 (0: any free port), got ${portOpt}`);
+      const httpHost = option(args, 'http-host') ?? '127.0.0.1';
+      // Refused before anything starts: a non-loopback bind would let other machines call the servers.
+      const { assertLoopbackHost } = await import('../helper/endpoints/tcpListener');
+      assertLoopbackHost(httpHost);
+      if (cmd === 'daemon') {
+        const { runDaemon, idleExitSec } = await import('./daemonCommand');
+        return await runDaemon({ configs, stateDir, httpPort, httpHost, idleExitSec: idleExitSec(option(args, 'idle-exit-sec')), foreground: args.flags.has('foreground') });
+      }
       const { runSupervisor } = await import('./runCommand');
-      return await runSupervisor(configs, stateDir);
+      return await runSupervisor({ configs, stateDir, httpPort, httpHost });
     }
     if (['status', 'start', 'stop', 'restart', 'call'].includes(cmd)) {
       const pidOpt = option(args, 'pid');
@@ -86,7 +108,7 @@ function exitCodeFor(code: string): number {
 function isOptionValue(argv: string[], a: string): boolean {
   const i = argv.indexOf(a);
   const prev = argv[i - 1];
-  return !!prev && ['--config', '--state-dir', '--pid', '--compat', '--category', '--tags', '--importance', '--limit', '--client', '--project'].includes(prev);
+  return !!prev && ['--config', '--state-dir', '--pid', '--compat', '--category', '--tags', '--importance', '--limit', '--client', '--project', '--http-port', '--http-host', '--idle-exit-sec'].includes(prev);
 }
 
 void main(process.argv.slice(2)).then(

@@ -1,25 +1,41 @@
-// `mcp-warden run`: the engine in the foreground over config files, with a live table on a TTY and JSON events otherwise.
-import { resolve } from 'node:path';
+// `mcp-warden run` (foreground: a live table on a TTY, JSON events otherwise) and the engine behind `mcp-warden daemon`:
+// one engine per state dir that supervises the configured servers and serves MCP clients (connect, HTTP).
 import { startEngine } from '../helper/engine';
 import { registerMemoryHandlers } from '../helper/memory/handlers';
 import type { RequestHost } from '../helper/rpc/requestHost';
+import { watchConfigFiles } from '../helper/daemon/configWatch';
+import { exitWhenIdle } from '../helper/daemon/idleExit';
 import { renderTable } from './statusTable';
+import { engineConfigFiles } from './engineConfig';
 import { guardStdio, safeLog, safeStdout } from '../helper/lifecycle/safeLog';
 
 const REDRAW_MS = 1000;
 
-export async function runSupervisor(configs: string[], stateDir: string): Promise<number> {
-  const tty = process.stdout.isTTY === true;
+export interface ServeOptions {
+  configs: string[];
+  stateDir: string;
+  httpPort: number | null;
+  httpHost?: string;
+  /** The daemon: servers start when a client needs them; the process leaves after this long idle. */
+  daemon?: { idleExitSec: number; log: (line: string) => void };
+}
+
+export async function runSupervisor(options: ServeOptions): Promise<number> {
+  const { stateDir, daemon } = options;
+  const tty = !daemon && process.stdout.isTTY === true;
   guardStdio();
-  const log = safeLog;
+  const log = daemon?.log ?? safeLog;
   const engine = await startEngine({
     stateDir,
     startedBy: 'cli',
     log,
     registerExtra: (host: RequestHost) => registerMemoryHandlers(host, { stateDir }),
+    serveClients: { httpPort: options.httpPort, httpHost: options.httpHost, lockCommand: daemon ? 'mcp-warden daemon' : 'mcp-warden run' },
   });
   const { supervisor } = engine;
-  if (!tty) {
+  if (daemon) {
+    supervisor.onEvent((e) => log(e.message));
+  } else if (!tty) {
     supervisor.onEvent((e) => safeStdout(`${JSON.stringify(e)}\n`));
   } else {
     let timer: NodeJS.Timeout | undefined;
@@ -35,10 +51,19 @@ export async function runSupervisor(configs: string[], stateDir: string): Promis
     });
     draw();
   }
-  const report = await supervisor.configure({ files: configs.map((c) => ({ path: resolve(c), origin: 'cli', trusted: true, workspaceFolder: process.cwd() })), autoStart: true });
-  for (const p of report.problems) log(`config: ${p.message}`);
-  if (!report.servers.length) log('no servers configured; waiting (Ctrl-C to exit)');
-  // Keep running until a signal; the engine's cleanup exits the process.
+  const files = engineConfigFiles(options.configs);
+  // `run` starts every server now, as it always has; the daemon starts them when a client needs them.
+  const configure = async (autoStart: boolean) => {
+    const report = await supervisor.configure({ files: files.refs(), autoStart });
+    for (const p of report.problems) log(`config: ${p.message}`);
+    return report;
+  };
+  const report = await configure(!daemon);
+  if (!report.servers.length) log(daemon ? 'no servers configured yet; waiting for clients' : 'no servers configured; waiting (Ctrl-C to exit)');
+  watchConfigFiles(files.watched, () => void configure(false).catch((err: unknown) => log(`config reload failed: ${(err as Error).message}`)));
+  log(`serving MCP clients on ${engine.endpoints?.unixSocket}${engine.endpoints?.http ? ` and ${engine.endpoints.http}` : ''}`);
+  if (daemon && engine.sessions) exitWhenIdle(engine.sessions, supervisor, daemon.idleExitSec, (reason) => void engine.exit(reason));
+  // Keep running until a signal (or the daemon's idle exit); the engine's cleanup exits the process.
   await new Promise<never>(() => undefined);
   return 0;
 }

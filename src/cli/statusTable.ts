@@ -20,6 +20,7 @@ export function renderTable(snapshot: WardenSnapshot): string {
 export function statusJson(snapshot: WardenSnapshot) {
   return {
     helper: { pid: snapshot.helper.pid, rssBytes: snapshot.helper.rssBytes, heapUsedBytes: snapshot.helper.heapUsedBytes },
+    endpoints: snapshot.helper.endpoints ?? { unixSocket: null, http: null, tokenFile: null },
     servers: snapshot.servers.map((s) => ({
       name: s.name,
       state: s.state,

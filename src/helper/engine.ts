@@ -1,8 +1,18 @@
-// Assembles the engine both entry points run (the VS Code helper and `mcp-warden run`): state dir, process
-// table, pid registry (reaping a dead helper's orphans first), supervisor, control socket and cleanup.
+// Assembles the engine every entry point runs (the VS Code helper, `mcp-warden run` and `daemon`): state dir, process
+// table, pid registry (reaping a dead helper's orphans first), supervisor, control socket and cleanup — and, for the
+// engines that serve MCP clients, the state dir's lock, the session layer and its ways in (socket, HTTP).
 import type { WardenSettings } from '../shared/config';
 import { DisposableStore, type Disposable } from '../shared/disposable';
+import { SessionsRequest, type HelperEndpoints } from '../shared/protocol';
+import { listHelpers } from './control/controlPaths';
 import { startControlServer } from './control/controlServer';
+import { acquireEngineLock } from './daemon/engineLock';
+import { listenEngineSocket } from './endpoints/engineSocket';
+import { createHttpHandler } from './endpoints/httpEndpoint';
+import { ensureHttpToken } from './endpoints/httpToken';
+import { engineLockPath, engineSocketPath, httpTokenPath } from './endpoints/paths';
+import { listenTcp } from './endpoints/tcpListener';
+import { SessionManager } from './sessions/sessionManager';
 import { installCleanup } from './lifecycle/cleanup';
 import { ensureStateDir } from './platform/stateDir';
 import { PidRegistry } from './registry/pidRegistry';
@@ -20,12 +30,23 @@ export interface EngineOptions {
   log: (line: string) => void;
   /** Extra handlers for every connection (the memory store). */
   registerExtra?: (host: RequestHost) => Disposable;
+  /**
+   * Serve MCP clients: take the state dir's engine lock (one such engine per state dir), open the session layer and
+   * the engine socket, and with `httpPort` (0: any free port) Streamable HTTP on loopback TCP with the bearer token.
+   */
+  serveClients?: { httpPort?: number | null; httpHost?: string; lockCommand: string };
 }
+
+/** What Warden's client declares to servers when it relays for MCP clients: they may ask for roots, sampling, elicitation. */
+const RELAY_CAPABILITIES = { roots: { listChanged: true }, sampling: {}, elicitation: {} };
 
 export interface Engine {
   supervisor: Supervisor;
   stateDir: string;
   controlSocket: string;
+  /** The session layer, for engines that serve MCP clients. */
+  sessions: SessionManager | null;
+  endpoints: HelperEndpoints | null;
   /** Wires the protocol (requests + notifications) onto one connection. */
   serve(host: RequestHost, onShutdownRequest?: (reason: string) => void): Disposable;
   /** Stops everything and exits the process. */
@@ -35,21 +56,40 @@ export interface Engine {
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const stateDir = ensureStateDir(options.stateDir);
   const table = createProcessTable();
-  const registry = await PidRegistry.open(stateDir, table);
-  const supervisor = new Supervisor({ table, registry, settings: options.settings, stateDir });
   const disposables = new DisposableStore();
+  // The lock comes first: a second engine on this state dir says who holds it and touches nothing.
+  if (options.serveClients) disposables.add(await acquireEngineLock(engineLockPath(stateDir), table, options.serveClients.lockCommand));
+  const registry = await PidRegistry.open(stateDir, table);
+  const supervisor = new Supervisor({
+    table,
+    registry,
+    settings: options.settings,
+    stateDir,
+    clientCapabilities: options.serveClients ? RELAY_CAPABILITIES : undefined,
+  });
+  let sessions: SessionManager | null = null;
 
   const serve = (host: RequestHost, onShutdownRequest?: (reason: string) => void): Disposable => {
     const store = new DisposableStore();
     store.add(registerSupervisorHandlers(host, supervisor, onShutdownRequest));
     store.add(relayNotifications(host, supervisor));
     if (options.registerExtra) store.add(options.registerExtra(host));
+    store.add(
+      host.onRequest(SessionsRequest.type, () =>
+        sessions
+          ? { sizes: sessions.internalSizes(), instances: sessions.describe(), activeResources: process.getActiveResourcesInfo().length, heapUsedBytes: process.memoryUsage().heapUsed }
+          : null,
+      ),
+    );
     return store;
   };
 
   const cleanup = installCleanup(
     {
-      shutdown: (reason) => supervisor.shutdown(reason),
+      shutdown: (reason) => {
+        sessions?.dispose();
+        return supervisor.shutdown(reason);
+      },
       killEverything: () => supervisor.killEverythingNow(),
       dispose: () => {
         disposables.dispose();
@@ -65,9 +105,28 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const reaped = await supervisor.killOrphans();
   if (reaped.reaped) options.log(`reaped ${reaped.reaped} orphaned process(es) of an earlier helper`);
 
+  // Pointers and control sockets of helpers that died are removed on the way.
+  listHelpers(stateDir);
   const control = await startControlServer(stateDir, { startedBy: options.startedBy, workspace: options.workspace ?? null }, (host) => serve(host));
   disposables.add(control);
   supervisor.controlSocket = control.path;
 
-  return { supervisor, stateDir, controlSocket: control.path, serve, exit: (reason, code) => cleanup.run(reason, code) };
+  let endpoints: HelperEndpoints | null = null;
+  if (options.serveClients) {
+    const manager = (sessions = disposables.add(new SessionManager({ supervisor, log: options.log })));
+    const tokenFile = httpTokenPath(stateDir);
+    const wantTcp = options.serveClients.httpPort !== undefined && options.serveClients.httpPort !== null;
+    const token = wantTcp ? ensureHttpToken(tokenFile) : null;
+    const http = disposables.add(createHttpHandler(manager, { token: () => token, log: options.log }));
+    const socket = disposables.add(await listenEngineSocket(engineSocketPath(stateDir), manager, http, options.log));
+    let httpUrl: string | null = null;
+    if (wantTcp) {
+      const tcp = disposables.add(await listenTcp(options.serveClients.httpHost ?? '127.0.0.1', options.serveClients.httpPort!, http));
+      httpUrl = tcp.url;
+    }
+    endpoints = { unixSocket: socket.path, http: httpUrl, tokenFile: wantTcp ? tokenFile : null };
+    supervisor.endpoints = endpoints;
+  }
+
+  return { supervisor, stateDir, controlSocket: control.path, sessions, endpoints, serve, exit: (reason, code) => cleanup.run(reason, code) };
 }

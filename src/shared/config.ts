@@ -81,7 +81,27 @@ export interface ServerSpec {
   source: string;
   origin: SpecOrigin;
   caps: ServerCaps;
+  /** How clients share this server through the session layer (src/helper/sessions); defaults when absent. */
+  sessions?: SessionOptions;
 }
+
+/** `"shared"`: clients with the same key share one instance; `"perClient"`: one instance per client session. */
+export type InstanceMode = 'shared' | 'perClient';
+
+/** Per-server options of the session layer, set in the same `"warden"` objects as the caps. */
+export interface SessionOptions {
+  instances: InstanceMode;
+  /** Requests one client may have in flight through one instance; the next one fails at once. */
+  maxInFlightPerClient: number;
+}
+
+export const DEFAULT_SESSION_OPTIONS: Readonly<SessionOptions> = Object.freeze({ instances: 'shared', maxInFlightPerClient: 8 });
+
+export const SESSION_OPTION_BOUNDS: Readonly<Record<'maxInFlightPerClient', readonly [number, number]>> = Object.freeze({
+  maxInFlightPerClient: [1, 1000],
+});
+
+export const INSTANCE_MODES: readonly InstanceMode[] = ['shared', 'perClient'];
 
 /** A config problem: the entry is skipped, the others still start. */
 export interface ConfigProblem {

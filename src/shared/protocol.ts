@@ -51,6 +51,18 @@ export interface ServerSnapshot {
   warnings: ServerWarning[];
   caps: ServerCaps;
   inFlightRequests: number;
+  /** Set on an instance the session layer added (other roots, or one per client): the configured server it copies. */
+  instanceOf?: string;
+}
+
+/** Where MCP clients reach an engine that serves them (`mcp-warden run` / `daemon`); null fields are not served. */
+export interface HelperEndpoints {
+  /** The engine's unix socket: `mcp-warden connect` and Streamable HTTP (`/mcp/NAME`). */
+  unixSocket: string | null;
+  /** `http://127.0.0.1:PORT/mcp` when TCP is enabled. */
+  http: string | null;
+  /** The file holding the bearer token for `http`. */
+  tokenFile: string | null;
 }
 
 export interface HelperInfo {
@@ -63,6 +75,8 @@ export interface HelperInfo {
   reapedOrphans: number;
   stateDir: string;
   controlSocket: string | null;
+  /** Null for a helper that serves no MCP clients (VS Code's per-window helper). */
+  endpoints?: HelperEndpoints | null;
 }
 
 export interface WardenSnapshot {
@@ -226,6 +240,22 @@ export namespace ShutdownRequest {
   export const method = 'warden/shutdown';
   /** Window close: stop every server, verify against the process table, then report. */
   export const type = new RequestType<{ reason: string }, StopResult, void>(method);
+}
+
+export interface SessionsInfo {
+  /** Sizes of every map the session layer holds (sessions, instances, requests in flight, …): flat when idle. */
+  sizes: Record<string, number>;
+  /** Each instance: the supervisor's name for its process, the configured server, the roots it serves, its clients. */
+  instances: { server: string; instanceOf: string; roots: string[]; clients: string[] }[];
+  /** The engine's live handles and requests (`process.getActiveResourcesInfo()`), for leak tests. */
+  activeResources: number;
+  heapUsedBytes: number;
+}
+
+export namespace SessionsRequest {
+  export const method = 'warden/sessions';
+  /** CLI or tests → an engine that serves MCP clients: its sessions and instances (null from one that serves none). */
+  export const type = new RequestType0<SessionsInfo | null, void>(method);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,10 +2,10 @@
 // A bad entry becomes a ConfigProblem naming the file, the server and the reason; the other entries still load.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { DEFAULT_SETTINGS, type ConfigProblem, type ServerCaps, type ServerSpec, type SpecOrigin, type WardenSettings } from '../../shared/config';
+import { DEFAULT_SESSION_OPTIONS, DEFAULT_SETTINGS, type ConfigProblem, type SessionOptions, type ServerCaps, type ServerSpec, type SpecOrigin, type WardenSettings } from '../../shared/config';
 import { parseJsonc } from '../../shared/jsonc';
 import type { ConfigFileRef, ConfigureParams } from '../../shared/protocol';
-import { validateCaps } from './caps';
+import { validateCaps, validateSessionOptions } from './caps';
 import { expandVariables, parseDotenv, type VariableContext } from './variables';
 
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
@@ -82,7 +82,7 @@ function serverEntries(src: Source, problems: ConfigProblem[]): [string, unknown
   return Object.entries(map);
 }
 
-function buildSpec(name: string, raw: unknown, src: Source, defaults: ServerCaps): { spec?: ServerSpec; errors: string[] } {
+function buildSpec(name: string, raw: unknown, src: Source, defaults: ServerCaps, sessionDefaults: SessionOptions): { spec?: ServerSpec; errors: string[] } {
   const where = `server "${name}" in ${src.source}`;
   const errors: string[] = [];
   if (!SERVER_NAME.test(name)) errors.push(`${where}: the name must be 1–64 letters, digits or . _ - @ :`);
@@ -99,6 +99,8 @@ function buildSpec(name: string, raw: unknown, src: Source, defaults: ServerCaps
   if (raw.envFile !== undefined && typeof raw.envFile !== 'string') errors.push(`${where}: "envFile" must be a string`);
   const capCheck = validateCaps(raw.warden, where);
   errors.push(...capCheck.errors);
+  const sessionCheck = validateSessionOptions(raw.warden, where);
+  errors.push(...sessionCheck.errors);
   if (errors.length) return { errors };
 
   const ctx: VariableContext = { workspaceFolder: src.workspaceFolder, env: process.env };
@@ -130,6 +132,7 @@ function buildSpec(name: string, raw: unknown, src: Source, defaults: ServerCaps
         source: src.source,
         origin: src.origin,
         caps: { ...defaults, ...(capCheck.caps as Partial<ServerCaps>) },
+        sessions: { ...sessionDefaults, ...sessionCheck.options },
       },
     };
   } catch (err) {
@@ -169,8 +172,11 @@ export function loadConfig(params: ConfigureParams, base: Partial<WardenSettings
       if (v !== undefined && helperOverrides[key] === undefined) helperOverrides[key] = v;
     }
     const defaults = pickServerCaps({ ...globalSettings, ...fileCaps.caps });
+    const fileSessions = isObject(src.body) ? validateSessionOptions(src.body.warden, src.source) : { options: {}, errors: [] };
+    for (const m of fileSessions.errors) problems.push({ source: src.source, server: null, message: m });
+    const sessionDefaults: SessionOptions = { ...DEFAULT_SESSION_OPTIONS, ...fileSessions.options };
     for (const [name, raw] of serverEntries(src, problems)) {
-      const { spec, errors } = buildSpec(name, raw, src, defaults);
+      const { spec, errors } = buildSpec(name, raw, src, defaults, sessionDefaults);
       if (!spec) {
         for (const m of errors) problems.push({ source: src.source, server: name, message: m });
         continue;

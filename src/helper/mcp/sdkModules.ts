@@ -2,3 +2,4 @@
 export { Client } from '@modelcontextprotocol/sdk/client/index.js';
 export { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 export { ChildProcessTransport } from './childProcessTransport';
+export { TapTransport } from './tapTransport';

@@ -7,6 +7,7 @@ import { RingBuffer } from '../../shared/bounded';
 import { WardenError } from '../../shared/errors';
 import type { CallToolResultJson, HistoryPoint, ProcessInfo, ServerState, ServerWarning, ToolInfo } from '../../shared/protocol';
 import { loadSdk, type Sdk } from '../mcp/sdk';
+import type { RawChannel } from '../mcp/tapTransport';
 import { resolveCommand } from '../platform/resolveCommand';
 import { terminateTree } from '../platform/terminate';
 import type { PidRegistry } from '../registry/pidRegistry';
@@ -22,6 +23,8 @@ export interface ManagedServerHost {
   readonly table: ProcessTable;
   readonly registry: PidRegistry;
   readonly handshakeTimeoutMs: number;
+  /** What Warden's MCP client tells servers it supports (the session layer relays roots, sampling, elicitation). */
+  readonly clientCapabilities?: Record<string, unknown>;
   onStateChange(server: ManagedServer, reason: string): void;
   serverStderr(server: ManagedServer, line: string): void;
   /** The process exited while we did not ask it to. */
@@ -52,6 +55,7 @@ export class ManagedServer {
 
   private child: ChildProcess | undefined;
   private client: Client | undefined;
+  private rawChannel: RawChannel | undefined;
   private sdk: Sdk | undefined;
   private rootIdentity: ProcessIdentity | undefined;
   private stopping: Promise<ProcessEntry[]> | undefined;
@@ -64,6 +68,8 @@ export class ManagedServer {
     public spec: ServerSpec,
     private readonly host: ManagedServerHost,
     historySize: number,
+    /** For an instance the session layer added (other roots, or one per client): the configured server it copies. */
+    readonly instanceOf: string | null = null,
   ) {
     this.history = new RingBuffer(historySize);
     this.stderr = new RingBuffer(spec.caps.stderrLines);
@@ -97,7 +103,7 @@ export class ManagedServer {
     this.processes = [];
     this.setState('starting', 'spawning');
     const sdk = (this.sdk ??= await loadSdk());
-    const { ChildProcessTransport, Client, ErrorCode, McpError } = sdk;
+    const { ChildProcessTransport, Client, ErrorCode, McpError, TapTransport } = sdk;
     const env = { ...process.env, ...this.spec.env };
     let child: ChildProcess;
     try {
@@ -141,11 +147,12 @@ export class ManagedServer {
     });
     child.once('exit', (code, signal) => this.onExit(gen, code, signal));
 
-    const transport = new ChildProcessTransport(child.stdout!, child.stdin!, {
+    const transport = new TapTransport(new ChildProcessTransport(child.stdout!, child.stdin!, {
       onGarbage: (line, kind) =>
         this.pushStderr(kind === 'too-long' ? `[warden] stdout: ${line}` : `[warden] stdout is not JSON-RPC, ignored: ${line}`),
-    });
-    const client = new Client({ name: 'mcp-warden', version: '0.1.0' }, { capabilities: {} });
+    }));
+    this.rawChannel = transport;
+    const client = new Client({ name: 'mcp-warden', version: '0.1.0' }, { capabilities: this.host.clientCapabilities ?? {} });
     client.onerror = () => {
       // Transport-level noise (e.g. a write after exit); the exit handler or the request reports what matters.
     };
@@ -220,6 +227,7 @@ export class ManagedServer {
     this.child = undefined;
     const client = this.client;
     this.client = undefined;
+    this.rawChannel = undefined;
     void client?.close().catch(() => undefined);
     if (this.state === 'stopping') return; // stop() finishes the bookkeeping
     if (this.state === 'capped' || this.state === 'failed' || this.state === 'stopped') return;
@@ -241,6 +249,11 @@ export class ManagedServer {
     this.processes = all.slice(0, MAX_PROCESSES_SHOWN).map((e) => ({ pid: e.pid, ppid: e.ppid, command: e.command, rssBytes: e.rssBytes }));
     this.history.push({ t, rssBytes: this.rssBytes, children: this.children });
     if (this.pid !== null) this.host.registry.updateDescendants(this.pid, [...this.tracked.values()]);
+  }
+
+  /** Raw JSON-RPC access to the running server for the session layer; undefined unless running. */
+  get raw(): RawChannel | undefined {
+    return this.state === 'running' ? this.rawChannel : undefined;
   }
 
   get root(): ProcessIdentity | undefined {
@@ -317,6 +330,8 @@ export class ManagedServer {
       const grace = this.spec.caps.shutdownGraceMs;
       const client = this.client;
       this.client = undefined;
+      // The raw channel's tap hears of the close when the transport closes (stdout end or client.close below).
+      this.rawChannel = undefined;
       try {
         this.child?.stdin?.end();
       } catch {

@@ -11,6 +11,7 @@ import type {
   CallToolResultJson,
   ConfigReport,
   ConfigureParams,
+  HelperEndpoints,
   HistoryPoint,
   ProcessInfo,
   ReapResult,
@@ -46,12 +47,18 @@ export interface SupervisorOptions {
   /** For HelperInfo. */
   stateDir?: string;
   controlSocket?: string | null;
+  /** What Warden's client declares to servers; the session layer relays these requests to its clients. */
+  clientCapabilities?: Record<string, unknown>;
 }
+
+/** Instances the session layer may add beside the configured servers (other roots, one per client). */
+export const MAX_INSTANCES = 200;
 
 export class Supervisor implements SupervisorApi, ManagedServerHost {
   readonly table: ProcessTable;
   readonly registry: PidRegistry;
   readonly handshakeTimeoutMs: number;
+  readonly clientCapabilities: Record<string, unknown> | undefined;
   private settings: WardenSettings;
   private readonly servers = new Map<string, ManagedServer>();
   private readonly blocked = new Map<string, string>();
@@ -73,6 +80,8 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   reapedOrphans = 0;
   stateDir = '';
   controlSocket: string | null = null;
+  /** Where clients reach this engine (set by the engine when it serves them). */
+  endpoints: HelperEndpoints | null = null;
 
   constructor(options: SupervisorOptions) {
     this.table = options.table;
@@ -81,6 +90,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     this.stateDir = options.stateDir ?? '';
     this.controlSocket = options.controlSocket ?? null;
+    this.clientCapabilities = options.clientCapabilities;
     this.scheduleSampling();
   }
 
@@ -194,9 +204,9 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
       }
       wanted.set(s.spec.name, s);
     }
-    // Removed servers are stopped and forgotten.
+    // Removed servers are stopped and forgotten, with the instances the session layer made of them.
     for (const [name, server] of this.servers) {
-      if (!wanted.has(name)) {
+      if (!wanted.has(server.instanceOf ?? name)) {
         await server.stop('removed from the configuration');
         this.servers.delete(name);
       }
@@ -217,11 +227,17 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
       if (wasLive && (launchChanged || entry.blocked)) await existing.stop('its configuration changed');
       existing.spec = entry.spec; // new caps apply from the next sample
       if (wasLive && launchChanged && !entry.blocked) await this.startOne(existing).catch(() => undefined);
+      for (const inst of this.servers.values()) {
+        if (inst.instanceOf !== name) continue;
+        // An instance's clients start it again on their next request, with the new launch.
+        if (inst.isLive && (launchChanged || entry.blocked)) await inst.stop('its configuration changed');
+        inst.spec = { ...entry.spec, name: inst.name };
+      }
     }
     const skip = new Set(params.skipAutoStart ?? []);
     if (params.autoStart) {
       for (const server of this.servers.values()) {
-        if (server.isLive || skip.has(server.name) || this.blocked.has(server.name) || server.state === 'failed' || server.state === 'capped') continue;
+        if (server.instanceOf || server.isLive || skip.has(server.name) || this.blocked.has(server.name) || server.state === 'failed' || server.state === 'capped') continue;
         try {
           await this.startOne(server);
         } catch (err) {
@@ -256,7 +272,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
 
   private async startOne(server: ManagedServer): Promise<void> {
     if (this.shuttingDown) throw new WardenError('HELPER_UNAVAILABLE', 'MCP Warden is shutting down; not starting servers.', server.name);
-    const blocked = this.blocked.get(server.name);
+    const blocked = this.blocked.get(server.instanceOf ?? server.name);
     if (blocked) throw new WardenError('SERVER_BLOCKED', blocked, server.name);
     if (server.isLive) return;
     if (this.liveCount() >= this.settings.maxServers) {
@@ -296,7 +312,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   async startAll(): Promise<ServerSnapshot[]> {
     const errors: string[] = [];
     for (const server of this.servers.values()) {
-      if (server.isLive || this.blocked.has(server.name)) continue;
+      if (server.instanceOf || server.isLive || this.blocked.has(server.name)) continue;
       try {
         await this.startOne(server);
       } catch (err) {
@@ -324,6 +340,35 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
       });
     }
     return { stopped, survivors };
+  }
+
+  // --- instances (added by the session layer) ------------------------------------------------------
+
+  /** The configured server `base` under another name, for clients with other roots or a perClient server. */
+  addInstance(base: string, suffix: string): ManagedServer {
+    const origin = this.get(base);
+    if (origin.instanceOf) throw new WardenError('INTERNAL', `\`${base}\` is itself an instance.`, base);
+    const name = `${base}#${suffix}`;
+    const existing = this.servers.get(name);
+    if (existing) return existing;
+    let instances = 0;
+    for (const s of this.servers.values()) if (s.instanceOf) instances++;
+    if (instances >= MAX_INSTANCES) {
+      throw new WardenError('CAP_MAX_SERVERS', `Not starting another instance of \`${base}\`: ${MAX_INSTANCES} instances already exist. Close some clients.`, base);
+    }
+    const server = new ManagedServer({ ...origin.spec, name }, this, this.settings.historySize, base);
+    this.servers.set(name, server);
+    this.fireSnapshot();
+    return server;
+  }
+
+  /** Stops an instance the session layer added and forgets it (configured servers are left alone). */
+  async removeInstance(name: string, reason: string): Promise<void> {
+    const server = this.servers.get(name);
+    if (!server?.instanceOf) return;
+    await server.stop(reason);
+    if (this.servers.get(name) === server) this.servers.delete(name);
+    this.fireSnapshot();
   }
 
   async callTool(params: CallToolParams): Promise<CallToolResultJson> {
@@ -453,6 +498,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
       warnings: s.warnings,
       caps: s.spec.caps,
       inFlightRequests: s.inFlight,
+      ...(s.instanceOf ? { instanceOf: s.instanceOf } : {}),
     };
   }
 
@@ -469,6 +515,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
         reapedOrphans: this.reapedOrphans,
         stateDir: this.stateDir,
         controlSocket: this.controlSocket,
+        endpoints: this.endpoints,
       },
       servers: [...this.servers.values()].map((s) => this.serverSnapshot(s)),
     };

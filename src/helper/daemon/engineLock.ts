@@ -1,0 +1,108 @@
+// One engine per state dir: a lock file naming its holder by pid and start time. Taken atomically (link(2) of a
+// complete file, so nobody reads a half-written one); a dead holder's lock is taken over, a live one's is refused
+// with its pid. VS Code's per-window helpers do not take it (see the README: they keep their own sockets until the
+// extension moves onto the shared engine).
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import type { Disposable } from '../../shared/disposable';
+import { WardenError } from '../../shared/errors';
+import type { ProcessTable } from '../sampling/types';
+
+export interface LockHolder {
+  pid: number;
+  startTime: number;
+  startedAt: number;
+  command: string;
+}
+
+export interface EngineLock extends Disposable {
+  readonly path: string;
+}
+
+function readHolder(path: string): LockHolder | null {
+  try {
+    const h = JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+    return typeof h.pid === 'number' && typeof h.startTime === 'number' ? h : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The live holder of the lock, if any (by pid and start time, so a reused pid is not taken for it). */
+export async function lockHolder(path: string, table: ProcessTable): Promise<LockHolder | null> {
+  const h = readHolder(path);
+  if (!h) return null;
+  const start = await table.startTimeOf(h.pid);
+  return start !== undefined && start === h.startTime ? h : null;
+}
+
+export async function acquireEngineLock(path: string, table: ProcessTable, command: string): Promise<EngineLock> {
+  const me: LockHolder = { pid: process.pid, startTime: (await table.startTimeOf(process.pid)) ?? 0, startedAt: Date.now(), command };
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(me), { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        linkSync(tmp, path);
+        return release(path, me);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const live = await lockHolder(path, table);
+      if (live) {
+        throw new WardenError(
+          'HELPER_UNAVAILABLE',
+          `Another MCP Warden engine (pid ${live.pid}, \`${live.command}\`) already serves this state dir (lock ${path}); use \`mcp-warden status\` or \`mcp-warden connect\`, or stop it first.`,
+        );
+      }
+      // A dead holder's lock: move it aside (rename is atomic, so of two takers only one gets this file), check it was
+      // the dead one we judged, and try again.
+      const stale = readHolder(path);
+      const aside = `${path}.${process.pid}.stale`;
+      try {
+        renameSync(path, aside);
+      } catch {
+        continue;
+      }
+      const moved = readHolder(aside);
+      if (moved && stale && (moved.pid !== stale.pid || moved.startTime !== stale.startTime)) {
+        // We moved a live engine's fresh lock: put it back.
+        try {
+          linkSync(aside, path);
+        } catch {
+          // it took another one meanwhile
+        }
+      }
+      try {
+        unlinkSync(aside);
+      } catch {
+        // gone
+      }
+    }
+    throw new WardenError('HELPER_UNAVAILABLE', `Could not take the engine lock ${path} (another engine is starting at the same time).`);
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // gone
+    }
+  }
+}
+
+function release(path: string, me: LockHolder): EngineLock {
+  let released = false;
+  return {
+    path,
+    dispose() {
+      if (released) return;
+      released = true;
+      const h = readHolder(path);
+      if (h && h.pid === me.pid && h.startTime === me.startTime) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // gone
+        }
+      }
+    },
+  };
+}

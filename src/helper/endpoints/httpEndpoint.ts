@@ -1,0 +1,166 @@
+// Streamable HTTP at /mcp/NAME, for the engine's unix socket and (when enabled) 127.0.0.1. Each MCP session is the
+// SDK's server-side Streamable HTTP transport (it speaks the wire protocol: SSE streams, session ids, 4 MB bodies)
+// feeding raw JSON-RPC messages into a Warden session, so methods Warden does not know pass through. Before the SDK
+// sees a request: Host and Origin must be loopback (403, DNS rebinding), and over TCP the bearer token must match (401).
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Disposable } from '../../shared/disposable';
+import { WardenError } from '../../shared/errors';
+import type { Id, Message } from '../sessions/jsonrpc';
+import type { Session } from '../sessions/session';
+import type { SessionManager } from '../sessions/sessionManager';
+
+/** HTTP sessions at once; one more gets 503. */
+export const MAX_HTTP_SESSIONS = 128;
+/** An HTTP client that goes away without DELETE: its session ends after this long with nothing in flight. */
+export const HTTP_SESSION_IDLE_MS = 30 * 60_000;
+const SWEEP_MS = 60_000;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+export interface RequestContext {
+  viaUnixSocket: boolean;
+}
+
+export interface HttpHandler extends Disposable {
+  handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>;
+  readonly sessionCount: number;
+}
+
+interface HttpSession {
+  transport: StreamableHTTPServerTransport;
+  session: Session;
+}
+
+function hostOf(value: string): string {
+  // "[::1]:8080" → "[::1]"; "localhost:80" → "localhost"
+  if (value.startsWith('[')) return value.slice(0, value.indexOf(']') + 1);
+  const colon = value.lastIndexOf(':');
+  return colon < 0 ? value : value.slice(0, colon);
+}
+
+/** Null when the request may go on; else the status and sentence to answer with. */
+export function checkRequest(headers: IncomingMessage['headers'], ctx: RequestContext, token: string | null): [number, string] | null {
+  const host = headers.host;
+  if (host !== undefined && !LOOPBACK_HOSTS.has(hostOf(host).toLowerCase())) return [403, `Host "${host}" is not a loopback name; MCP Warden only answers localhost.`];
+  const origin = headers.origin;
+  if (origin !== undefined && origin !== 'null') {
+    let ok = false;
+    try {
+      const u = new URL(origin);
+      ok = (u.protocol === 'http:' || u.protocol === 'https:') && LOOPBACK_HOSTS.has(u.hostname.toLowerCase());
+    } catch {
+      ok = false;
+    }
+    if (!ok) return [403, `Origin "${origin}" is not a loopback origin; MCP Warden refuses cross-site requests.`];
+  } else if (origin === 'null') {
+    return [403, 'Origin "null" is refused; MCP Warden refuses cross-site requests.'];
+  }
+  // Over the unix socket the file's 0600 mode is the authentication; over TCP anyone on the machine can connect.
+  if (!ctx.viaUnixSocket) {
+    const auth = headers.authorization ?? '';
+    const given = auth.startsWith('Bearer ') ? Buffer.from(auth.slice(7).trim()) : Buffer.alloc(0);
+    const want = Buffer.from(token ?? '');
+    if (!token || given.length !== want.length || !timingSafeEqual(given, want)) {
+      return [401, 'Missing or wrong bearer token: send "Authorization: Bearer <token>" with the token from the file `mcp-warden status --json` names (endpoints.tokenFile).'];
+    }
+  }
+  return null;
+}
+
+function reply(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...extra });
+  res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message } }));
+}
+
+export function createHttpHandler(manager: SessionManager, options: { token: () => string | null; log: (line: string) => void }): HttpHandler {
+  const sessions = new Map<string, HttpSession>();
+  let sdk: Promise<typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js')> | undefined;
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const [id, h] of sessions) {
+      if (h.session.inFlight === 0 && now - h.session.lastActivity > HTTP_SESSION_IDLE_MS) {
+        sessions.delete(id);
+        h.session.close('idle HTTP session expired');
+      }
+    }
+  }, SWEEP_MS);
+  sweeper.unref();
+
+  const open = async (serverName: string, res: ServerResponse): Promise<HttpSession | null> => {
+    if (sessions.size >= MAX_HTTP_SESSIONS) {
+      reply(res, 503, `MCP Warden already holds ${MAX_HTTP_SESSIONS} HTTP sessions; end one (DELETE) and try again.`);
+      return null;
+    }
+    const { StreamableHTTPServerTransport } = await (sdk ??= import('@modelcontextprotocol/sdk/server/streamableHttp.js'));
+    let record: HttpSession | undefined;
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        if (record) sessions.set(id, record);
+      },
+    });
+    let session: Session;
+    try {
+      session = manager.open(serverName, {
+        label: 'http',
+        send: (m: Message, related?: Id) => void transport.send(m, related !== undefined ? { relatedRequestId: related } : undefined).catch(() => undefined),
+        close: () => {
+          const id = transport.sessionId;
+          if (id) sessions.delete(id);
+          void transport.close().catch(() => undefined);
+        },
+      });
+    } catch (err) {
+      const e = WardenError.from(err);
+      reply(res, e.code === 'UNKNOWN_SERVER' ? 404 : 503, e.message);
+      return null;
+    }
+    Object.assign(session.link, { label: `http ${session.id}` });
+    transport.onmessage = (m) => session.receive(m as Message);
+    transport.onclose = () => session.close('the HTTP session ended');
+    record = { transport, session };
+    return record;
+  };
+
+  return {
+    get sessionCount() {
+      return sessions.size;
+    },
+    async handle(req, res, ctx) {
+      try {
+        const refused = checkRequest(req.headers, ctx, ctx.viaUnixSocket ? null : options.token());
+        if (refused) return reply(res, refused[0], refused[1], refused[0] === 401 ? { 'www-authenticate': 'Bearer' } : {});
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const m = /^\/mcp\/([^/]+)\/?$/.exec(url.pathname);
+        if (url.pathname === '/mcp' || url.pathname === '/mcp/') return reply(res, 501, 'The gateway (/mcp) is not served yet; use /mcp/NAME for one server.');
+        if (!m) return reply(res, 404, 'Not found: MCP Warden serves /mcp/NAME.');
+        const serverName = decodeURIComponent(m[1]!);
+        const sid = req.headers['mcp-session-id'];
+        if (typeof sid === 'string') {
+          const h = sessions.get(sid);
+          if (!h || h.session.serverName !== serverName) return reply(res, 404, 'Unknown or expired MCP session; initialize again.');
+          h.session.lastActivity = Date.now();
+          await h.transport.handleRequest(req, res);
+          return;
+        }
+        if (req.method !== 'POST') return reply(res, 400, 'No MCP session: POST an initialize request first.');
+        const h = await open(serverName, res);
+        if (!h) return;
+        await h.transport.handleRequest(req, res);
+        // Not an initialize (the SDK answered 400): nothing to keep.
+        if (!h.transport.sessionId) h.session.close('no session was initialized');
+      } catch (err) {
+        options.log(`http: ${(err as Error).message}`);
+        reply(res, 500, `MCP Warden could not handle the request: ${(err as Error).message}`);
+      }
+    },
+    dispose() {
+      clearInterval(sweeper);
+      for (const h of [...sessions.values()]) h.session.close('MCP Warden is shutting down');
+      sessions.clear();
+    },
+  };
+}

@@ -1,0 +1,369 @@
+// One client's connection to one server through Warden: its capabilities and roots, and — shaped like the SDK's
+// Protocol class — bounded maps of everything in flight: its requests by upstream id (with its own id and progress
+// token), its ids back to upstream ids for cancellation, and the server's requests it is answering. close() settles all.
+import { WardenError } from '../../shared/errors';
+import type { ClientLink } from './clientLink';
+import type { Instance } from './instance';
+import {
+  isNotification,
+  isRequest,
+  isResponse,
+  METHOD_NOT_FOUND,
+  rpcError,
+  upstreamId,
+  wardenError,
+  type Id,
+  type Message,
+  type Notification,
+  type Request,
+  type Response,
+} from './jsonrpc';
+
+/** What a session needs from the manager: finding its instance, and being forgotten. */
+export interface SessionHost {
+  /** The instance for this session's key, attached; may start the server. */
+  attach(session: Session, roots: string[]): Promise<Instance>;
+  /** The cached initialize result of this session's server config, if any instance of it has run. */
+  cachedInitialize(serverName: string): Record<string, unknown> | undefined;
+  ended(session: Session): void;
+  log(line: string): void;
+}
+
+export interface SessionLimits {
+  maxInFlight: number;
+  requestTimeoutMs: number;
+  /** How long a client may take to answer Warden's roots/list. */
+  rootsTimeoutMs: number;
+}
+
+/** Orders requests across sessions (a server request goes to the client whose request is oldest). */
+let requestSeq = 0;
+
+export interface PendingRequest {
+  seq: number;
+  clientId: Id;
+  clientToken: string | number | undefined;
+  method: string;
+  instance: Instance;
+  timer: NodeJS.Timeout;
+}
+
+interface RelayedServerRequest {
+  /** The server's own id, to answer it upstream. */
+  upstream: Id;
+  instance: Instance;
+  /** The client's request in flight when the server asked (HTTP puts the request on its stream). */
+  related: Id | undefined;
+}
+
+/** Messages a client may send before its session has an instance (after initialize, before roots are known). */
+const MAX_QUEUED = 32;
+/** Server requests one client may be answering at once; more are refused upstream. */
+const MAX_RELAYED = 16;
+const ROOTS_REQUEST_ID = 'w:roots';
+
+export class Session {
+  state: 'new' | 'initializing' | 'ready' | 'closed' = 'new';
+  clientCapabilities: Record<string, unknown> = {};
+  clientInfo: { name?: string; version?: string } = {};
+  roots: string[] | null = null;
+  instance: Instance | undefined;
+  /** Upstream id (also the upstream progress token) → the client's request. */
+  readonly requests = new Map<string, PendingRequest>();
+  /** The client's id (as JSON) → upstream id, for notifications/cancelled. */
+  readonly clientIds = new Map<string, string>();
+  /** Downstream id → the server's request this client is answering. */
+  readonly relayed = new Map<number, RelayedServerRequest>();
+  private queue: Message[] = [];
+  private nextUpstream = 0;
+  private nextDownstream = 0;
+  private rootsWaiter: { resolve: (roots: string[] | null) => void; timer: NodeJS.Timeout } | undefined;
+  readonly openedAt = Date.now();
+  lastActivity = Date.now();
+
+  constructor(
+    readonly id: number,
+    readonly serverName: string,
+    readonly link: ClientLink,
+    private readonly host: SessionHost,
+    private readonly limits: SessionLimits,
+  ) {}
+
+  /** The state re-read after an await (TypeScript narrows the field as if nothing could change it meanwhile). */
+  private get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  get label(): string {
+    return this.link.label;
+  }
+
+  get inFlight(): number {
+    return this.requests.size;
+  }
+
+  /** The client's oldest request still in flight (the one a server request is most likely made for). */
+  oldestRequest(): PendingRequest | undefined {
+    return this.requests.values().next().value;
+  }
+
+  // --- from the client ----------------------------------------------------------------------------
+
+  receive(m: Message): void {
+    if (this.state === 'closed') return;
+    this.lastActivity = Date.now();
+    if (isRequest(m)) return this.onRequest(m);
+    if (isResponse(m)) return this.onResponse(m);
+    if (isNotification(m)) return this.onNotification(m);
+  }
+
+  private onRequest(m: Request): void {
+    if (m.method === 'initialize') return void this.initialize(m);
+    // Warden is the other end of this connection: it answers the client's liveness check itself.
+    if (m.method === 'ping') return this.link.send({ jsonrpc: '2.0', id: m.id, result: {} } as Message, m.id);
+    if (this.state === 'new') return this.link.send(rpcError(m.id, -32002, 'The session is not initialized: send initialize first.'), m.id);
+    if (this.state !== 'ready') {
+      if (this.queue.length >= MAX_QUEUED) return this.link.send(wardenError(m.id, 'CAP_IN_FLIGHT', `Too many requests before \`${this.serverName}\` was ready (limit ${MAX_QUEUED}).`), m.id);
+      this.queue.push(m);
+      return;
+    }
+    this.forward(m);
+  }
+
+  private forward(m: Request): void {
+    const instance = this.instance!;
+    if (this.requests.size >= this.limits.maxInFlight) {
+      return this.link.send(
+        wardenError(m.id, 'CAP_IN_FLIGHT', `This client already has ${this.requests.size} requests in flight to \`${this.serverName}\` (limit maxInFlightPerClient = ${this.limits.maxInFlight}); try again when one finishes.`),
+        m.id,
+      );
+    }
+    const clientKey = JSON.stringify(m.id);
+    if (this.clientIds.has(clientKey)) return this.link.send(rpcError(m.id, -32600, `Request id ${clientKey} is already in flight.`), m.id);
+    const up = upstreamId(this.id, ++this.nextUpstream);
+    const meta = m.params?._meta as Record<string, unknown> | undefined;
+    const clientToken = meta && (typeof meta.progressToken === 'string' || typeof meta.progressToken === 'number') ? meta.progressToken : undefined;
+    const params = clientToken === undefined ? m.params : { ...m.params, _meta: { ...meta, progressToken: up } };
+    const timer = setTimeout(() => this.timeOut(up), this.limits.requestTimeoutMs);
+    timer.unref?.();
+    this.requests.set(up, { seq: ++requestSeq, clientId: m.id, clientToken, method: m.method, instance, timer });
+    this.clientIds.set(clientKey, up);
+    const upstream = { jsonrpc: '2.0', id: up, method: m.method, ...(params !== undefined ? { params } : {}) } as Message;
+    instance.forward(this, upstream).catch((err: unknown) => {
+      const pending = this.settle(up);
+      if (!pending) return;
+      const e = WardenError.from(err);
+      this.link.send(wardenError(pending.clientId, e.code, e.message), pending.clientId);
+    });
+  }
+
+  private timeOut(up: string): void {
+    const pending = this.settle(up);
+    if (!pending) return;
+    pending.instance.cancelUpstream(up, 'timed out in MCP Warden');
+    this.link.send(wardenError(pending.clientId, 'REQUEST_TIMEOUT', `\`${this.serverName}\` did not answer ${pending.method} within ${this.limits.requestTimeoutMs} ms; the request was cancelled.`), pending.clientId);
+  }
+
+  /** Forgets one request in flight; returns it when it was still there. */
+  private settle(up: string): PendingRequest | undefined {
+    const pending = this.requests.get(up);
+    if (!pending) return undefined;
+    clearTimeout(pending.timer);
+    this.requests.delete(up);
+    this.clientIds.delete(JSON.stringify(pending.clientId));
+    return pending;
+  }
+
+  private onResponse(m: Response): void {
+    if (m.id === ROOTS_REQUEST_ID) {
+      const waiter = this.rootsWaiter;
+      this.rootsWaiter = undefined;
+      if (!waiter) return;
+      clearTimeout(waiter.timer);
+      const roots = (m.result as { roots?: { uri?: unknown }[] } | undefined)?.roots;
+      waiter.resolve(Array.isArray(roots) ? roots.map((r) => String(r?.uri ?? '')).filter(Boolean) : null);
+      return;
+    }
+    if (typeof m.id !== 'number') return;
+    const relayed = this.relayed.get(m.id);
+    if (!relayed) return;
+    this.relayed.delete(m.id);
+    const reply = { ...m, id: relayed.upstream } as Message;
+    void relayed.instance.sendUpstream(reply);
+  }
+
+  private onNotification(m: Notification): void {
+    if (m.method === 'notifications/initialized') return void this.initialized();
+    if (m.method === 'notifications/cancelled') {
+      const requestId = m.params?.requestId;
+      const up = this.clientIds.get(JSON.stringify(requestId));
+      if (!up) return;
+      const pending = this.settle(up);
+      // The client gave up on it: the server hears of it, and a late reply finds no entry and is dropped.
+      pending?.instance.cancelUpstream(up, typeof m.params?.reason === 'string' ? m.params.reason : 'cancelled by the client');
+      return;
+    }
+    // Roots are read once per session (they choose its instance); a change is not followed.
+    if (m.method === 'notifications/roots/list_changed') return;
+    if (this.state !== 'ready') return;
+    // Anything else (progress of a server request the client answers, methods Warden does not know) passes through.
+    void this.instance?.sendUpstream(m as Message).catch(() => undefined);
+  }
+
+  private async initialize(m: Request): Promise<void> {
+    if (this.state !== 'new') return this.link.send(rpcError(m.id, -32600, 'initialize was already sent on this session.'), m.id);
+    this.state = 'initializing';
+    const params = m.params ?? {};
+    this.clientCapabilities = (params.capabilities as Record<string, unknown>) ?? {};
+    this.clientInfo = (params.clientInfo as { name?: string; version?: string }) ?? {};
+    try {
+      let result = this.host.cachedInitialize(this.serverName);
+      if (!result || !this.clientCapabilities.roots) {
+        // Without roots the key is known now; with roots, the roots-less instance answers (once per config) and the
+        // session moves to its own roots' instance once the client has said them.
+        const instance = await this.host.attach(this, []);
+        result = await instance.initializeResult();
+      }
+      if (this.closed) return;
+      this.link.send({ jsonrpc: '2.0', id: m.id, result } as Message, m.id);
+    } catch (err) {
+      const e = WardenError.from(err);
+      this.link.send(wardenError(m.id, e.code, e.message), m.id);
+      this.close(`initialize failed: ${e.message}`);
+    }
+  }
+
+  private async initialized(): Promise<void> {
+    if (this.state !== 'initializing') return;
+    let roots: string[] = [];
+    if (this.clientCapabilities.roots) {
+      roots = (await this.askRoots()) ?? [];
+      if (this.closed) return;
+    }
+    try {
+      this.roots = [...new Set(roots)].sort();
+      this.instance = await this.host.attach(this, this.roots);
+    } catch (err) {
+      const e = WardenError.from(err);
+      for (const q of this.queue) if (isRequest(q)) this.link.send(wardenError(q.id, e.code, e.message), q.id);
+      this.queue = [];
+      return this.close(`no instance: ${e.message}`);
+    }
+    if (this.closed) return;
+    this.state = 'ready';
+    const queued = this.queue;
+    this.queue = [];
+    for (const q of queued) this.receive(q);
+  }
+
+  private askRoots(): Promise<string[] | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.rootsWaiter = undefined;
+        this.host.log(`${this.label}: the client did not answer roots/list within ${this.limits.rootsTimeoutMs} ms; using no roots`);
+        resolve(null);
+      }, this.limits.rootsTimeoutMs);
+      timer.unref?.();
+      this.rootsWaiter = { resolve, timer };
+      this.link.send({ jsonrpc: '2.0', id: ROOTS_REQUEST_ID, method: 'roots/list' } as Message);
+    });
+  }
+
+  // --- from the server (through the instance) -------------------------------------------------------
+
+  deliverResponse(m: Response): void {
+    const pending = this.settle(String(m.id));
+    if (!pending) return; // cancelled or timed out: a late reply is dropped
+    this.link.send({ ...m, id: pending.clientId } as Message, pending.clientId);
+  }
+
+  deliverProgress(m: Notification): void {
+    const token = String(m.params?.progressToken);
+    const pending = this.requests.get(token);
+    if (!pending || pending.clientToken === undefined) return;
+    this.link.send({ ...m, params: { ...m.params, progressToken: pending.clientToken } } as Message, pending.clientId);
+  }
+
+  /** A request from the server to this client (sampling, elicitation, roots, ping). */
+  relayServerRequest(m: Request, instance: Instance): void {
+    const needs: Record<string, string> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
+    const capability = needs[m.method];
+    if (m.method === 'roots/list' && !this.clientCapabilities.roots) {
+      void instance.sendUpstream({ jsonrpc: '2.0', id: m.id, result: { roots: (this.roots ?? []).map((uri) => ({ uri })) } } as Message);
+      return;
+    }
+    if (capability && !this.clientCapabilities[capability]) {
+      void instance.sendUpstream(rpcError(m.id, METHOD_NOT_FOUND, `The client (${this.label}) does not support ${capability}; MCP Warden cannot relay ${m.method}.`));
+      return;
+    }
+    if (this.relayed.size >= MAX_RELAYED) {
+      void instance.sendUpstream(rpcError(m.id, -32603, `The client (${this.label}) already has ${MAX_RELAYED} server requests pending.`));
+      return;
+    }
+    const down = ++this.nextDownstream;
+    const related = this.oldestRequest()?.clientId;
+    this.relayed.set(down, { upstream: m.id, instance, related });
+    this.link.send({ ...m, id: down } as Message, related);
+  }
+
+  /** A server request this client was answering was cancelled by the server. */
+  cancelRelayed(upstream: Id, m: Notification): void {
+    for (const [down, r] of this.relayed) {
+      if (r.upstream !== upstream) continue;
+      this.relayed.delete(down);
+      this.link.send({ ...m, params: { ...m.params, requestId: down } } as Message, r.related);
+      return;
+    }
+  }
+
+  hasRelayed(upstream: Id): boolean {
+    for (const r of this.relayed.values()) if (r.upstream === upstream) return true;
+    return false;
+  }
+
+  /** A notification every client of the instance gets (list_changed, logging, resource updates). */
+  deliverBroadcast(m: Notification): void {
+    if (this.state === 'ready' || this.state === 'initializing') this.link.send(m as Message);
+  }
+
+  /** The instance's server went away: what this client had in flight through it fails now, not at its timeout. */
+  instanceGone(instance: Instance, why: string): void {
+    for (const [up, pending] of [...this.requests]) {
+      if (pending.instance !== instance) continue;
+      this.settle(up);
+      this.link.send(wardenError(pending.clientId, 'SERVER_NOT_RUNNING', `\`${this.serverName}\` ${why} while ${pending.method} was in flight.`), pending.clientId);
+    }
+    for (const [down, r] of [...this.relayed]) if (r.instance === instance) this.relayed.delete(down);
+  }
+
+  /** Moves the session to another instance (its roots are known now). Nothing is in flight yet. */
+  rebind(instance: Instance): void {
+    this.instance = instance;
+  }
+
+  // --- end ---------------------------------------------------------------------------------------------
+
+  close(reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const [up, pending] of [...this.requests]) {
+      this.settle(up);
+      pending.instance.cancelUpstream(up, `the client disconnected (${reason})`);
+    }
+    for (const r of this.relayed.values()) void r.instance.sendUpstream(rpcError(r.upstream, -32603, `The client (${this.label}) disconnected before answering.`)).catch(() => undefined);
+    this.relayed.clear();
+    this.queue = [];
+    if (this.rootsWaiter) {
+      clearTimeout(this.rootsWaiter.timer);
+      this.rootsWaiter.resolve(null);
+      this.rootsWaiter = undefined;
+    }
+    this.host.ended(this);
+    this.link.close(reason);
+  }
+
+  /** For leak tests: every map and queue this session holds. */
+  sizes(): { requests: number; clientIds: number; relayed: number; queued: number } {
+    return { requests: this.requests.size, clientIds: this.clientIds.size, relayed: this.relayed.size, queued: this.queue.length };
+  }
+}

@@ -1,0 +1,162 @@
+// The session layer's front door: opens a session for a client of one server, picks its instance by key (name +
+// resolved config + the client's roots, or one per client for perClient servers), and forgets both when they end.
+// The ways in (the stdio bridge's socket, Streamable HTTP) are thin adapters that feed it messages.
+import { createHash } from 'node:crypto';
+import { BoundedMap } from '../../shared/bounded';
+import { DEFAULT_SESSION_OPTIONS, type ServerSpec } from '../../shared/config';
+import { Emitter, type Disposable } from '../../shared/disposable';
+import { WardenError } from '../../shared/errors';
+import type { Supervisor } from '../supervisor/supervisor';
+import type { ClientLink } from './clientLink';
+import { Instance, type InstanceHost } from './instance';
+import { Session, type SessionHost } from './session';
+
+/** Client sessions one engine holds at once; one more is refused with a sentence saying so. */
+export const MAX_SESSIONS = 256;
+export const ROOTS_TIMEOUT_MS = 5000;
+
+export interface SessionManagerOptions {
+  supervisor: Supervisor;
+  log: (line: string) => void;
+  maxSessions?: number;
+}
+
+export class SessionManager implements SessionHost, InstanceHost, Disposable {
+  readonly supervisor: Supervisor;
+  private readonly sessions = new Map<number, Session>();
+  private readonly instances = new Map<string, Instance>();
+  /** Initialize results by config hash: a client with roots is answered without starting the roots-less instance. */
+  private readonly initCache = new BoundedMap<string, Record<string, unknown>>(500);
+  private readonly changed = new Emitter<void>();
+  private nextId = 0;
+  private readonly maxSessions: number;
+  private disposed = false;
+
+  constructor(private readonly options: SessionManagerOptions) {
+    this.supervisor = options.supervisor;
+    this.maxSessions = options.maxSessions ?? MAX_SESSIONS;
+  }
+
+  /** Fires when a session opens or ends (the daemon's idle clock listens). */
+  readonly onDidChange = this.changed.event;
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  log(line: string): void {
+    this.options.log(line);
+  }
+
+  /** A new client of `serverName`; throws UNKNOWN_SERVER or a cap error the way in reports to the client. */
+  open(serverName: string, link: ClientLink): Session {
+    if (this.disposed) throw new WardenError('HELPER_UNAVAILABLE', 'MCP Warden is shutting down.');
+    const spec = this.configured(serverName);
+    if (this.sessions.size >= this.maxSessions) {
+      throw new WardenError('CAP_IN_FLIGHT', `MCP Warden already serves ${this.maxSessions} client sessions; close some clients and try again.`, serverName);
+    }
+    const caps = spec.caps;
+    const session = new Session(++this.nextId, serverName, link, this, {
+      maxInFlight: (spec.sessions ?? DEFAULT_SESSION_OPTIONS).maxInFlightPerClient,
+      requestTimeoutMs: caps.requestTimeoutMs,
+      rootsTimeoutMs: ROOTS_TIMEOUT_MS,
+    });
+    this.sessions.set(session.id, session);
+    this.changed.fire();
+    return session;
+  }
+
+  private configured(serverName: string): ServerSpec {
+    const server = this.supervisor.managed(serverName);
+    if (!server || server.instanceOf) {
+      const known = this.supervisor.snapshot().servers.filter((s) => !s.instanceOf).map((s) => s.name).slice(0, 20).join(', ');
+      throw new WardenError('UNKNOWN_SERVER', `No server named "${serverName}" is configured in MCP Warden${known ? ` (configured: ${known})` : ' (none are)'}.`, serverName);
+    }
+    return server.spec;
+  }
+
+  cachedInitialize(serverName: string): Record<string, unknown> | undefined {
+    const spec = this.supervisor.managed(serverName)?.spec;
+    return spec ? this.initCache.get(configHash(spec)) : undefined;
+  }
+
+  async attach(session: Session, roots: string[]): Promise<Instance> {
+    const spec = this.configured(session.serverName);
+    const hash = configHash(spec);
+    const perClient = (spec.sessions ?? DEFAULT_SESSION_OPTIONS).instances === 'perClient';
+    const rootsKey = JSON.stringify(roots);
+    const key = perClient ? `${session.serverName}\0${hash}\0client:${session.id}` : `${session.serverName}\0${hash}\0${rootsKey}`;
+    let instance = this.instances.get(key);
+    if (!instance) {
+      // The configured server itself serves clients without roots; other roots and perClient sessions get an added instance.
+      const serverName = perClient
+        ? this.supervisor.addInstance(session.serverName, `c${session.id}`).name
+        : roots.length === 0
+          ? session.serverName
+          : this.supervisor.addInstance(session.serverName, createHash('sha256').update(rootsKey).digest('hex').slice(0, 8)).name;
+      instance = new Instance(key, serverName, session.serverName, roots, this);
+      this.instances.set(key, instance);
+    }
+    const previous = session.instance;
+    if (previous !== instance) {
+      instance.attach(session);
+      session.rebind(instance);
+      previous?.detach(session);
+    }
+    if (session.state === 'closed') {
+      instance.detach(session);
+      throw new WardenError('HELPER_UNAVAILABLE', 'The client disconnected.', session.serverName);
+    }
+    // Cache the initialize result once the instance has run, for clients with roots.
+    void instance.initializeResult().then((r) => this.initCache.set(hash, r), () => undefined);
+    return instance;
+  }
+
+  ended(session: Session): void {
+    if (!this.sessions.delete(session.id)) return;
+    session.instance?.detach(session);
+    this.changed.fire();
+  }
+
+  empty(instance: Instance): void {
+    if (this.instances.get(instance.key) !== instance) return;
+    this.instances.delete(instance.key);
+    if (instance.serverName !== instance.baseName) {
+      void this.supervisor.removeInstance(instance.serverName, 'its last client left').catch(() => undefined);
+    } else if (instance.startedHere) {
+      // Started for clients, stopped when the last one leaves; a server `run` or a person started keeps running.
+      void this.supervisor.stop(instance.serverName).catch(() => undefined);
+    }
+  }
+
+  /** For leak tests and status: sizes of every map the layer holds, summed over sessions. */
+  internalSizes(): Record<string, number> {
+    let requests = 0, clientIds = 0, relayed = 0, queued = 0, attached = 0;
+    for (const s of this.sessions.values()) {
+      const z = s.sizes();
+      requests += z.requests;
+      clientIds += z.clientIds;
+      relayed += z.relayed;
+      queued += z.queued;
+    }
+    for (const i of this.instances.values()) attached += i.sessions.size;
+    return { sessions: this.sessions.size, instances: this.instances.size, attached, requests, clientIds, relayed, queued, initCache: this.initCache.size };
+  }
+
+  /** Per instance: its process name, its clients (for status and issue 13's "who calls what"). */
+  describe(): { server: string; instanceOf: string; roots: string[]; clients: string[] }[] {
+    return [...this.instances.values()].map((i) => ({ server: i.serverName, instanceOf: i.baseName, roots: i.roots, clients: [...i.sessions.values()].map((s) => s.label) }));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const s of [...this.sessions.values()]) s.close('MCP Warden is shutting down');
+    this.changed.dispose();
+  }
+}
+
+/** The resolved launch config: two entries with the same name but a different command are different instances. */
+export function configHash(spec: ServerSpec): string {
+  return createHash('sha256').update(JSON.stringify([spec.command, spec.args, spec.env, spec.cwd])).digest('hex').slice(0, 16);
+}
