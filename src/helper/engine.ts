@@ -116,7 +116,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     const manager = (sessions = disposables.add(new SessionManager({ supervisor, log: options.log })));
     const tokenFile = httpTokenPath(stateDir);
     const wantTcp = options.serveClients.httpPort !== undefined && options.serveClients.httpPort !== null;
-    const token = wantTcp ? ensureHttpToken(tokenFile) : null;
+    const token = wantTcp ? ensureHttpToken(tokenFile, options.log) : null;
     const http = disposables.add(createHttpHandler(manager, { token: () => token, log: options.log }));
     const socket = disposables.add(await listenEngineSocket(engineSocketPath(stateDir), manager, http, options.log));
     let httpUrl: string | null = null;

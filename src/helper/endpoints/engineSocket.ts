@@ -82,7 +82,13 @@ export async function listenEngineSocket(path: string, manager: SessionManager, 
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => resolve());
+    // bind(2) happens inside listen(), synchronously: the umask makes the socket file 0600 from its first instant.
+    const umask = process.platform !== 'win32' ? process.umask(0o177) : undefined;
+    try {
+      server.listen(path, () => resolve());
+    } finally {
+      if (umask !== undefined) process.umask(umask);
+    }
   });
   if (process.platform !== 'win32') chmodSync(path, 0o600);
   let disposed = false;
