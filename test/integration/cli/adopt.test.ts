@@ -6,11 +6,15 @@ import {
   chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { parse as parseToml } from 'smol-toml';
 import { parseJsonText } from '../../../src/cli/adopt/jsonEdit';
 import { loadConfig } from '../../../src/helper/config/loadConfig';
-import { repoRoot, tempDir } from '../../support/fixtures';
+import { fixture, repoRoot, tempDir } from '../../support/fixtures';
+import { killAll, procsWithEnvMarker, sleep } from '../../support/procfs';
 
 const cli = join(repoRoot, 'dist/cli.js');
 
@@ -409,5 +413,38 @@ describe('mcp-warden adopt / unadopt', () => {
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /unknown client "emacs"/);
     assert.equal(warden(m, 'adopt').status, 2, '--client is required');
+  });
+
+  it('the rewritten entry, run exactly as the client would run it, reaches the adopted server through connect', async (t) => {
+    const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
+    if (!/\bconnect\b/.test(help.stdout)) {
+      // Until `mcp-warden connect` lands, the first test checks the command line's shape only.
+      t.skip('mcp-warden connect is not on this branch yet');
+      return;
+    }
+    const m = machine();
+    const marker = randomUUID();
+    m.env.MCP_WARDEN_ADOPT_TEST = marker;
+    write(m.files.cursor, `{ "mcpServers": { "fixture": { "command": ${JSON.stringify(process.execPath)}, "args": [${JSON.stringify(fixture('well-behaved'))}], "env": { "MCP_WARDEN_ADOPT_TEST": "${marker}" } } } }`);
+    assert.equal(warden(m, 'adopt', '--client', 'cursor').status, 0);
+    const entry = json(m.files.cursor).mcpServers.fixture as { command: string; args: string[] };
+    const client = new Client({ name: 'adopt-test', version: '1.0.0' });
+    try {
+      await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, env: m.env as Record<string, string>, stderr: 'ignore' }));
+      const tools = await client.listTools();
+      assert.ok(tools.tools.some((x) => x.name === 'echo'));
+      const reply = await client.callTool({ name: 'echo', arguments: { text: 'through warden' } });
+      assert.match(JSON.stringify(reply.content), /through warden/);
+    } finally {
+      await client.close().catch(() => undefined);
+      // Stop the engine connect started, by its pid, then make sure nothing of this test is left.
+      const st = warden(m, 'status', '--json');
+      const pid = st.status === 0 ? (JSON.parse(st.stdout) as { helper: { pid: number } }).helper.pid : 0;
+      if (pid) process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 100 && procsWithEnvMarker('MCP_WARDEN_ADOPT_TEST', marker).length; i++) await sleep(100);
+      const left = procsWithEnvMarker('MCP_WARDEN_ADOPT_TEST', marker).map((p) => p.pid);
+      killAll(left);
+      assert.deepEqual(left, [], 'no process of this test outlives it');
+    }
   });
 });
