@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { runCommand } from './workbench';
 import { descendants, isAlive, listProcs, pollUntil, procsWithEnvMarker, readProc, sleep, type ProcInfo } from '../../support/procfs';
 
 /** The repository root: the nearest parent holding the mcp-warden package.json (tests run from out/, benches from out/bench). */
@@ -61,6 +62,28 @@ export function fixtureServer(run: string, name: string, script: string, env: Re
 }
 
 let vsixPath: string | undefined;
+let probeVsixPath: string | undefined;
+
+/** Packages test/fixtures/vscode-probe (a test-only extension that calls MCP tools through VS Code's own MCP client)
+ * with vsce, once per process. */
+export function packageProbeVsix(): string {
+  if (probeVsixPath && existsSync(probeVsixPath)) return probeVsixPath;
+  const stage = mkdtempSync(join(tmpdir(), 'mcp-warden-probe-'));
+  const out = join(repoRoot, 'out', 'e2e', `mcp-probe-${process.pid}.vsix`);
+  try {
+    for (const f of ['package.json', 'extension.js']) writeFileSync(join(stage, f), readFileSync(join(repoRoot, 'test', 'fixtures', 'vscode-probe', f)));
+    writeFileSync(join(stage, 'LICENSE'), 'MIT\n');
+    mkdirSync(dirname(out), { recursive: true });
+    const vsce = join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
+    const r = spawnSync(node24, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: stage, encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`packaging the probe extension failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+  probeVsixPath = out;
+  process.once('exit', () => rmSync(out, { force: true }));
+  return out;
+}
 
 /** Packages the extension once per process with the real packaging step (scripts/package.mjs, which verifies it). */
 export function packageVsix(): string {
@@ -97,6 +120,10 @@ export interface SessionOptions {
   settings?: Record<string, unknown>;
   /** Install the packaged extension (false: plain code-server, for VS Code's own MCP support in the bench). */
   installWarden?: boolean;
+  /** Also install the probe extension (test/fixtures/vscode-probe), driven through `session.probe()`. */
+  installProbe?: boolean;
+  /** Extra environment for code-server (and so the extension host). */
+  env?: Record<string, string>;
 }
 
 /** Default user settings: no trust prompt, no welcome page, Warden samples fast and auto-starts the workspace's servers. */
@@ -126,6 +153,10 @@ export function defaultSettings(stateDir: string): Record<string, unknown> {
   };
 }
 
+/** Settings that let VS Code's own MCP layer run (the defaults switch it off so it cannot double Warden's servers);
+ * autostart stays off, so only what a test starts runs. */
+export const VSCODE_MCP_ON: Record<string, unknown> = { 'chat.mcp.access': 'all', 'chat.disableAIFeatures': false, 'chat.mcp.autostart': 'never' };
+
 export class CodeServerSession {
   readonly run = randomUUID().slice(0, 8);
   readonly dir: string;
@@ -135,6 +166,9 @@ export class CodeServerSession {
   readonly stateDir: string;
   readonly workspaceDir: string;
   readonly logPath: string;
+  /** The probe extension's request/response dir (MCP_PROBE_DIR). */
+  readonly probeDir: string;
+  private probeSeq = 0;
   port = 0;
   proc: ChildProcess | undefined;
   /** code-server's pid and start time, recorded when it is spawned. */
@@ -156,7 +190,8 @@ export class CodeServerSession {
     this.stateDir = join(this.dir, 'state');
     this.workspaceDir = join(this.dir, 'workspace');
     this.logPath = join(this.dir, 'code-server.log');
-    for (const d of [this.home, join(this.userDataDir, 'User'), this.extensionsDir, this.stateDir, join(this.workspaceDir, '.vscode')]) {
+    this.probeDir = join(this.dir, 'probe');
+    for (const d of [this.probeDir, this.home, join(this.userDataDir, 'User'), this.extensionsDir, this.stateDir, join(this.workspaceDir, '.vscode')]) {
       mkdirSync(d, { recursive: true });
     }
   }
@@ -186,6 +221,8 @@ export class CodeServerSession {
       LANG: 'C.UTF-8',
       TMPDIR: process.env.TMPDIR ?? '/tmp',
       [SESSION_MARKER]: this.run,
+      ...(this.options.installProbe ? { MCP_PROBE_DIR: this.probeDir } : {}),
+      ...this.options.env,
     };
   }
 
@@ -228,6 +265,10 @@ export class CodeServerSession {
     }
     this.writeMcpJson(this.options.servers(this.run));
     this.writeSettings();
+    if (this.options.installProbe) {
+      const r = spawnSync(node24, [...this.baseArgs(), '--install-extension', packageProbeVsix(), '--force'], { env: this.env, encoding: 'utf8', timeout: 120_000 });
+      if (r.status !== 0) throw new Error(`installing the probe extension into code-server failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    }
     if (this.options.installWarden !== false) {
       const vsix = packageVsix();
       const r = spawnSync(node24, [...this.baseArgs(), '--install-extension', vsix, '--force'], {
@@ -295,6 +336,31 @@ export class CodeServerSession {
     await this.page.goto(`http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspaceDir)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await this.page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
     this.workbenchAt = Date.now();
+  }
+
+  /** Sends one request to the probe extension (`MCP Probe: Run Request` from the palette) and waits for its answer. */
+  async probe(request: Record<string, unknown>, timeoutMs = 90_000): Promise<Record<string, unknown>> {
+    const id = `${++this.probeSeq}`;
+    const answerFile = join(this.probeDir, `response-${id}.json`);
+    writeFileSync(join(this.probeDir, 'request.json'), JSON.stringify({ id, ...request }));
+    await runCommand(this.page, 'MCP Probe: Run Request');
+    // A tool without readOnlyHint, invoked outside a chat, makes VS Code ask through a modal dialog: accept it, as a person would.
+    const dialogButton = this.page.locator('.monaco-dialog-box .dialog-buttons .monaco-button').first();
+    const answer = await pollUntil(async () => {
+      if (existsSync(answerFile)) return JSON.parse(readFileSync(answerFile, 'utf8')) as Record<string, unknown>;
+      if (await dialogButton.isVisible().catch(() => false)) await dialogButton.click({ timeout: 2000 }).catch(() => undefined);
+      return null;
+    }, timeoutMs, 100);
+    if (!answer) {
+      const shot = await this.screenshot(`probe-timeout-${this.options.label}-${id}`).catch(() => 'none');
+      throw new Error(`the probe extension did not answer (screenshot ${shot}) ${JSON.stringify(request)} within ${timeoutMs} ms`);
+    }
+    return answer;
+  }
+
+  /** Writes the HTTP server definitions the probe extension provides to VS Code (read at its next refresh). */
+  writeProbeDefinitions(defs: { label: string; uri: string; headers?: Record<string, string>; version?: string }[]): void {
+    writeFileSync(join(this.probeDir, 'definitions.json'), JSON.stringify(defs));
   }
 
   /** Everything below code-server right now. */
