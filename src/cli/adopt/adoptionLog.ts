@@ -23,11 +23,17 @@ export interface RecordedServer {
   definitionSha256: string;
 }
 
+/**
+ * Who a record's file belongs to: a client's file, Warden's user config ('warden'), or a workspace adoption's two
+ * files (`.vscode/mcp.json` and `.vscode/mcp-warden.json`, see workspace.ts), which `mcp-warden unadopt` leaves alone.
+ */
+export type RecordKind = ClientId | 'warden' | 'vscode-workspace' | 'vscode-workspace-warden';
+
 export interface AdoptionRecord {
   /** The adoption run this change belongs to (its records share it). */
   run: string;
   time: string;
-  client: ClientId | 'warden';
+  client: RecordKind;
   format: 'json' | 'toml';
   path: string;
   realPath: string;

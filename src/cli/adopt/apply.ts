@@ -29,7 +29,9 @@ function unchangedSincePlanned(change: FileChange): boolean {
 }
 
 export function applyAdoption(plan: AdoptionPlan, stateDir: string, now = new Date()): AdoptionResult {
-  if (plan.unparseable.length) throw new WardenError('CONFIG_INVALID', 'refusing to adopt while a config file cannot be parsed');
+  if (plan.unparseable.length) {
+    throw new WardenError('CONFIG_INVALID', `Nothing was adopted: ${plan.unparseable.map((u) => `cannot parse ${u.path}: ${u.message}`).join('; ')}.`);
+  }
   const changes = [...(plan.wardenConfig ? [plan.wardenConfig] : []), ...plan.changes];
   const run = newRunId(now);
   if (!changes.length) return { run, records: [] };

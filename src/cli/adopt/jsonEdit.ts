@@ -116,3 +116,18 @@ export function insertPropertyAfter(text: string, siblingPath: (string | number)
   const end = node.offset + node.length;
   return `${text.slice(0, end)}, ${JSON.stringify(key)}: ${compactJson(value)}${text.slice(end)}`;
 }
+
+/** Sets the value at `path` to `valueText` exactly as given (an entry moved with its comments and layout). */
+export function setJsonValueText(text: string, path: (string | number)[], valueText: string, fmt: FormattingOptions): string {
+  // A placeholder through jsonc-parser finds the place (and the commas); then its text is swapped for the real one.
+  const withPlaceholder = applyEdits(text, modify(text, path, 0, { formattingOptions: fmt }));
+  const node = findNodeAtLocation(parseTree(withPlaceholder, [], { allowTrailingComma: true, disallowComments: false })!, path)!;
+  return withPlaceholder.slice(0, node.offset) + valueText + withPlaceholder.slice(node.offset + node.length);
+}
+
+/** The text of the value at `path`, or null. */
+export function jsonValueText(text: string, path: (string | number)[]): string | null {
+  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const node = root && findNodeAtLocation(root, path);
+  return node ? text.slice(node.offset, node.offset + node.length) : null;
+}

@@ -7,6 +7,7 @@ import { pickName } from './naming';
 import { readConfigFile, type ReadFile } from './readFile';
 import { editTomlServers, TomlEditError, TomlScanError } from './tomlEdit';
 import { canonicalEntry, canonicalJson, PROCESS_KEYS, translateEntry } from './translate';
+import type { RecordKind } from './adoptionLog';
 import type { ClientFile, ClientId, ServerContainer, WardenLauncher, WardenServerEntry } from './types';
 import { connectArgs, reachesWarden } from './wardenEntry';
 
@@ -30,7 +31,7 @@ export interface LeftAlone {
 }
 
 export interface FileChange {
-  client: ClientId | 'warden';
+  client: RecordKind;
   format: 'json' | 'toml';
   /** The located path, and where writes go. */
   path: string;

@@ -8,7 +8,7 @@ import { formattingOf, parseJsonText, setJsonValue } from './jsonEdit';
 import { mergeBack } from './mergeBack';
 import { sha256 } from './planner';
 import { canonicalEntry } from './translate';
-import type { ClientId } from './types';
+import { CLIENT_IDS, type ClientId } from './types';
 
 /** One client file as unadopt leaves it. */
 export interface FileRestore {
@@ -38,7 +38,7 @@ export interface UnadoptionPlan {
   dropped: AdoptionRecord[];
 }
 
-function read(path: string): Buffer | null {
+export function readBytes(path: string): Buffer | null {
   try {
     return readFileSync(path);
   } catch (err) {
@@ -47,9 +47,10 @@ function read(path: string): Buffer | null {
   }
 }
 
-function backupBytes(r: AdoptionRecord): Buffer | null {
+/** A record's backup, checked against the hash taken at adoption. */
+export function backupBytes(r: AdoptionRecord): Buffer | null {
   if (!r.backup) return null;
-  const bytes = read(r.backup);
+  const bytes = readBytes(r.backup);
   if (!bytes || sha256(bytes) !== r.beforeSha256) {
     throw new WardenError('ADOPT_CONFLICT', `The backup of ${r.path} (${r.backup}) is missing or damaged; nothing was restored.`);
   }
@@ -62,13 +63,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export function planUnadoption(stateDir: string, clients: readonly ClientId[] | 'all'): UnadoptionPlan {
   const log = readLog(stateDir);
-  const selected = (r: AdoptionRecord) => r.client !== 'warden' && (clients === 'all' || clients.includes(r.client));
+  const isClient = (r: AdoptionRecord): r is AdoptionRecord & { client: ClientId } => (CLIENT_IDS as readonly string[]).includes(r.client);
+  const selected = (r: AdoptionRecord) => isClient(r) && (clients === 'all' || clients.includes(r.client));
   const chosen = log.records.filter(selected);
   // Newest first: a file adopted twice goes back through its second backup to its first.
   const byFile = new Map<string, FileRestore>();
   for (const record of [...chosen].reverse()) {
     const seen = byFile.get(record.realPath);
-    const now = seen ? seen.final : read(record.realPath);
+    const now = seen ? seen.final : readBytes(record.realPath);
     const backup = backupBytes(record)!;
     const untouched = now !== null && sha256(now) === record.afterSha256;
     let final = backup;
@@ -105,10 +107,10 @@ function planWarden(remaining: AdoptionRecord[], chosen: AdoptionRecord[], all: 
   const wardenRecords = remaining.filter((r) => r.client === 'warden');
   if (!wardenRecords.length) return { warden: null, done: [] };
   const path = wardenRecords[wardenRecords.length - 1]!.realPath;
-  const current = read(path);
+  const current = readBytes(path);
   let bytes: Buffer | null = current;
   // A server another (still adopted) client entry points at stays, whoever added it.
-  const stillUsed = new Set(remaining.filter((r) => r.client !== 'warden').flatMap((r) => r.servers.map((s) => s.wardenName)));
+  const stillUsed = new Set(remaining.filter((r) => (CLIENT_IDS as readonly string[]).includes(r.client)).flatMap((r) => r.servers.map((s) => s.wardenName)));
   const toRemove = new Map<string, string>();
   for (const r of chosen) for (const s of r.servers) if (s.added && !stillUsed.has(s.wardenName)) toRemove.set(s.wardenName, s.definitionSha256);
   const removed: string[] = [];
