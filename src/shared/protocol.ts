@@ -92,7 +92,7 @@ export interface HistoryPoint {
   children: number;
 }
 
-export type WardenEventKind = 'state' | 'cap' | 'warning' | 'orphans-reaped' | 'config-problem' | 'error';
+export type WardenEventKind = 'state' | 'cap' | 'warning' | 'orphans-reaped' | 'config-problem' | 'error' | 'restart';
 
 export interface WardenEvent {
   /** Monotonic per helper, so a listener can tell it missed some. */
@@ -111,6 +111,21 @@ export interface WardenEvent {
   limitBytes?: number;
   /** For 'cap': what Warden did. */
   action?: 'restart' | 'kill' | 'warn' | 'refuse' | 'give-up';
+  /** For 'state' running: the server's pid, the tools it listed, and ms from spawn to a completed handshake. */
+  pid?: number;
+  toolCount?: number;
+  handshakeMs?: number;
+  /**
+   * For 'restart' (a restart scheduled after a crash or a cap): this restart's number within the window (1-based),
+   * at most `maxAttempts` (maxRestarts), after `backoffMs`. For a 'cap' give-up: the restarts made in the window.
+   */
+  attempt?: number;
+  maxAttempts?: number;
+  backoffMs?: number;
+  /** For 'state' stopped / capped / crashed after a stop: how long the stop took, how long the process had run, and the pids that survived SIGKILL. */
+  stopMs?: number;
+  uptimeMs?: number;
+  survivorPids?: number[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,6 +249,16 @@ export namespace KillOrphansRequest {
   export const method = 'warden/killOrphans';
   /** Reaps processes recorded by dead helpers (never a live helper's, never a reused pid). */
   export const type = new RequestType0<ReapResult, void>(method);
+}
+
+export namespace KillProcessRequest {
+  export const method = 'warden/killProcess';
+  /**
+   * Extension → helper: SIGTERM, then SIGKILL after the server's grace, one process of a server's tree — only a pid
+   * the last sample saw in that tree (with its start time, so never a reused pid). Killing the server's own process
+   * counts as a crash (restart policy applies).
+   */
+  export const type = new RequestType<{ name: string; pid: number }, { killed: boolean; signal: 'SIGTERM' | 'SIGKILL' | null }, void>(method);
 }
 
 export namespace ShutdownRequest {

@@ -6,6 +6,7 @@ import {
   ConfigureRequest,
   HistoryRequest,
   KillOrphansRequest,
+  KillProcessRequest,
   LogsRequest,
   RestartServerRequest,
   ShutdownRequest,
@@ -40,6 +41,7 @@ export function registerSupervisorHandlers(host: RequestHost, supervisor: Superv
   store.add(host.onRequest(LogsRequest.type, (p) => guarded(() => ({ lines: supervisor.logs(p.name, p.maxLines) }))));
   store.add(host.onRequest(HistoryRequest.type, (p) => guarded(() => supervisor.history(p.name))));
   store.add(host.onRequest(KillOrphansRequest.type, () => guarded(() => supervisor.killOrphans())));
+  store.add(host.onRequest(KillProcessRequest.type, (p) => guarded(() => supervisor.killProcess(p.name, p.pid))));
   store.add(
     host.onRequest(ShutdownRequest.type, (p) =>
       guarded(async () => {

@@ -34,6 +34,8 @@ export interface SupervisorApi extends Disposable {
   logs(name: string, maxLines?: number): string[];
   history(name?: string): Record<string, HistoryPoint[]>;
   killOrphans(): Promise<ReapResult>;
+  /** One process of a server's tree (a pid the last sample saw there): SIGTERM, then SIGKILL after the grace. */
+  killProcess(name: string, pid: number): Promise<{ killed: boolean; signal: 'SIGTERM' | 'SIGKILL' | null }>;
   /** Window close or helper exit: stop every server, verify against the process table, report survivors. */
   shutdown(reason: string): Promise<StopResult>;
 }

@@ -52,6 +52,8 @@ export class ManagedServer {
   readonly tracked = new Map<number, ProcessIdentity>();
   /** A pending restart (backoff) timer, at most one. */
   restartTimer: NodeJS.Timeout | undefined;
+  /** Set by stop() just before its final state change, so that state's event can say how the stop went. */
+  lastStop: { stopMs: number; uptimeMs: number; survivorPids: number[] } | undefined;
 
   private child: ChildProcess | undefined;
   private client: Client | undefined;
@@ -327,6 +329,8 @@ export class ManagedServer {
         return [];
       }
       this.setState('stopping', reason);
+      const stopBegan = Date.now();
+      const uptimeMs = this.startedAt !== null ? stopBegan - this.startedAt : 0;
       const grace = this.spec.caps.shutdownGraceMs;
       const client = this.client;
       this.client = undefined;
@@ -359,7 +363,9 @@ export class ManagedServer {
       if (survivors.length) {
         this.lastError = `${survivors.length} process(es) of \`${this.name}\` survived SIGKILL: ${survivors.map((s) => s.pid).join(', ')}`;
       }
+      this.lastStop = { stopMs: Date.now() - stopBegan, uptimeMs, survivorPids: survivors.slice(0, 50).map((p) => p.pid) };
       this.setState(finalState, reason);
+      this.lastStop = undefined;
       return survivors;
     };
     this.stopping = run().finally(() => {

@@ -117,7 +117,12 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   // --- ManagedServerHost ------------------------------------------------------------------------
 
   onStateChange(server: ManagedServer, reason: string): void {
-    this.emit({ kind: 'state', server: server.name, state: server.state, message: `\`${server.name}\` is ${server.state}: ${reason}` });
+    // Figures a log line or a notification needs, so the extension never has to work them out from snapshots.
+    const extra: Partial<WardenEvent> =
+      server.state === 'running'
+        ? { pid: server.pid ?? undefined, toolCount: server.tools.length, handshakeMs: server.startedAt !== null ? Date.now() - server.startedAt : undefined }
+        : (server.lastStop ?? {});
+    this.emit({ kind: 'state', server: server.name, state: server.state, message: `\`${server.name}\` is ${server.state}: ${reason}`, ...extra });
     this.fireSnapshot();
     // Children a server starts while starting up are known only from a sample. Taking one at the handshake, not up to
     // an interval later, narrows the window in which a setsid child's own children can be orphaned unseen (and so
@@ -172,9 +177,17 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
       const message = `\`${server.name}\` ${why} and was restarted ${decision.inWindow} times within ${server.spec.caps.restartWindowSec} s (maxRestarts ${server.spec.caps.maxRestarts}); MCP Warden gave up. Fix it, then start it again.`;
       server.lastError = message;
       server.setState('failed', message);
-      this.emit({ kind: 'cap', server: server.name, code: 'CAP_RESTART_INTENSITY', action: 'give-up', message });
+      this.emit({ kind: 'cap', server: server.name, code: 'CAP_RESTART_INTENSITY', action: 'give-up', message, attempt: decision.inWindow, maxAttempts: server.spec.caps.maxRestarts });
       return false;
     }
+    this.emit({
+      kind: 'restart',
+      server: server.name,
+      attempt: decision.inWindow + 1,
+      maxAttempts: server.spec.caps.maxRestarts,
+      backoffMs: decision.delayMs,
+      message: `\`${server.name}\` ${why}; restart ${decision.inWindow + 1}/${server.spec.caps.maxRestarts} in ${decision.delayMs} ms.`,
+    });
     server.restartTimes.push(now);
     server.clearRestartTimer();
     server.restartTimer = setTimeout(() => {
@@ -387,6 +400,31 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
     const out: Record<string, HistoryPoint[]> = {};
     for (const s of this.servers.values()) out[s.name] = s.history.toArray();
     return out;
+  }
+
+  async killProcess(name: string, pid: number): Promise<{ killed: boolean; signal: 'SIGTERM' | 'SIGKILL' | null }> {
+    const server = this.get(name);
+    const identity = server.root?.pid === pid ? server.root : server.tracked.get(pid);
+    if (!identity) throw new WardenError('UNKNOWN_SERVER', `Process ${pid} is not part of \`${name}\`'s process tree (it may have exited).`, name);
+    const alive = async () => (await this.table.startTimeOf(pid)) === identity.startTime;
+    if (!(await alive())) return { killed: false, signal: null };
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      return { killed: false, signal: null };
+    }
+    const deadline = Date.now() + server.spec.caps.shutdownGraceMs;
+    while (Date.now() < deadline) {
+      if (!(await alive())) return { killed: true, signal: 'SIGTERM' };
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!(await alive())) return { killed: true, signal: 'SIGTERM' };
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited between the check and the signal
+    }
+    return { killed: true, signal: 'SIGKILL' };
   }
 
   async killOrphans(): Promise<ReapResult> {
