@@ -109,7 +109,11 @@ export class ConfigController implements vscode.Disposable {
       }
     }
     const skip = computeSkipAutoStart(workspaceNames, cfg.get<boolean>('startServersAlsoStartedByVSCode') ?? false);
-    const { settings, problems: settingProblems } = readWardenSettings((k) => cfg.get(k));
+    const isSet = (k: string) => {
+      const i = cfg.inspect(k);
+      return i !== undefined && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+    };
+    const { settings, problems: settingProblems } = readWardenSettings((k) => cfg.get(k), isSet);
     const params: ConfigureParams = {
       files,
       settings,

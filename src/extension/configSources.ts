@@ -102,12 +102,37 @@ export interface SettingsReadResult {
   problems: string[];
 }
 
-/** Reads every cap and interval through `get` (vscode's configuration.get), dropping values outside SETTING_BOUNDS. */
-export function readWardenSettings(get: (key: string) => unknown): SettingsReadResult {
+/**
+ * The `mcpWarden.*` setting for each engine setting whose name carries a unit: the Settings editor makes a label of
+ * the key ("Request Timeout Ms"), so the settings are named without units (the description gives them). The helper and
+ * config files keep the unit names. The old setting names still work when the new ones are not set.
+ */
+export const RENAMED_SETTINGS: Readonly<Partial<Record<keyof WardenSettings, string>>> = Object.freeze({
+  memoryLimitMB: 'memoryLimit',
+  warnAtPercent: 'warnThreshold',
+  memoryGrowthMBPerMin: 'memoryGrowthRate',
+  restartWindowSec: 'restartWindow',
+  requestTimeoutMs: 'requestTimeout',
+  shutdownGraceMs: 'shutdownGrace',
+  sampleIntervalMs: 'sampleInterval',
+});
+
+export function settingKey(key: keyof WardenSettings): string {
+  return RENAMED_SETTINGS[key] ?? key;
+}
+
+/**
+ * Reads every cap and interval through `get` (vscode's configuration.get), dropping values outside SETTING_BOUNDS.
+ * `isSet` says whether a key has a value anywhere (user, workspace, folder); when only a setting's old name is set, it is used.
+ */
+export function readWardenSettings(get: (key: string) => unknown, isSet: (key: string) => boolean = () => false): SettingsReadResult {
   const settings: Partial<WardenSettings> = {};
   const problems: string[] = [];
   for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof WardenSettings)[]) {
-    const v = get(key);
+    const name = settingKey(key);
+    const useLegacy = name !== key && !isSet(name) && isSet(key);
+    const shown = useLegacy ? key : name;
+    const v = get(shown);
     if (v === undefined || v === null) continue;
     if (key === 'memoryAction') {
       if (v === 'restart' || v === 'kill' || v === 'warn') settings.memoryAction = v;
@@ -116,7 +141,7 @@ export function readWardenSettings(get: (key: string) => unknown): SettingsReadR
     }
     const [min, max] = SETTING_BOUNDS[key];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-      problems.push(`mcpWarden.${key} must be a number from ${min} to ${max} (got ${JSON.stringify(v)}); using the default`);
+      problems.push(`mcpWarden.${shown} must be a number from ${min} to ${max} (got ${JSON.stringify(v)}); using the default`);
       continue;
     }
     (settings as Record<string, number>)[key] = v;

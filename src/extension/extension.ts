@@ -1,8 +1,10 @@
 // Extension entry: wires the helper client, the model, the views and the commands together; nothing else lives here.
 import * as vscode from 'vscode';
 import { HistoryRequest } from '../shared/protocol';
+import { CallDocuments } from './callTool/callDocuments';
 import { registerServerCommands } from './commands/serverCommands';
 import { ConfigController } from './configController';
+import { ContextKeys } from './contextKeys';
 import { HelperClient } from './helperClient';
 import { ServerLogs } from './logs';
 import { registerMemoryFeatures } from './memory/register';
@@ -28,10 +30,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const helper = new HelperClient(model, output);
   client = helper;
   subs.push(helper);
-  const logs = new ServerLogs(helper, model);
+  const logs = new ServerLogs(helper, model, output);
   subs.push(logs);
   subs.push(new StatusBarController(model, view as vscode.TreeView<unknown>));
   subs.push(new Notifier(model));
+  subs.push(new ContextKeys(model));
   subs.push(model.onDidChange(() => updateViewMessage()), model.onHelperStatus(() => updateViewMessage()));
   function updateViewMessage(): void {
     const status = model.helperStatus;
@@ -41,13 +44,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     } else view.message = undefined;
   }
 
+  const calls = new CallDocuments();
+  subs.push(calls);
   subs.push(
     ...registerServerCommands({
+      calls,
       client: helper,
       model,
       logs,
       showGraph: () => ResourceGraphPanel.show(context.extensionUri, model, () => helper.request(HistoryRequest.type, {})),
-      focusServers: () => vscode.commands.executeCommand('mcpWarden.servers.focus'),
     }),
     { dispose: () => ResourceGraphPanel.disposeCurrent() },
   );

@@ -1,8 +1,9 @@
 // The extension's single source of truth: the latest snapshot and config report from the helper, with per-server change events.
 // vscode-free on purpose (views adapt it), so its logic is unit-tested.
-import { formatDuration } from '../shared/format';
+import { coarseUptime } from './present/text';
 import { BoundedMap } from '../shared/bounded';
 import { Emitter, type Disposable } from '../shared/disposable';
+import type { SpecOrigin } from '../shared/config';
 import type { ConfigReport, HelperInfo, ServerSnapshot, WardenEvent, WardenSnapshot } from '../shared/protocol';
 
 /** How long a fired cap keeps a server "in trouble" after the restart that followed it. */
@@ -21,12 +22,21 @@ export interface ServerEntry {
   /** Null while the helper has not sampled it (e.g. it is only listed in a config report). */
   snapshot: ServerSnapshot | null;
   source: string | null;
+  /** What kind of config source it is (workspace file, user file, settings), when known. */
+  origin: SpecOrigin | null;
   /** Why the helper will not start it (untrusted workspace), or null. */
   blocked: string | null;
   /** Not auto-started because VS Code's own MCP support also starts it. */
   skippedAutoStart: boolean;
   /** The last cap that fired for it within RECENT_CAP_MS, if any. */
   recentCap: WardenEvent | null;
+  /** The user acknowledged its current trouble (failed, capped, a recent cap): the status bar stops counting it. */
+  acknowledged: boolean;
+}
+
+/** What an acknowledgement is of: a new failure (another state, reason or cap) needs a new one. */
+function troubleKey(snapshot: ServerSnapshot | null, recentCap: WardenEvent | null): string {
+  return JSON.stringify([snapshot?.state ?? null, snapshot?.stateReason ?? null, recentCap?.seq ?? null]);
 }
 
 export interface ModelChange {
@@ -44,6 +54,8 @@ export class WardenModel implements Disposable {
   private signatures = new Map<string, string>();
   // Bounded: a server renamed in a loop must not grow this.
   private readonly caps = new BoundedMap<string, WardenEvent>(256);
+  /** Server name → the trouble the user acknowledged; bounded like `caps`. */
+  private readonly acks = new BoundedMap<string, string>(256);
   private status: HelperStatus = { kind: 'starting' };
 
   private readonly changeEmitter = new Emitter<ModelChange>();
@@ -103,12 +115,29 @@ export class WardenModel implements Disposable {
     if (event.kind === 'cap' && event.server) {
       this.caps.set(event.server, event);
       this.rebuild();
+    } else if (event.kind === 'state' && event.state === 'running' && event.server) {
+      // A cap that ended the server (kill, give-up) is over once someone started it again; one that restarted it by
+      // itself stays "recent" (a leak that keeps coming back is still news).
+      const cap = this.caps.get(event.server);
+      if (cap && cap.action !== 'restart' && cap.action !== 'warn' && cap.time <= event.time) {
+        this.caps.delete(event.server);
+        this.rebuild();
+      }
     }
     this.eventEmitter.fire(event);
   }
 
   addStderr(name: string, lines: string[]): void {
     this.stderrEmitter.fire({ name, lines });
+  }
+
+  /** Acknowledges the current trouble of these servers (all when omitted); it clears once they run again or go away. */
+  acknowledge(names?: readonly string[]): void {
+    for (const e of this.entries.values()) {
+      if (names && !names.includes(e.name)) continue;
+      this.acks.set(e.name, troubleKey(e.snapshot, e.recentCap));
+    }
+    this.rebuild();
   }
 
   setHelperStatus(status: HelperStatus): void {
@@ -140,15 +169,25 @@ export class WardenModel implements Disposable {
     for (const name of names) {
       const cfg = configured.get(name);
       const snap = sampled.get(name) ?? null;
+      const recentCap = this.recentCapFor(name);
+      const ack = this.acks.get(name);
+      // Running (or starting) again, or a different trouble: the acknowledgement is spent.
+      if (ack !== undefined && (snap?.state === 'running' || snap?.state === 'starting' || ack !== troubleKey(snap, recentCap))) {
+        if (snap?.state === 'running' || snap?.state === 'starting') this.caps.delete(name);
+        this.acks.delete(name);
+      }
       next.set(name, {
         name,
         snapshot: snap,
         source: cfg?.source ?? snap?.source ?? null,
+        origin: cfg?.origin ?? snap?.origin ?? null,
         blocked: cfg?.blocked ?? null,
         skippedAutoStart: this.skipAutoStart.has(name),
-        recentCap: this.recentCapFor(name),
+        recentCap,
+        acknowledged: this.acks.has(name),
       });
     }
+    for (const name of [...this.acks.keys()]) if (!next.has(name)) this.acks.delete(name);
     const changed: string[] = [];
     const nextSignatures = new Map<string, string>();
     for (const [name, entry] of next) {
@@ -172,6 +211,7 @@ export class WardenModel implements Disposable {
     this.snapshotEmitter.dispose();
     this.entries.clear();
     this.caps.clear();
+    this.acks.clear();
   }
 }
 
@@ -181,9 +221,10 @@ function signature(e: ServerEntry): string {
     e.blocked,
     e.skippedAutoStart,
     e.recentCap?.seq ?? null,
+    e.acknowledged,
     e.source,
-    // The shown uptime ("up 38s") is part of the row, so it counts as a change when its text changes.
-    s && s.startedAt !== null ? formatDuration(Date.now() - s.startedAt) : null,
-    s && [s.state, s.stateReason, s.pid, s.rssBytes, s.children, s.restarts, s.startedAt, s.lastError, s.warnings, s.tools.map((t) => t.name), s.processes.map((p) => [p.pid, p.rssBytes])],
+    // The shown uptime is part of the row at a coarse grain ("up 5m"), so it changes once a minute, not every sample.
+    s && s.startedAt !== null ? coarseUptime(Date.now() - s.startedAt) : null,
+    s && [s.state, s.stateReason, s.pid, s.rssBytes, s.children, s.restarts, s.startedAt, s.lastError, s.warnings, s.tools.map((t) => t.name), s.processes.map((p) => [p.pid, p.rssBytes]), s.caps],
   ]);
 }

@@ -15,35 +15,39 @@ export interface RateLimiterOptions {
 export class RateLimiter {
   private readonly lastByKey: BoundedMap<string, number>;
   private readonly recent: number[] = [];
-  /** Notifications refused since the last one allowed (so the next one can say how many were suppressed). */
-  suppressed = 0;
+  /** Refused notifications per key since that key's group last took them, so the next one names the right server. */
+  private readonly suppressedByKey: BoundedMap<string, number>;
 
   constructor(private readonly options: RateLimiterOptions) {
     this.lastByKey = new BoundedMap(options.maxKeys ?? 256);
+    this.suppressedByKey = new BoundedMap(options.maxKeys ?? 256);
+  }
+
+  private refuse(key: string): false {
+    this.suppressedByKey.set(key, (this.suppressedByKey.get(key) ?? 0) + 1);
+    return false;
   }
 
   /** True when a notification for `key` may be shown now; records it if so. */
   allow(key: string, nowMs: number): boolean {
     const last = this.lastByKey.get(key);
-    if (last !== undefined && nowMs - last < this.options.perKeyIntervalMs) {
-      this.suppressed++;
-      return false;
-    }
+    if (last !== undefined && nowMs - last < this.options.perKeyIntervalMs) return this.refuse(key);
     while (this.recent.length && nowMs - this.recent[0]! >= this.options.globalWindowMs) this.recent.shift();
-    if (this.recent.length >= this.options.globalMax) {
-      this.suppressed++;
-      return false;
-    }
+    if (this.recent.length >= this.options.globalMax) return this.refuse(key);
     // `recent` never exceeds globalMax entries: the check above refuses before a push.
     this.recent.push(nowMs);
     this.lastByKey.set(key, nowMs);
     return true;
   }
 
-  /** Returns and resets the count of refused notifications. */
-  takeSuppressed(): number {
-    const n = this.suppressed;
-    this.suppressed = 0;
+  /** Returns and resets the count of refused notifications whose key starts with `prefix` (all of them without one). */
+  takeSuppressed(prefix = ''): number {
+    let n = 0;
+    for (const [key, count] of [...this.suppressedByKey.entries()]) {
+      if (!key.startsWith(prefix)) continue;
+      n += count;
+      this.suppressedByKey.delete(key);
+    }
     return n;
   }
 }

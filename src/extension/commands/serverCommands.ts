@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { MB, formatBytes } from '../../shared/format';
 import { WardenError } from '../../shared/errors';
 import {
   CallToolRequest,
   KillOrphansRequest,
+  KillProcessRequest,
   RestartServerRequest,
   StartAllRequest,
   StartServerRequest,
@@ -19,28 +19,35 @@ import { addServerToConfigText, splitCommandLine, validateServerName, workspaceM
 import type { HelperClient } from '../helperClient';
 import type { ServerLogs } from '../logs';
 import type { WardenModel } from '../model';
-import { argumentsTemplate, parseToolArguments, type JsonSchema } from '../schemaValidator';
+import type { CallDocuments } from '../callTool/callDocuments';
+import { argumentsTemplate, fieldsPrompt, parseToolArguments, type JsonSchema } from '../callTool/toolArguments';
+import { plainText, plural, shortenCommand, formatMs } from '../present/text';
+import { isLiveState } from '../views/present';
 import type { ServersNode } from '../views/serversTree';
+import { raiseMemoryLimit, type RaiseLimitOptions } from './raiseLimit';
 
 export interface ServerCommandDeps {
   client: HelperClient;
   model: WardenModel;
   logs: ServerLogs;
   showGraph: () => void;
-  focusServers: () => Thenable<void>;
+  calls: CallDocuments;
 }
+
+/** Failures the Notifier already reports as the server's end state ("x failed: …"); a second toast would repeat it. */
+const REPORTED_AS_STATE = new Set(['HANDSHAKE_FAILED', 'SPAWN_FAILED']);
 
 /** A command argument from a tree element, a notification (a name), or nothing (the palette: ask). */
 type ServerArg = ServersNode | string | undefined;
 
 export function showError(err: unknown): void {
   const e = WardenError.from(err);
-  void vscode.window.showErrorMessage(`MCP Warden: ${e.message}`);
+  void vscode.window.showErrorMessage(`MCP Warden: ${plainText(e.message)}`);
 }
 
 function argName(arg: ServerArg): string | undefined {
   if (typeof arg === 'string') return arg;
-  if (!arg) return undefined;
+  if (!arg || arg.kind === 'source') return undefined;
   return arg.kind === 'server' ? arg.name : arg.server;
 }
 
@@ -63,15 +70,15 @@ export function registerServerCommands(deps: ServerCommandDeps): vscode.Disposab
   }
 
   function isLive(name: string): boolean {
-    const s = model.get(name)?.snapshot?.state;
-    return s === 'running' || s === 'starting';
+    return isLiveState(model.get(name)?.snapshot?.state);
   }
 
   async function run<T>(title: string, fn: () => Promise<T>): Promise<T | undefined> {
     try {
       return await vscode.window.withProgress({ location: { viewId: 'mcpWarden.servers' }, title }, fn);
     } catch (err) {
-      showError(err);
+      const e = WardenError.from(err);
+      if (!(REPORTED_AS_STATE.has(e.code) && e.server)) showError(e);
       return undefined;
     }
   }
@@ -82,34 +89,32 @@ export function registerServerCommands(deps: ServerCommandDeps): vscode.Disposab
   };
   const stop = async (arg: ServerArg) => {
     const name = await pickServer(arg, 'Stop which server?', isLive);
-    if (!name) return;
-    const result = await run(`Stopping ${name}`, () => client.request(StopServerRequest.type, { name }));
-    if (result?.survivors.length) {
-      void vscode.window.showErrorMessage(
-        `MCP Warden: ${result.survivors.length} process(es) of ${name} survived SIGKILL: ${result.survivors.map((p) => `${p.pid} ${p.command}`).join(', ')}`,
-      );
-    }
+    // Survivors, if any, are reported by the Notifier from the stop's state event.
+    if (name) await run(`Stopping ${name}`, () => client.request(StopServerRequest.type, { name }));
   };
   const restart = async (arg: ServerArg) => {
-    const name = await pickServer(arg, 'Restart which server?');
+    const name = await pickServer(arg, 'Restart which server?', isLive);
     if (name) await run(`Restarting ${name}`, () => client.request(RestartServerRequest.type, { name }));
   };
   const showLogs = async (arg: ServerArg) => {
     const name = await pickServer(arg, 'Show the logs of which server?');
-    if (name) await deps.logs.show(name);
+    if (name) deps.logs.show(name);
   };
 
   const callTool = async (arg: ServerArg) => {
     const name = await pickServer(arg, 'Call a tool of which server?', (n) => isLive(n) && !!model.get(n)?.snapshot?.tools.length);
     if (!name) return;
-    const tools = model.get(name)?.snapshot?.tools ?? [];
+    const snap = model.get(name)?.snapshot;
+    const tools = snap?.state === 'running' ? snap.tools : [];
+    if (!tools.length) {
+      void vscode.window.showInformationMessage(`MCP Warden: ${name} is ${snap?.state ?? 'not started'}; start it to call its tools.`, 'Start Server').then(
+        (b) => b && vscode.commands.executeCommand('mcpWarden.startServer', name),
+      );
+      return;
+    }
     let tool: ToolInfo | undefined;
-    if (arg && typeof arg === 'object' && arg.kind === 'tool') tool = tools.find((t) => t.name === arg.tool.name) ?? arg.tool;
+    if (arg && typeof arg === 'object' && arg.kind === 'tool') tool = tools.find((t) => t.name === arg.tool.name);
     if (!tool) {
-      if (!tools.length) {
-        void vscode.window.showInformationMessage(`MCP Warden: ${name} lists no tools (is it running?).`);
-        return;
-      }
       const picked = await vscode.window.showQuickPick(
         tools.map((t) => ({ label: t.name, detail: t.description?.split('\n')[0], tool: t })),
         { placeHolder: `Call which tool of ${name}?`, matchOnDetail: true },
@@ -119,25 +124,51 @@ export function registerServerCommands(deps: ServerCommandDeps): vscode.Disposab
     if (!tool) return;
     const schema = tool.inputSchema as JsonSchema | undefined;
     const text = await vscode.window.showInputBox({
-      title: `${name} › ${tool.name}`,
-      prompt: 'Arguments as a JSON object (checked against the tool\'s input schema)',
+      title: `${name} › ${tool.name}: arguments as a JSON object`,
+      prompt: fieldsPrompt(schema),
       value: argumentsTemplate(schema),
+      ignoreFocusOut: true,
       validateInput: (v) => {
         const r = parseToolArguments(v, schema);
-        return r.ok ? undefined : r.message;
+        if (!r.ok) return { message: r.message, severity: vscode.InputBoxValidationSeverity.Error };
+        return r.warning ? { message: r.warning, severity: vscode.InputBoxValidationSeverity.Warning } : undefined;
       },
     });
     if (text === undefined) return;
     const parsed = parseToolArguments(text, schema);
     if (!parsed.ok) return;
     const toolName = tool.name;
-    const result = await run(`Calling ${name} › ${toolName}`, () =>
-      client.request(CallToolRequest.type, { name, tool: toolName, arguments: parsed.value }),
+    const at = Date.now();
+    let record;
+    try {
+      const result = await vscode.window.withProgress({ location: { viewId: 'mcpWarden.servers' }, title: `Calling ${name} › ${toolName}` }, () =>
+        client.request(CallToolRequest.type, { name, tool: toolName, arguments: parsed.value }),
+      );
+      record = deps.calls.add({ server: name, tool: toolName, arguments: parsed.value, at, durationMs: Date.now() - at, result });
+    } catch (err) {
+      record = deps.calls.add({ server: name, tool: toolName, arguments: parsed.value, at, durationMs: Date.now() - at, error: WardenError.from(err).message });
+    }
+    await deps.calls.open(record);
+    if (record.error) void vscode.window.showErrorMessage(`MCP Warden: ${name} › ${toolName} failed: ${plainText(record.error)}`);
+    else if (record.result?.isError) void vscode.window.showWarningMessage(`MCP Warden: ${name} › ${toolName} returned an error result.`);
+  };
+
+  const showCallHistory = async (arg: ServerArg) => {
+    const records = deps.calls.recent(argName(arg));
+    if (!records.length) {
+      void vscode.window.showInformationMessage('MCP Warden: no tool calls yet. Call one from a tool row of the Servers view.');
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(
+      records.map((r) => ({
+        label: `${r.server} › ${r.tool}`,
+        description: `${new Date(r.at).toLocaleTimeString()} · ${r.error ? 'failed' : formatMs(r.durationMs)}`,
+        detail: JSON.stringify(r.arguments).slice(0, 120),
+        record: r,
+      })),
+      { placeHolder: 'Open which recent tool call?', matchOnDetail: true },
     );
-    if (!result) return;
-    const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(result, null, 2) });
-    await vscode.window.showTextDocument(doc, { preview: false });
-    if (result.isError) void vscode.window.showWarningMessage(`MCP Warden: ${name} › ${toolName} returned an error result.`);
+    if (picked) await deps.calls.open(picked.record);
   };
 
   const revealConfig = async (arg: ServerArg) => {
@@ -240,25 +271,75 @@ export function registerServerCommands(deps: ServerCommandDeps): vscode.Disposab
   };
 
   const killOrphans = async () => {
+    const ok = await vscode.window.showWarningMessage(
+      'Kill orphaned MCP server processes?',
+      { modal: true, detail: 'Kills the processes recorded by MCP Warden helpers that are no longer running (a helper killed with -9, a crashed window). A live helper\'s servers and reused pids are never touched.' },
+      'Kill Orphans',
+    );
+    if (ok !== 'Kill Orphans') return;
     const r = await run('Reaping orphans', () => client.request0(KillOrphansRequest.type));
-    if (r) void vscode.window.showInformationMessage(r.reaped ? `MCP Warden: reaped ${r.reaped} orphaned process(es) (${r.pids.join(', ')}).` : 'MCP Warden: no orphaned processes found.');
+    if (!r) return;
+    void vscode.window.showInformationMessage(
+      r.reaped ? `MCP Warden: killed ${plural(r.reaped, 'orphaned process', 'orphaned processes')} (pids ${r.pids.join(', ')}).` : 'MCP Warden: no orphaned processes found; nothing was killed.',
+    );
   };
 
-  const raiseMemoryLimit = async (server?: string, rssBytes?: number, limitBytes?: number) => {
-    const cfg = vscode.workspace.getConfiguration('mcpWarden');
-    const current = cfg.get<number>('memoryLimitMB') ?? 1024;
-    const base = Math.max(current, (limitBytes ?? 0) / MB, ((rssBytes ?? 0) / MB) * 1.25);
-    const suggested = Math.ceil((base * 1.5) / 256) * 256;
-    const value = await vscode.window.showInputBox({
-      title: server ? `Raise the memory limit (${server} used ${formatBytes(rssBytes ?? 0)})` : 'Raise the memory limit',
-      prompt: 'mcpWarden.memoryLimitMB: the per-server limit in MB (a server\'s own "warden" entry in its config file still wins)',
-      value: String(suggested),
-      validateInput: (v) => (/^\d+$/.test(v) && Number(v) >= 16 ? undefined : 'A whole number of MB, at least 16'),
-    });
-    if (!value) return;
-    const inspect = cfg.inspect<number>('memoryLimitMB');
-    const target = inspect?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await cfg.update('memoryLimitMB', Number(value), target);
+  const stopAll = async () => {
+    const live = model.servers().filter((e) => isLiveState(e.snapshot?.state)).map((e) => e.name);
+    if (!live.length) {
+      void vscode.window.showInformationMessage('MCP Warden: no server is running.');
+      return;
+    }
+    const ok = await vscode.window.showWarningMessage(
+      `Stop ${live.length === 1 ? live[0] : `all ${live.length} running MCP servers`}?`,
+      { modal: true, detail: `${live.join(', ')}: each is sent EOF, then SIGTERM, then SIGKILL after its grace period, with every process it started. Tools they provide stop working until they are started again.` },
+      'Stop All',
+    );
+    if (ok !== 'Stop All') return;
+    const began = Date.now();
+    const res = await run('Stopping all servers', () => client.request0(StopAllRequest.type));
+    if (!res) return;
+    const took = formatMs(Date.now() - began);
+    if (res.survivors.length) {
+      void vscode.window.showErrorMessage(
+        `MCP Warden: stopped ${plural(res.stopped.length, 'server', 'servers')} in ${took}, but ${plural(res.survivors.length, 'process', 'processes')} survived SIGKILL: ${res.survivors.map((p) => `${p.pid} (${shortenCommand(p.command, 40)})`).join(', ')}.`,
+        'Copy PIDs',
+      ).then((b) => b && vscode.env.clipboard.writeText(res.survivors.map((p) => p.pid).join(' ')));
+    } else {
+      void vscode.window.showInformationMessage(`MCP Warden: stopped ${plural(res.stopped.length, 'server', 'servers')} in ${took}; no process survived.`);
+    }
+  };
+
+  const raise = async (arg: ServerArg, opts?: RaiseLimitOptions) => {
+    const name = await pickServer(arg, 'Raise the memory limit of which server?');
+    if (name) await raiseMemoryLimit(client, model, name, opts ?? { restart: !isLive(name) });
+  };
+
+  const acknowledge = (arg: ServerArg) => {
+    const name = argName(arg);
+    model.acknowledge(name ? [name] : undefined);
+  };
+
+  const killProcess = async (node: ServersNode | undefined) => {
+    if (!node || node.kind !== 'process') return;
+    const p = node.process;
+    const isRoot = model.get(node.server)?.snapshot?.pid === p.pid;
+    const ok = await vscode.window.showWarningMessage(
+      `Kill process ${p.pid} (${shortenCommand(p.command, 60)}) of ${node.server}?`,
+      { modal: true, detail: `SIGTERM, then SIGKILL after the server's grace period.${isRoot ? ' It is the server itself: this counts as a crash, and the restart policy applies.' : ''}` },
+      'Kill Process',
+    );
+    if (ok !== 'Kill Process') return;
+    const r = await run(`Killing ${p.pid}`, () => client.request(KillProcessRequest.type, { name: node.server, pid: p.pid }));
+    if (!r) return;
+    void vscode.window.showInformationMessage(
+      r.killed ? `MCP Warden: process ${p.pid} of ${node.server} is gone (${r.signal}).` : `MCP Warden: process ${p.pid} had already exited.`,
+    );
+  };
+
+  const copy = (text: string | undefined, what: string) => {
+    if (text === undefined) return;
+    void vscode.env.clipboard.writeText(text).then(() => vscode.window.setStatusBarMessage(`$(clippy) Copied ${what}`, 2500));
   };
 
   const r = vscode.commands.registerCommand;
@@ -268,18 +349,28 @@ export function registerServerCommands(deps: ServerCommandDeps): vscode.Disposab
     r('mcpWarden.restartServer', restart),
     r('mcpWarden.showLogs', showLogs),
     r('mcpWarden.callTool', callTool),
+    r('mcpWarden.showCallHistory', showCallHistory),
     r('mcpWarden.revealConfig', revealConfig),
     r('mcpWarden.openConfig', openConfig),
     r('mcpWarden.addServer', addServer),
     r('mcpWarden.killOrphans', killOrphans),
-    r('mcpWarden.raiseMemoryLimit', raiseMemoryLimit),
-    r('mcpWarden.startAll', () => run('Starting all servers', () => client.request0(StartAllRequest.type))),
-    r('mcpWarden.stopAll', async () => {
-      const res = await run('Stopping all servers', () => client.request0(StopAllRequest.type));
-      if (res?.survivors.length) void vscode.window.showErrorMessage(`MCP Warden: ${res.survivors.length} process(es) survived SIGKILL: ${res.survivors.map((p) => p.pid).join(', ')}`);
+    r('mcpWarden.raiseMemoryLimit', raise),
+    r('mcpWarden.acknowledgeProblems', acknowledge),
+    r('mcpWarden.killProcess', killProcess),
+    r('mcpWarden.copyPid', (n: ServersNode | undefined) => copy(n?.kind === 'process' ? String(n.process.pid) : undefined, 'the PID')),
+    r('mcpWarden.copyCommand', (n: ServersNode | undefined) => {
+      if (n?.kind === 'process') copy(n.process.command, 'the command');
+      else if (n?.kind === 'server') {
+        const s = model.get(n.name)?.snapshot;
+        if (s) copy([s.command, ...s.args].join(' '), 'the command');
+      }
     }),
+    r('mcpWarden.copyToolName', (n: ServersNode | undefined) => copy(n?.kind === 'tool' ? n.tool.name : undefined, 'the tool name')),
+    r('mcpWarden.groupBySource', () => vscode.workspace.getConfiguration('mcpWarden').update('groupBySource', true, vscode.ConfigurationTarget.Global)),
+    r('mcpWarden.ungroup', () => vscode.workspace.getConfiguration('mcpWarden').update('groupBySource', false, vscode.ConfigurationTarget.Global)),
+    r('mcpWarden.startAll', () => run('Starting all servers', () => client.request0(StartAllRequest.type))),
+    r('mcpWarden.stopAll', stopAll),
     r('mcpWarden.restartHelper', () => run('Restarting the helper', () => client.restart())),
     r('mcpWarden.showResourceGraph', () => deps.showGraph()),
-    r('mcpWarden.focusServers', () => deps.focusServers()),
   ];
 }

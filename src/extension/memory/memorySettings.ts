@@ -40,7 +40,11 @@ export class MemorySettingsController implements vscode.Disposable {
 
   private read(): MemorySettings {
     const cfg = vscode.workspace.getConfiguration('mcpWarden');
-    const { settings, problems } = readMemorySettings((k) => cfg.get(k));
+    const isSet = (k: string) => {
+      const i = cfg.inspect(k);
+      return i !== undefined && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+    };
+    const { settings, problems } = readMemorySettings((k) => cfg.get(k), isSet);
     for (const p of problems) this.output.warn(p);
     const key = problems.join('\n');
     if (key && key !== this.lastProblems) void vscode.window.showWarningMessage(`MCP Warden memory settings: ${problems[0]}`);

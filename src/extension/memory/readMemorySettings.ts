@@ -10,7 +10,7 @@ export interface MemorySettingsReadResult {
 }
 
 /** `get` reads a key under "mcpWarden." (as WorkspaceConfiguration.get does); a bad value is a problem and the default. */
-export function readMemorySettings(get: (key: string) => unknown): MemorySettingsReadResult {
+export function readMemorySettings(get: (key: string) => unknown, isSet: (key: string) => boolean = () => false): MemorySettingsReadResult {
   const problems: string[] = [];
   const limit = (key: string, scale: number): number | null => {
     const v = get(key);
@@ -41,7 +41,8 @@ export function readMemorySettings(get: (key: string) => unknown): MemorySetting
   return {
     settings: {
       maxMemories: limit('memory.maxMemories', 1),
-      maxBytes: limit('memory.maxMegabytes', MB),
+      // 'memory.maxMegabytes' is the setting's old name (its label carried the unit); used while the new one is unset.
+      maxBytes: limit(!isSet('memory.maxSize') && isSet('memory.maxMegabytes') ? 'memory.maxMegabytes' : 'memory.maxSize', MB),
       embeddings: {
         provider: provider as EmbeddingsProvider,
         url: url && /^https?:\/\//i.test(url) ? url : undefined,

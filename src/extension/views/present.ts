@@ -1,8 +1,10 @@
 // How a server and the whole fleet read to a person: tree descriptions, tooltips, icons, status-bar text and severity.
 // vscode-free (icons and colors are ids), so every string here is unit-tested.
-import { formatBytes, formatDuration } from '../../shared/format';
-import type { ServerState, WardenEvent } from '../../shared/protocol';
+import { formatBytes } from '../../shared/format';
+import type { ServerState } from '../../shared/protocol';
 import type { HelperStatus, ServerEntry } from '../model';
+import { buildProcessTree, flattenProcessTree } from '../present/processTree';
+import { coarseUptime, escapeMarkdown, plainText, plural, shortenCommand } from '../present/text';
 
 export type Severity = 'ok' | 'warning' | 'error';
 
@@ -23,6 +25,10 @@ const STATE_ICONS: Record<ServerState, IconSpec> = {
   capped: { id: 'flame', color: 'list.errorForeground' },
 };
 
+export function isLiveState(state: ServerState | undefined): boolean {
+  return state === 'running' || state === 'starting' || state === 'stopping';
+}
+
 /** 'running' and friends, or what keeps a server from running. */
 export function entrySeverity(e: ServerEntry): Severity {
   const s = e.snapshot;
@@ -30,6 +36,11 @@ export function entrySeverity(e: ServerEntry): Severity {
   if (s && (s.state === 'failed' || s.state === 'capped')) return 'error';
   if (s && (s.warnings.length > 0 || s.state === 'crashed')) return 'warning';
   return 'ok';
+}
+
+/** Severity as the status bar counts it: acknowledged trouble no longer counts. */
+export function attentionSeverity(e: ServerEntry): Severity {
+  return e.acknowledged ? 'ok' : entrySeverity(e);
 }
 
 export function serverIcon(e: ServerEntry): IconSpec {
@@ -42,84 +53,116 @@ export function serverIcon(e: ServerEntry): IconSpec {
   return STATE_ICONS[state];
 }
 
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
+/** The state word a row and its accessible label use. */
+export function stateWord(e: ServerEntry): string {
+  const s = e.snapshot;
+  if (!s) return e.blocked ? 'not started (untrusted)' : 'not started';
+  return s.state;
 }
 
-/** `412 MB · 3 children · up 2h` for a live server; otherwise its state and why. */
-export function serverDescription(e: ServerEntry, nowMs: number): string {
+/**
+ * `412 MB · 3 children · up 2h` for a live server; otherwise its state and why. `shownRssBytes` is the memory the
+ * row shows (steadied by the caller so a row is not redrawn for every kilobyte).
+ */
+export function serverDescription(e: ServerEntry, nowMs: number, shownRssBytes?: number): string {
   const s = e.snapshot;
-  const live = s && (s.state === 'running' || s.state === 'starting' || s.state === 'stopping');
-  if (s && live) {
-    const parts = [formatBytes(s.rssBytes), plural(s.children, 'child', 'children')];
+  if (s && isLiveState(s.state)) {
+    const parts = [formatBytes(shownRssBytes ?? s.rssBytes), plural(s.children, 'child', 'children')];
     if (s.state !== 'running') parts.unshift(s.state);
-    else if (s.startedAt !== null) parts.push(`up ${formatDuration(nowMs - s.startedAt)}`);
-    if (s.warnings.length) parts.push(`⚠ ${s.warnings[0]!.message}`);
+    else if (s.startedAt !== null) parts.push(`up ${coarseUptime(nowMs - s.startedAt)}`);
+    if (s.warnings.length) parts.push(`⚠ ${plainText(s.warnings[0]!.message)}`);
     return parts.join(' · ');
   }
-  if (e.blocked) return `not started: ${e.blocked}`;
+  if (e.blocked) return `not started: ${plainText(e.blocked)}`;
   if (e.skippedAutoStart && (!s || s.state === 'stopped')) return 'not auto-started: VS Code’s own MCP support also starts it';
   if (!s) return 'not started';
-  return s.stateReason ? `${s.state} · ${s.stateReason}` : s.state;
+  const reason = plainText(s.stateReason);
+  return reason ? `${s.state} · ${shortenCommand(reason, 120)}` : s.state;
 }
 
-function escapeMd(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+/** Steadies a row's memory figure: it moves when the real value differs by more than 3 % (or 1 MB), not for every page. */
+export function steadyBytes(shown: number | undefined, actual: number): number {
+  if (shown === undefined || shown === 0 || actual === 0) return actual;
+  const delta = Math.abs(actual - shown);
+  return delta > Math.max(1024 * 1024, shown * 0.03) ? actual : shown;
 }
 
-function code(text: string): string {
-  // A backtick run inside inline code would end it early.
-  const clean = text.replace(/`/g, "'");
-  return '`' + clean + '`';
+function configLabel(source: string): string {
+  return source === 'settings' ? 'User settings (mcpWarden.servers)' : source;
 }
 
-/** The Markdown tooltip: pid, command, RSS per process, restarts, last error, caps in force. */
+/** The Markdown tooltip: state and why, command, pid and memory per process (as a tree), restarts, last error, caps in force. */
 export function serverTooltip(e: ServerEntry, nowMs: number): string {
   const s = e.snapshot;
-  const lines: string[] = [`**${escapeMd(e.name)}** — ${escapeMd(s?.state ?? 'not started')}`, ''];
-  if (e.blocked) lines.push(`Not started: ${escapeMd(e.blocked)}`, '');
-  if (e.skippedAutoStart) {
-    lines.push('Not started automatically because VS Code’s own MCP support also starts servers from this file. Start it here by hand, or set `mcpWarden.startServersAlsoStartedByVSCode`.', '');
+  const lines: string[] = [`**${escapeMarkdown(e.name)}** — ${escapeMarkdown(stateWord(e))}`, ''];
+  if (e.blocked) lines.push(`Not started: ${escapeMarkdown(e.blocked)}`, '');
+  if (e.skippedAutoStart && (!s || s.state === 'stopped')) {
+    lines.push('Not started automatically: VS Code’s own MCP support also starts servers from this file. Start it here by hand, or turn on the setting *Start Servers Also Started By VS Code*.', '');
   }
-  if (e.recentCap) lines.push(`**Cap fired:** ${escapeMd(e.recentCap.message)}`, '');
+  if (e.recentCap) lines.push(`**Cap fired:** ${escapeMarkdown(e.recentCap.message)}${e.acknowledged ? ' (acknowledged)' : ''}`, '');
   if (s) {
-    if (s.stateReason) lines.push(`Reason: ${escapeMd(s.stateReason)}`, '');
-    lines.push(`Command: ${code([s.command, ...s.args].join(' '))}`, '');
-    lines.push(`PID: ${s.pid ?? '—'} · RSS ${formatBytes(s.rssBytes)} · ${plural(s.children, 'child', 'children')}` +
-      (s.startedAt !== null ? ` · up ${formatDuration(nowMs - s.startedAt)}` : ''), '');
-    lines.push(`Restarts: ${s.restarts} · in-flight requests: ${s.inFlightRequests}`, '');
-    if (s.processes.length) {
-      lines.push('| PID | RSS | Command |', '|---:|---:|---|');
-      for (const p of s.processes.slice(0, 20)) lines.push(`| ${p.pid} | ${formatBytes(p.rssBytes)} | ${code(p.command.slice(0, 80))} |`);
-      if (s.processes.length > 20) lines.push(`| … | | ${s.processes.length - 20} more |`);
+    if (s.stateReason) lines.push(`Reason: ${escapeMarkdown(s.stateReason)}`, '');
+    lines.push(`Command: ${escapeMarkdown(shortenCommand([s.command, ...s.args].join(' ')))}`, '');
+    const live = isLiveState(s.state);
+    if (live) {
+      lines.push(
+        `PID ${s.pid ?? '—'} · ${formatBytes(s.rssBytes)} · ${plural(s.children, 'child', 'children')}` +
+          (s.startedAt !== null ? ` · up ${coarseUptime(nowMs - s.startedAt)}` : ''),
+        '',
+      );
+    }
+    lines.push(`Restarts: ${s.restarts} · requests in flight: ${s.inFlightRequests}`, '');
+    if (live && s.processes.length) {
+      lines.push('| PID | Memory | Command |', '|---:|---:|:---|');
+      const ordered = flattenProcessTree(buildProcessTree(s.processes));
+      for (const n of ordered.slice(0, 20)) {
+        const indent = n.depth ? `${'&nbsp;&nbsp;'.repeat(n.depth - 1)}↳ ` : '';
+        lines.push(`| ${indent}${n.process.pid} | ${formatBytes(n.process.rssBytes)} | ${escapeMarkdown(shortenCommand(n.process.command, 60))} |`);
+      }
+      if (ordered.length > 20) lines.push(`| … | | ${ordered.length - 20} more |`);
       lines.push('');
     }
-    for (const w of s.warnings) lines.push(`⚠ ${escapeMd(w.message)}`, '');
-    if (s.lastError) lines.push(`Last error: ${escapeMd(s.lastError)}`, '');
+    for (const w of s.warnings) lines.push(`⚠ ${escapeMarkdown(w.message)}`, '');
+    if (s.lastError) lines.push(`Last error: ${escapeMarkdown(s.lastError)}`, '');
     const c = s.caps;
     lines.push(
-      `Caps: memory ${c.memoryLimitMB} MB (warn at ${c.warnAtPercent}%, then ${c.memoryAction}) · growth ${c.memoryGrowthMBPerMin} MB/min · ` +
-        `${c.maxChildren} children · ${c.maxRestarts} restarts in ${c.restartWindowSec}s · ${c.maxInFlightRequests} in-flight`,
+      `Limits: memory ${c.memoryLimitMB} MB (warn at ${c.warnAtPercent} %, then ${c.memoryAction}) · growth ${c.memoryGrowthMBPerMin} MB/min · ` +
+        `${c.maxChildren} children · ${c.maxRestarts} restarts in ${c.restartWindowSec} s · ${c.maxInFlightRequests} requests in flight`,
     );
   }
-  if (e.source) lines.push('', `Config: ${code(e.source)}`);
+  if (e.source) lines.push('', `Config: ${escapeMarkdown(configLabel(e.source))}`);
   return lines.join('\n');
 }
 
 export interface StatusSummary {
   text: string;
   severity: Severity;
+  /** Markdown, with command links (see `commands`). */
   tooltip: string;
-  /** Servers in trouble (the view badge). */
+  /** The commands the tooltip links to (a MarkdownString must trust exactly these). */
+  commands: string[];
+  /** Servers that need attention (the view badge). */
   troubleCount: number;
 }
 
-/** `$(server-process) 3 MCP · 1.2 GB`, with the worst severity across servers and the helper. */
+function commandLink(title: string, command: string, args: unknown[]): string {
+  return `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))})`;
+}
+
+export const STATUS_COMMANDS = ['mcpWarden.showLogs', 'mcpWarden.restartServer', 'mcpWarden.acknowledgeProblems', 'mcpWarden.servers.focus', 'mcpWarden.startServer'];
+
+/** `$(server-process) 2/3 running · 426 MB`, with the worst severity across servers (acknowledged trouble aside) and the helper. */
 export function statusSummary(entries: ServerEntry[], status: HelperStatus, reapedOrphans: number): StatusSummary {
   if (status.kind !== 'running') {
     const severity: Severity = status.kind === 'failed' ? 'error' : status.kind === 'starting' ? 'ok' : 'warning';
     const what = status.kind === 'starting' ? 'starting…' : status.kind === 'restarting' ? 'restarting…' : status.kind === 'failed' ? 'helper failed' : 'helper stopped';
-    return { text: `$(server-process) MCP ${what}`, severity, tooltip: 'message' in status ? status.message : 'MCP Warden is starting its helper', troubleCount: 0 };
+    return {
+      text: `$(server-process) MCP ${what}`,
+      severity,
+      tooltip: 'message' in status ? escapeMarkdown(status.message) : 'MCP Warden is starting its helper',
+      commands: [],
+      troubleCount: 0,
+    };
   }
   let running = 0;
   let rssBytes = 0;
@@ -129,34 +172,29 @@ export function statusSummary(entries: ServerEntry[], status: HelperStatus, reap
     const s = e.snapshot;
     if (s && (s.state === 'running' || s.state === 'starting')) running++;
     if (s) rssBytes += s.rssBytes;
-    const sev = entrySeverity(e);
-    if (sev !== 'ok') trouble.push(`${e.name}: ${e.recentCap?.message ?? s?.warnings[0]?.message ?? s?.stateReason ?? s?.state}`);
+    const sev = attentionSeverity(e);
+    if (sev === 'ok') continue;
+    const why = plainText(e.recentCap?.message ?? s?.warnings[0]?.message ?? s?.stateReason ?? s?.state ?? '');
+    const failedNow = s?.state === 'failed' || s?.state === 'capped' || s?.state === 'crashed';
+    const actions = [
+      commandLink('Show Logs', 'mcpWarden.showLogs', [e.name]),
+      failedNow ? commandLink('Restart', 'mcpWarden.startServer', [e.name]) : null,
+      commandLink('Acknowledge', 'mcpWarden.acknowledgeProblems', [e.name]),
+    ].filter(Boolean);
+    trouble.push(`- $(${sev === 'error' ? 'error' : 'warning'}) **${escapeMarkdown(e.name)}** — ${escapeMarkdown(shortenCommand(why, 140))}  \n  ${actions.join(' · ')}`);
     if (sev === 'error') severity = 'error';
     else if (sev === 'warning' && severity === 'ok') severity = 'warning';
   }
-  const tooltip = [
-    `MCP Warden: ${running} of ${entries.length} servers running, ${formatBytes(rssBytes)} in total`,
-    ...trouble,
-    ...(reapedOrphans > 0 ? [`Reaped ${plural(reapedOrphans, 'orphaned process', 'orphaned processes')} left by an earlier helper`] : []),
-    'Click to show the Servers view',
-  ].join('\n');
-  return { text: `$(server-process) ${running} MCP · ${formatBytes(rssBytes)}`, severity, tooltip, troubleCount: trouble.length };
+  const configured = entries.length;
+  const text = configured ? `$(server-process) ${running}/${configured} running · ${formatBytes(rssBytes)}` : '$(server-process) no MCP servers';
+  const head = configured
+    ? `**MCP Warden** — ${running} of ${plural(configured, 'server', 'servers')} running, ${formatBytes(rssBytes)} in total`
+    : '**MCP Warden** — no MCP servers are configured';
+  const parts = [head, ''];
+  if (trouble.length) parts.push('Needs attention:', '', ...trouble, '');
+  if (reapedOrphans > 0) parts.push(`Reaped ${plural(reapedOrphans, 'orphaned process', 'orphaned processes')} left by an earlier helper.`, '');
+  const footer = [commandLink('Show Servers', 'mcpWarden.servers.focus', [])];
+  if (trouble.length > 1) footer.push(commandLink('Acknowledge All', 'mcpWarden.acknowledgeProblems', []));
+  parts.push(footer.join(' · '));
+  return { text, severity, tooltip: parts.join('\n'), commands: STATUS_COMMANDS, troubleCount: trouble.length };
 }
-
-const ACTION_PAST: Record<NonNullable<WardenEvent['action']>, string> = {
-  restart: 'was restarted',
-  kill: 'was stopped',
-  warn: 'was left running (memoryAction is "warn")',
-  refuse: 'was refused',
-  'give-up': 'was given up on',
-};
-
-/** "`chroma` exceeded 1 GB (1.3 GB) and was restarted", or the helper's own sentence when it is not a memory cap. */
-export function capMessage(e: WardenEvent): string {
-  if (e.server && e.rssBytes !== undefined && e.limitBytes !== undefined && (e.code === 'CAP_MEMORY' || e.code === undefined)) {
-    const what = e.action ? ` and ${ACTION_PAST[e.action]}` : '';
-    return `\`${e.server}\` exceeded ${formatBytes(e.limitBytes)} (${formatBytes(e.rssBytes)})${what}`;
-  }
-  return e.message;
-}
-

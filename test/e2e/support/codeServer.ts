@@ -147,7 +147,7 @@ export function defaultSettings(stateDir: string): Record<string, unknown> {
     'chat.disableAIFeatures': true,
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'mcpWarden.startServersAlsoStartedByVSCode': true,
-    'mcpWarden.sampleIntervalMs': 500,
+    'mcpWarden.sampleInterval': 500,
     'mcpWarden.stateDir': stateDir,
     // mcpWarden.nodePath is deliberately unset: the runtime choice (the editor's own Node 24 here) is under test.
   };
@@ -461,8 +461,9 @@ export class CodeServerSession {
     }
   }
 
-  /** The "MCP Warden" output channel's log file, if the extension wrote one. */
-  wardenLog(): string {
+  /** The "MCP Warden" output channel's log file (or, with a server name, that server's own channel), if written. */
+  wardenLog(server?: string): string {
+    const fileName = server ? `MCP Warden: ${server}.log` : 'MCP Warden.log';
     const found: string[] = [];
     const walk = (dir: string, depth: number): void => {
       if (depth > 6) return;
@@ -472,7 +473,7 @@ export class CodeServerSession {
         const p = join(dir, n);
         try {
           if (statSync(p).isDirectory()) walk(p, depth + 1);
-          else if (/MCP Warden\.log$/.test(n)) found.push(p);
+          else if (server ? n.endsWith('.log') && n.includes('MCP Warden') && n.includes(server) : n === fileName) found.push(p);
         } catch { /* raced */ }
       }
     };

@@ -36,7 +36,7 @@ export async function waitForWarden(page: Page, timeoutMs = 60_000): Promise<voi
 /** Shows the MCP Warden container with its Servers view. */
 export async function showServersView(page: Page): Promise<void> {
   await waitForWarden(page);
-  await runCommand(page, 'MCP Warden: Show Servers');
+  await runCommand(page, 'MCP Warden: Focus on Servers View');
   await serversPane(page).waitFor({ state: 'visible', timeout: 30_000 });
 }
 
@@ -125,4 +125,37 @@ export async function readStatus(page: Page): Promise<StatusState | null> {
     const kind = /\berror-kind\b/.test(cls) ? 'error' : /\bwarning-kind\b/.test(cls) ? 'warning' : 'ok';
     return { label: a.getAttribute('aria-label') ?? '', kind, background: (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor } as const;
   }).catch(() => null);
+}
+
+/** A notification toast whose text matches; waits for it. */
+export async function waitForToast(page: Page, text: RegExp, timeoutMs: number): Promise<Locator> {
+  const toast = page.locator('.notification-toast', { hasText: text }).first();
+  await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+  return toast;
+}
+
+/** Every visible notification's text (toasts, newest last). */
+export async function toastTexts(page: Page): Promise<string[]> {
+  return page.locator('.notification-toast').allTextContents().catch(() => []);
+}
+
+export async function clickToastButton(toast: Locator, label: string): Promise<void> {
+  const button = toast.locator('.monaco-button', { hasText: label }).first();
+  await button.waitFor({ state: 'visible', timeout: 10_000 });
+  await button.click();
+}
+
+/** A modal dialog (confirmations): waits for it and clicks one of its buttons. */
+export async function answerDialog(page: Page, button: string, timeoutMs = 15_000): Promise<string> {
+  const dialog = page.locator('.monaco-dialog-box').first();
+  await dialog.waitFor({ state: 'visible', timeout: timeoutMs });
+  const text = (await dialog.textContent()) ?? '';
+  await dialog.locator('.dialog-buttons .monaco-button', { hasText: button }).first().click();
+  await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+  return text;
+}
+
+/** The quick input's text box (input boxes and quick picks). */
+export function quickInput(page: Page): Locator {
+  return page.locator('.quick-input-widget .quick-input-box input');
 }

@@ -59,11 +59,17 @@ describe('servers also started by VS Code', () => {
 
 describe('settings', () => {
   it('passes caps within bounds and names the ones outside', () => {
-    const values: Record<string, unknown> = { memoryLimitMB: 2048, warnAtPercent: 500, memoryAction: 'explode', sampleIntervalMs: 1000 };
+    const values: Record<string, unknown> = { memoryLimit: 2048, warnThreshold: 500, memoryAction: 'explode', sampleInterval: 1000 };
     const r = readWardenSettings((k) => values[k]);
     assert.deepEqual(r.settings, { memoryLimitMB: 2048, sampleIntervalMs: 1000 });
     assert.equal(r.problems.length, 2);
-    assert.match(r.problems[0]!, /mcpWarden\.warnAtPercent must be a number from 1 to 100 \(got 500\)/);
+    assert.match(r.problems[0]!, /mcpWarden\.warnThreshold must be a number from 1 to 100 \(got 500\)/);
+  });
+  it("reads a setting's old, unit-suffixed name while the new one is not set", () => {
+    const set: Record<string, unknown> = { memoryLimitMB: 640, requestTimeout: 5000, requestTimeoutMs: 9000 };
+    const r = readWardenSettings((k) => set[k] ?? (k === 'memoryLimit' ? 1024 : undefined), (k) => k in set);
+    assert.equal(r.settings.memoryLimitMB, 640);
+    assert.equal(r.settings.requestTimeoutMs, 5000, 'the new name wins when both are set');
   });
 });
 

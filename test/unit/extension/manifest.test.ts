@@ -5,10 +5,14 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_SETTINGS, SETTING_BOUNDS } from '../../../src/shared/config';
 import { EMBEDDINGS_PROVIDERS } from '../../../src/shared/memorySettings';
+import { settingKey } from '../../../src/extension/configSources';
 
 const root = join(__dirname, '..', '..', '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const contributes = pkg.contributes;
+/** Every setting across the titled sections of contributes.configuration. */
+const sections: { title: string; properties: Record<string, Record<string, unknown> & { scope?: string; enum?: unknown[] }> }[] = contributes.configuration;
+const allProps = Object.assign({}, ...sections.map((s) => s.properties)) as Record<string, any>;
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -29,7 +33,7 @@ describe('extension manifest', () => {
   });
   it('has the palette titles the issue names', () => {
     const titles = new Set(commands.map((c) => `${c.category}: ${c.title}`));
-    for (const t of ['Start All', 'Stop All', 'Restart Server', 'Show Logs', 'Call Tool', 'Open Config', 'Kill Orphans', 'Show Resource Graph', 'Add Server…', 'Remember Selection', 'Search Memories', 'Forget Memory', 'Export Memories', 'Import Memories']) {
+    for (const t of ['Start All', 'Stop All', 'Restart Server', 'Show Logs', 'Call Tool', 'Open Config', 'Kill Orphans…', 'Show Resource Graph', 'Add Server…', 'Remember Selection', 'Search Memories', 'Forget Memory', 'Export Memories', 'Import Memories']) {
       assert.ok(titles.has(`MCP Warden: ${t}`), `missing "MCP Warden: ${t}"`);
     }
   });
@@ -53,14 +57,27 @@ describe('extension manifest', () => {
       for (const m of (w.contents as string).matchAll(/command:([\w.]+)/g)) assert.ok(ids.has(m[1]!), `welcome links unknown ${m[1]}`);
     }
   });
+  it('groups the settings in titled sections: Servers, Caps, Sampling, Memory Store, Advanced', () => {
+    assert.deepEqual(sections.map((s) => s.title), ['Servers', 'Caps', 'Sampling', 'Memory Store', 'Advanced']);
+    const keys = sections.flatMap((s) => Object.keys(s.properties));
+    assert.equal(new Set(keys).size, keys.length, 'no setting in two sections');
+  });
+  it('names settings without unit suffixes (the Settings editor makes labels of them); old names are deprecated', () => {
+    for (const [key, p] of Object.entries(allProps)) {
+      if (p.markdownDeprecationMessage) continue;
+      assert.doesNotMatch(key, /(MB|Ms|Sec|Percent|PerMin|Megabytes)$/, `${key} carries a unit in its label`);
+      assert.ok(p.markdownDescription, `${key} has no markdownDescription`);
+    }
+  });
   it('declares every cap and interval with its default and bounds from src/shared/config.ts', () => {
-    const props = contributes.configuration.properties;
-    for (const [key, def] of Object.entries(DEFAULT_SETTINGS)) {
+    const props = allProps;
+    for (const [engineKey, def] of Object.entries(DEFAULT_SETTINGS)) {
+      const key = settingKey(engineKey as keyof typeof DEFAULT_SETTINGS);
       const p = props[`mcpWarden.${key}`];
       assert.ok(p, `mcpWarden.${key} missing`);
       assert.deepEqual(p.default, def, `mcpWarden.${key} default`);
       assert.ok(p.description || p.markdownDescription, `mcpWarden.${key} has no description`);
-      if (key in SETTING_BOUNDS) assert.deepEqual([p.minimum, p.maximum], [...SETTING_BOUNDS[key as keyof typeof SETTING_BOUNDS]], `mcpWarden.${key} bounds`);
+      if (engineKey in SETTING_BOUNDS) assert.deepEqual([p.minimum, p.maximum], [...SETTING_BOUNDS[engineKey as keyof typeof SETTING_BOUNDS]], `mcpWarden.${key} bounds`);
     }
     for (const k of ['nodePath', 'stateDir', 'configFiles', 'servers', 'autoStart', 'startServersAlsoStartedByVSCode']) assert.ok(props[`mcpWarden.${k}`], k);
     assert.equal(props['mcpWarden.autoStart'].default, true);
@@ -68,10 +85,13 @@ describe('extension manifest', () => {
   });
   it('declares limited support for untrusted workspaces, and machine scope for the runtime path', () => {
     assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
-    assert.equal(contributes.configuration.properties['mcpWarden.nodePath'].scope, 'machine');
+    assert.equal(allProps['mcpWarden.nodePath'].scope, 'machine');
+    for (const [key, p] of Object.entries(allProps)) {
+      if (p.scope === 'machine' && !p.markdownDeprecationMessage) assert.match(p.markdownDescription, /User settings, or .* remote window .* Remote settings/, key);
+    }
   });
   it('declares every memory setting the code reads; only user settings can choose where memory text is sent', () => {
-    const props = contributes.configuration.properties;
+    const props = allProps;
     const read = new Set<string>();
     for (const text of sources(join(root, 'src', 'extension', 'memory'))) {
       for (const m of text.matchAll(/'(memory\.[\w.]+)'/g)) read.add(`mcpWarden.${m[1]}`);

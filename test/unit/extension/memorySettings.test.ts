@@ -16,7 +16,7 @@ describe('memory settings', () => {
   it('reads bounds (megabytes as bytes) and an embeddings endpoint', () => {
     const { settings, problems } = readMemorySettings(reader({
       'memory.maxMemories': 5000,
-      'memory.maxMegabytes': 1.5,
+      'memory.maxSize': 1.5,
       'memory.embeddings.provider': 'openai',
       'memory.embeddings.url': ' http://127.0.0.1:8080 ',
       'memory.embeddings.model': 'small',
@@ -26,10 +26,16 @@ describe('memory settings', () => {
     assert.deepEqual(settings, { maxMemories: 5000, maxBytes: 1_572_864, embeddings: { provider: 'openai', url: 'http://127.0.0.1:8080', model: 'small', apiKeyEnv: 'MY_KEY' } });
   });
 
+  it("reads the old setting name memory.maxMegabytes while memory.maxSize is not set", () => {
+    const values: Record<string, unknown> = { 'memory.maxMegabytes': 2 };
+    const { settings } = readMemorySettings((k) => values[k], (k) => k in values);
+    assert.equal(settings.maxBytes, 2 * 1024 * 1024);
+  });
+
   it('turns each bad value into a problem and its default, never into a half-valid setting', () => {
     const { settings, problems } = readMemorySettings(reader({
       'memory.maxMemories': -3,
-      'memory.maxMegabytes': 'lots',
+      'memory.maxSize': 'lots',
       'memory.embeddings.provider': 'cohere',
       'memory.embeddings.url': 'file:///etc/passwd',
       'memory.embeddings.apiKeyEnv': 'sk-live-123 secret',

@@ -78,3 +78,31 @@ describe('WardenModel', () => {
     assert.equal(fired, 0);
   });
 });
+
+describe('WardenModel trouble and acknowledgement', () => {
+  const cap = (seq: number, action: 'kill' | 'restart', time = 0) => ({ seq, time, kind: 'cap' as const, server: 'a', message: 'over', action });
+  it('clears a cap that stopped the server once it runs again, keeps one that restarted it', () => {
+    const model = new WardenModel(() => 0);
+    model.setSnapshot(snapshot([server('a', { state: 'capped' })]));
+    model.addEvent(cap(1, 'kill'));
+    assert.ok(model.get('a')!.recentCap);
+    model.addEvent({ seq: 2, time: 1, kind: 'state', server: 'a', state: 'running', message: '' });
+    assert.equal(model.get('a')!.recentCap, null);
+    model.addEvent(cap(3, 'restart', 2));
+    model.addEvent({ seq: 4, time: 3, kind: 'state', server: 'a', state: 'running', message: '' });
+    assert.ok(model.get('a')!.recentCap);
+  });
+  it('acknowledges a failed server until it runs again or fails anew', () => {
+    const model = new WardenModel(() => 0);
+    model.setSnapshot(snapshot([server('a', { state: 'failed', stateReason: 'gave up' }), server('b')]));
+    model.acknowledge(['a']);
+    assert.equal(model.get('a')!.acknowledged, true);
+    assert.equal(model.get('b')!.acknowledged, false);
+    model.setSnapshot(snapshot([server('a', { state: 'failed', stateReason: 'gave up' }), server('b')], 2000));
+    assert.equal(model.get('a')!.acknowledged, true, 'the same trouble stays acknowledged');
+    model.setSnapshot(snapshot([server('a', { state: 'running' }), server('b')], 3000));
+    assert.equal(model.get('a')!.acknowledged, false);
+    model.setSnapshot(snapshot([server('a', { state: 'failed', stateReason: 'gave up again' }), server('b')], 4000));
+    assert.equal(model.get('a')!.acknowledged, false, 'a new failure needs a new acknowledgement');
+  });
+});

@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ServerEntry } from '../../../src/extension/model';
-import { capMessage, serverDescription, serverIcon, serverTooltip, statusSummary } from '../../../src/extension/views/present';
+import { serverDescription, serverIcon, serverTooltip, statusSummary, steadyBytes } from '../../../src/extension/views/present';
 import { MiB, server } from './snapshots';
 
 function entry(over: Partial<ServerEntry> = {}): ServerEntry {
-  return { name: 'chroma', snapshot: server('chroma'), source: '/ws/.vscode/mcp.json', blocked: null, skippedAutoStart: false, recentCap: null, ...over };
+  return { name: 'chroma', snapshot: server('chroma'), source: '/ws/.vscode/mcp.json', origin: 'workspace', blocked: null, skippedAutoStart: false, recentCap: null, acknowledged: false, ...over };
 }
 
 const TWO_HOURS = 2 * 3600_000;
@@ -15,8 +15,16 @@ describe('tree item description', () => {
   it('reads "412 MB · 3 children · up 2h" for a running server', () => {
     assert.equal(serverDescription(entry(), TWO_HOURS), '412 MB · 3 children · up 2h');
   });
-  it('says "1 child" in the singular', () => {
-    assert.equal(serverDescription(entry({ snapshot: server('x', { children: 1 }) }), 42_000), '412 MB · 1 child · up 42s');
+  it('says "1 child" in the singular, and uptime at a coarse grain', () => {
+    assert.equal(serverDescription(entry({ snapshot: server('x', { children: 1 }) }), 42_000), '412 MB · 1 child · up <1m');
+    assert.equal(serverDescription(entry(), 5 * 60_000 + 59_000), '412 MB · 3 children · up 5m');
+  });
+  it('shows the steadied memory figure it is given', () => {
+    assert.match(serverDescription(entry(), 0, 400 * MiB), /^400 MB/);
+  });
+  it('shows a reason without Markdown backticks', () => {
+    const e = entry({ snapshot: server('x', { state: 'crashed', stateReason: '`x` exited with code 3', startedAt: null }) });
+    assert.equal(serverDescription(e, 0), 'crashed · x exited with code 3');
   });
   it('says why an untrusted workspace server is not started', () => {
     const e = entry({ snapshot: server('x', { state: 'stopped', startedAt: null }), blocked: 'the workspace is not trusted' });
@@ -43,12 +51,24 @@ describe('tree item tooltip', () => {
   it('lists pid, command, RSS per process, restarts, last error and caps', () => {
     const e = entry({ snapshot: server('chroma', { restarts: 2, lastError: 'exited with code 1' }) });
     const md = serverTooltip(e, TWO_HOURS);
-    assert.match(md, /PID: 1000/);
-    assert.match(md, /`node server\.mjs`/);
-    assert.match(md, /\| 1001 \| 12 MB \| `sleep 100` \|/);
+    assert.match(md, /PID 1000 · 412 MB/);
+    assert.match(md, /Command: node server\\\.mjs/);
+    assert.match(md, /\| ↳ 1001 \| 12 MB \| sleep 100 \|/);
     assert.match(md, /Restarts: 2/);
     assert.match(md, /Last error: exited with code 1/);
-    assert.match(md, /Caps: memory 1024 MB \(warn at 80%, then restart\)/);
+    assert.match(md, /Limits: memory 1024 MB \(warn at 80 %, then restart\)/);
+    assert.doesNotMatch(md, /`/, 'no raw backticks');
+  });
+  it('shortens a multi-line command and keeps the table one row per process', () => {
+    const e = entry({ snapshot: server('x', { command: 'bash', args: ['-c', 'line one\nline two'], processes: [{ pid: 5, ppid: 1, command: 'bash -c line one\nline two', rssBytes: MiB }] }) });
+    const md = serverTooltip(e, 0);
+    assert.match(md, /Command: bash \\-c line one …/);
+    assert.match(md, /\| 5 \| 1 MB \| bash \\-c line one … \|/);
+    assert.doesNotMatch(md, /line two/);
+  });
+  it('says "not started automatically" only while the server is not running', () => {
+    assert.doesNotMatch(serverTooltip(entry({ skippedAutoStart: true }), 0), /Not started automatically/);
+    assert.match(serverTooltip(entry({ skippedAutoStart: true, snapshot: server('x', { state: 'stopped', startedAt: null }) }), 0), /Not started automatically/);
   });
   it('escapes Markdown in server-supplied text', () => {
     const e = entry({ snapshot: server('x', { lastError: '[click](http://evil)' }) });
@@ -60,7 +80,7 @@ describe('status bar summary', () => {
   const running = { kind: 'running' } as const;
   it('counts running servers and totals their memory', () => {
     const s = statusSummary([entry(), entry({ name: 'b', snapshot: server('b', { rssBytes: 812 * MiB }) })], running, 0);
-    assert.equal(s.text, '$(server-process) 2 MCP · 1.2 GB');
+    assert.equal(s.text, '$(server-process) 2/2 running · 1.2 GB');
     assert.equal(s.severity, 'ok');
     assert.equal(s.troubleCount, 0);
   });
@@ -78,8 +98,22 @@ describe('status bar summary', () => {
     assert.equal(s.severity, 'error');
     assert.equal(s.troubleCount, 2);
   });
-  it('turns to error when a server failed', () => {
-    assert.equal(statusSummary([entry({ snapshot: server('x', { state: 'failed' }) })], running, 0).severity, 'error');
+  it('turns to error when a server failed, and lists it with command links', () => {
+    const s = statusSummary([entry({ snapshot: server('x', { state: 'failed', stateReason: '`x` gave up' }) }), entry({ name: 'b', snapshot: server('b', { state: 'stopped' }) })], running, 0);
+    assert.equal(s.severity, 'error');
+    assert.equal(s.text, '$(server-process) 0/2 running · 824 MB');
+    assert.match(s.tooltip, /\*\*chroma\*\* — x gave up/);
+    assert.match(s.tooltip, /\[Show Logs\]\(command:mcpWarden\.showLogs\?%5B%22chroma%22%5D\)/);
+    assert.match(s.tooltip, /\[Acknowledge\]\(command:mcpWarden\.acknowledgeProblems/);
+    for (const m of s.tooltip.matchAll(/command:([\w.]+)/g)) assert.ok(s.commands.includes(m[1]!), m[1]);
+  });
+  it('stops counting acknowledged trouble', () => {
+    const s = statusSummary([entry({ snapshot: server('x', { state: 'failed' }), acknowledged: true })], running, 0);
+    assert.equal(s.severity, 'ok');
+    assert.equal(s.troubleCount, 0);
+  });
+  it('says no servers are configured rather than "0"', () => {
+    assert.equal(statusSummary([], running, 0).text, '$(server-process) no MCP servers');
   });
   it('says the helper failed, with error severity', () => {
     const s = statusSummary([], { kind: 'failed', message: 'no node' }, 0);
@@ -89,12 +123,11 @@ describe('status bar summary', () => {
   });
 });
 
-describe('cap notification text', () => {
-  it('reads "`chroma` exceeded 1 GB (1.3 GB) and was restarted"', () => {
-    const msg = capMessage({ seq: 1, time: 0, kind: 'cap', server: 'chroma', code: 'CAP_MEMORY', message: 'x', rssBytes: 1.3 * 1024 * MiB, limitBytes: 1024 * MiB, action: 'restart' });
-    assert.equal(msg, '`chroma` exceeded 1 GB (1.3 GB) and was restarted');
-  });
-  it("uses the helper's sentence for other caps", () => {
-    assert.equal(capMessage({ seq: 1, time: 0, kind: 'cap', server: 'f', code: 'CAP_CHILDREN', message: 'f forked 65 children (max 64) and was killed' }), 'f forked 65 children (max 64) and was killed');
+describe('steady memory figures', () => {
+  it('keeps the shown value within 3 % (or 1 MB), and follows a real change', () => {
+    assert.equal(steadyBytes(undefined, 100 * MiB), 100 * MiB);
+    assert.equal(steadyBytes(100 * MiB, 102 * MiB), 100 * MiB);
+    assert.equal(steadyBytes(100 * MiB, 104 * MiB), 104 * MiB);
+    assert.equal(steadyBytes(10 * MiB, 10.5 * MiB), 10 * MiB);
   });
 });
