@@ -18,7 +18,8 @@ import { escapeForTerminal, invalidUtf8Arguments, jsonForTerminal } from './term
 
 const MEMORY_USAGE = `usage: mcp-warden memory <command> [--state-dir DIR] [--json]
   add TEXT|- [--category C] [--tags a,b] [--importance 0..1]   (- reads the text from stdin)
-  search QUERY [--limit N] [--category C] [--tags a,b]
+  search QUERY [--limit N] [--category C] [--tags a,b] [--workspace W] [--since T] [--until T]
+               [--min-score 0..1] [--prefix] [--cursor C]   (T: ISO-8601; --cursor: the "next page" value printed)
   get ID | delete ID | recent [--limit N]
   import FILE            (ours or @modelcontextprotocol/server-memory's JSONL)
   export [FILE]          (JSONL; stdout when FILE is omitted)
@@ -57,7 +58,7 @@ export async function runMemoryCli(argv: string[]): Promise<number> {
   if (badArgs.length) {
     throw new UsageError(`the argument ${escapeForTerminal(JSON.stringify(badArgs[0]))} is not valid UTF-8; nothing was done (pass UTF-8 text, or use "memory add -" with UTF-8 on stdin)`);
   }
-  const args = parseArgs(argv, ['state-dir', 'category', 'tags', 'importance', 'limit'], ['json', 'help']);
+  const args = parseArgs(argv, ['state-dir', 'category', 'tags', 'importance', 'limit', 'workspace', 'since', 'until', 'min-score', 'cursor'], ['json', 'help', 'prefix']);
   const [command, ...rest] = args.positionals;
   if (!command || args.flags.has('help')) {
     process.stdout.write(`${MEMORY_USAGE}\n`);
@@ -86,8 +87,21 @@ export async function runMemoryCli(argv: string[]): Promise<number> {
       case 'search': {
         const query = rest.join(' ');
         if (!query) throw new UsageError('usage: mcp-warden memory search QUERY');
-        const r = await store.search({ query, limit: num('limit'), category: option(args, 'category'), tags: option(args, 'tags') });
-        print(r, r.hits.map((h) => `${h.id}  ${h.score.toFixed(3)}  ${h.category.padEnd(10)} ${h.content.replace(/\s+/g, ' ').slice(0, 100)}`).join('\n') || 'no matches');
+        const r = await store.search({
+          query,
+          limit: num('limit'),
+          category: option(args, 'category'),
+          tags: option(args, 'tags'),
+          workspace: option(args, 'workspace'),
+          since: option(args, 'since'),
+          until: option(args, 'until'),
+          minScore: num('min-score'),
+          prefix: args.flags.has('prefix') || undefined,
+          cursor: option(args, 'cursor'),
+        });
+        const lines = r.hits.map((h) => `${h.id}  ${h.score.toFixed(3)}  ${h.category.padEnd(10)} ${(h.snippet ?? h.content).replace(/\s+/g, ' ').slice(0, 160)}`);
+        if (r.nextCursor) lines.push(`next page: --cursor ${r.nextCursor}`);
+        print(r, lines.join('\n') || 'no matches');
         return 0;
       }
       case 'get': {

@@ -345,15 +345,22 @@ export interface MemorySearchParams {
   category?: string;
   tags?: string[] | string;
   workspace?: string;
-  /** ISO-8601 lower bound on updatedAt. */
+  /** ISO-8601 lower bound on updatedAt (inclusive). */
   since?: string;
+  /** ISO-8601 upper bound on updatedAt (inclusive). */
+  until?: string;
   /** 0..1, as a fraction of the best hit's score (scores are relative: the best hit scores 1). */
   minScore?: number;
+  /** The nextCursor of the previous page of the same search. */
   cursor?: string;
+  /** The query's last word matches as a prefix (search as you type: "sql" finds "sqlite"). */
+  prefix?: boolean;
 }
 
 export interface MemoryHit extends MemoryRecord {
   score: number;
+  /** An excerpt around the matched words, each marked **like this** (absent for vector-only hits). */
+  snippet?: string;
 }
 
 export interface MemorySearchResult {

@@ -77,7 +77,7 @@ export function registerMemoryCommands(client: HelperClient, model: MemoryModel)
 
   const search = async () => {
     const qp = vscode.window.createQuickPick<MemoryItem>();
-    qp.placeholder = 'Search memories (full-text; "quotes" for phrases, word* for prefixes)';
+    qp.placeholder = 'Search memories: a question or keywords ("quotes" for phrases; the word being typed matches as a prefix)';
     qp.matchOnDescription = false;
     const store: vscode.Disposable[] = [qp];
     let timer: NodeJS.Timeout | undefined;
@@ -100,7 +100,8 @@ export function registerMemoryCommands(client: HelperClient, model: MemoryModel)
       const cts = new vscode.CancellationTokenSource();
       pending = cts;
       qp.busy = true;
-      client.request(MemorySearchRequest.type, { query, limit: SEARCH_LIMIT }, cts.token).then(
+      // As you type: the last word is a prefix ("sql" finds "sqlite") until a space ends it.
+      client.request(MemorySearchRequest.type, { query, limit: SEARCH_LIMIT, prefix: true }, cts.token).then(
         (result) => {
           // A reply to an older query arriving late must not overwrite newer results.
           if (gen !== generation) return;

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { WardenError } from '../../shared/errors';
 import { GRAPH_SCHEMA_SQL } from './compat/graphSchema';
+import { indexText } from './search/analysis';
 import { VectorIndex } from './vectorIndex';
 
 export type Database = BetterSqlite3.Database;
@@ -19,8 +20,21 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 const SQLITE_HEADER = 'SQLite format 3\0';
 
+/** Where a long migration reports how far it got (stderr by default: the helper's log, the CLI's terminal). */
+export type MigrationLog = (line: string) => void;
+
+/**
+ * The SQL function through which FTS5 gets a memory's analysed text (search/analysis.ts): registered on every
+ * connection this module opens, so the store's inserts and the content-update trigger index exactly what queries
+ * are analysed into. A connection without it (the sqlite3 shell) can read everything but not edit memory text.
+ */
+export const INDEX_TEXT_FUNCTION = 'warden_index_text';
+
+/** Rows reindexed per statement during migration v8 (bounded memory, progress lines between batches). */
+const REINDEX_BATCH_ROWS = 20_000;
+
 /** Ordered schema steps; a step that needs more than SQL (re-encoding data) is a function. */
-const MIGRATIONS: readonly (string | ((db: BetterSqlite3.Database) => void))[] = [
+const MIGRATIONS: readonly (string | ((db: BetterSqlite3.Database, log: MigrationLog) => void))[] = [
   // v1
   `CREATE TABLE memories (
      rowid INTEGER PRIMARY KEY,
@@ -112,7 +126,52 @@ const MIGRATIONS: readonly (string | ((db: BetterSqlite3.Database) => void))[] =
    CREATE INDEX IF NOT EXISTS memories_category_recent ON memories(category, updated_at);`,
   // v7: the knowledge graph of the server-memory drop-in (compat/graphSchema.ts).
   GRAPH_SCHEMA_SQL,
+  // v8: search that finds what people ask (issue 14). The index holds the analysed text (identifiers whole and
+  // split into parts), stemmed by porter over unicode61; contentless, so the text is not stored twice, with
+  // contentless_delete so a deleted row leaves the index by rowid. Every existing memory is reindexed here.
+  (db, log) => reindexV8(db, log),
 ];
+
+function reindexV8(db: BetterSqlite3.Database, log: MigrationLog): void {
+  db.exec(`
+    DROP TRIGGER IF EXISTS memories_ad;
+    DROP TRIGGER IF EXISTS memories_au;
+    DROP TABLE IF EXISTS memories_fts;
+    CREATE VIRTUAL TABLE memories_fts USING fts5(
+      body, tags,
+      content='', contentless_delete=1,
+      tokenize='porter unicode61 remove_diacritics 2'
+    );
+    INSERT INTO memories_fts(memories_fts, rank) VALUES ('hashsize', 16777216);
+    INSERT INTO memories_fts(memories_fts, rank) VALUES ('automerge', 8);
+    CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
+      DELETE FROM memories_fts WHERE rowid = old.rowid;
+    END;
+    CREATE TRIGGER memories_au AFTER UPDATE OF content, tags ON memories BEGIN
+      DELETE FROM memories_fts WHERE rowid = old.rowid;
+      INSERT INTO memories_fts(rowid, body, tags) VALUES (new.rowid, ${INDEX_TEXT_FUNCTION}(new.content), ${INDEX_TEXT_FUNCTION}(new.tags));
+    END;`);
+  const total = db.prepare('SELECT count(*) FROM memories').pluck().get() as number;
+  if (!total) return;
+  const started = Date.now();
+  log(`memory store: reindexing ${total} memories for the new search (schema v8)…`);
+  const upTo = db.prepare(`SELECT max(rowid), count(*) FROM (SELECT rowid FROM memories WHERE rowid > ? ORDER BY rowid LIMIT ${REINDEX_BATCH_ROWS})`).raw(true);
+  const batch = db.prepare(
+    `INSERT INTO memories_fts(rowid, body, tags)
+     SELECT rowid, ${INDEX_TEXT_FUNCTION}(content), ${INDEX_TEXT_FUNCTION}(tags) FROM memories WHERE rowid > ? AND rowid <= ?`,
+  );
+  let last = 0;
+  let done = 0;
+  for (;;) {
+    const [upper, n] = upTo.get(last) as [number | null, number];
+    if (upper === null || !n) break;
+    batch.run(last, upper);
+    done += n;
+    last = upper;
+    if (done < total) log(`memory store: reindexed ${done} of ${total} memories`);
+  }
+  log(`memory store: reindexed ${done} memories in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -146,7 +205,11 @@ function loadDriver(): typeof BetterSqlite3 {
 export interface OpenOptions {
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /** Progress of a long migration (default: lines on stderr). */
+  log?: MigrationLog;
 }
+
+const stderrLog: MigrationLog = (line) => process.stderr.write(`${line}\n`);
 
 export function openDatabase(path: string, options: OpenOptions = {}): Database {
   if (existsSync(path) && statSync(path).size > 0) {
@@ -178,7 +241,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     db.pragma('cache_size = -32768');
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma('journal_size_limit = 67108864');
-    migrate(db);
+    db.function(INDEX_TEXT_FUNCTION, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? indexText(text) : ''));
+    migrate(db, options.log ?? stderrLog);
   } catch (err) {
     db.close();
     throw toStoreError(err, path);
@@ -186,7 +250,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
   return db;
 }
 
-function migrate(db: Database): void {
+function migrate(db: Database, log: MigrationLog): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new WardenError('MEMORY_DB_ERROR', `The memory database has schema version ${current}, newer than this MCP Warden understands (${SCHEMA_VERSION}); update MCP Warden.`);
@@ -198,7 +262,7 @@ function migrate(db: Database): void {
     for (let i = v; i < SCHEMA_VERSION; i++) {
       const step = MIGRATIONS[i]!;
       if (typeof step === 'string') db.exec(step);
-      else step(db);
+      else step(db, log);
       db.pragma(`user_version = ${i + 1}`);
     }
   });

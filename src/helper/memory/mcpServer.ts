@@ -59,20 +59,29 @@ export function createMemoryMcpServer(store: MemoryStore, source = 'mcp'): McpSe
   server.registerTool(
     'memory_search',
     {
-      description: 'Search memories by words (full-text, ranked by relevance; "quoted phrases" and prefix* work; operators are treated as words). Returns id, score, category, tags, age and content.',
+      description:
+        'Search memories with a question or keywords. Words are matched by stem ("rotate" finds "rotates"), small words like "the" or "when" are ignored, and code identifiers match by their parts ("invoice total" finds compute_invoice_total). Memories matching more of the words rank first, then by relevance (BM25); the ranking is exact over every match. "quoted phrases" and prefix* work; other operators are treated as words. Returns id, score (best hit = 1), snippet with **matched** words, category, tags, age and content; pass nextCursor back as cursor for the next page.',
       inputSchema: {
-        query: z.string().describe('What to look for.'),
+        query: z.string().describe('What to look for: a question or keywords.'),
         limit: z.number().optional().describe('How many results (default 10, max 1000).'),
         category: z.string().optional().describe('Only memories in this category.'),
         tags: tags.describe('Only memories that have all of these tags.'),
+        workspace: z.string().optional().describe('Only memories saved from this workspace.'),
+        since: z.string().optional().describe('Only memories updated at or after this ISO-8601 time (e.g. 2026-01-31 or 2026-01-31T12:00:00Z).'),
+        until: z.string().optional().describe('Only memories updated at or before this ISO-8601 time.'),
+        minScore: z.number().optional().describe('Drop hits scoring below this fraction (0..1) of the best hit.'),
+        prefix: z.boolean().optional().describe('Match the last word as a prefix, for search as you type ("sql" finds "sqlite").'),
+        cursor: z.string().optional().describe('The nextCursor of a previous call with the same query and filters: returns the next page.'),
       },
     },
     (args) =>
       run(async () => {
         const r = await store.search(args);
         const lines = r.hits.map((h, i) => `${i + 1}. [${h.id}] (score ${h.score}, ${h.category}${h.tags.length ? `, #${h.tags.join(' #')}` : ''}, ${age(h.updatedAt)}) ${h.content}`);
-        const text = r.hits.length ? lines.join('\n') : `No memories match "${args.query}".`;
-        return ok(r.warning ? `${text}\n(${r.warning})` : text, { results: r.hits.map(describe), mode: r.mode, nextCursor: r.nextCursor });
+        const more = r.nextCursor ? `\n(more results: call again with cursor "${r.nextCursor}")` : '';
+        const text = r.hits.length ? lines.join('\n') + more : `No memories match "${args.query}".`;
+        const results = r.hits.map((h) => ({ ...describe(h), ...(h.snippet ? { snippet: h.snippet } : {}) }));
+        return ok(r.warning ? `${text}\n(${r.warning})` : text, { results, mode: r.mode, ...(r.nextCursor ? { nextCursor: r.nextCursor } : {}) });
       }),
   );
   server.registerTool(

@@ -1,30 +1,23 @@
-// The memory store: one SQLite file, prepared statements, full-text (FTS5) and vector search, dedupe, bounds.
-// Searches never load every row: FTS ranks a bounded candidate set, vectors stream through the VectorIndex.
-import { createHash, hash, randomFillSync } from 'node:crypto';
+// The memory store: one SQLite file, prepared statements, writes, dedupe and bounds. Searching is search/'s job
+// (exact full-text ranking, vectors streamed through the VectorIndex); the store hands it the connection.
+import { hash, randomFillSync } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Disposable } from '../../shared/disposable';
 import { WardenError } from '../../shared/errors';
-import type { MemoryHit, MemoryRecord, MemorySaveParams, MemorySaveResult, MemorySearchParams, MemorySearchResult, MemoryStats } from '../../shared/protocol';
+import type { MemoryRecord, MemorySaveParams, MemorySaveResult, MemorySearchParams, MemorySearchResult, MemoryStats } from '../../shared/protocol';
 import { AccessTimes } from './accessTimes';
-import { openDatabase, toStoreError, WAL_AUTOCHECKPOINT_PAGES, type Database } from './db';
+import { INDEX_TEXT_FUNCTION, openDatabase, toStoreError, WAL_AUTOCHECKPOINT_PAGES, type Database, type MigrationLog } from './db';
 import type { Embedder } from './embedder';
-import { buildFtsQuery } from './ftsQuery';
+import { normalizeTags, tagsColumn, toRecord, type Row } from './records';
+import { MemorySearch } from './search/memorySearch';
+import { checkLimit } from './search/options';
 import { fromBlob, normalize, toBlob } from './vector';
 import { VectorIndex } from './vectorIndex';
 import { WalCheckpointer } from './walCheckpointer';
 
 export const MAX_CONTENT_BYTES = 100 * 1024;
-export const MAX_TAGS = 32;
-export const MAX_TAG_CHARS = 64;
-export const DEFAULT_LIMIT = 10;
-export const MAX_LIMIT = 1000;
-/**
- * FTS ranks at most this many matches, newest first. Ranking every match of a common word over 1M rows costs
- * tens of ms; with the cap a search costs a few ms, at the price that a very old memory matching only very
- * common words can rank below newer ones it would have beaten. Rare words match fewer rows and are unaffected.
- */
-export const FTS_CANDIDATES = 2000;
+export { normalizeTags };
 /**
  * During a bulk write the writer checkpoints by itself only past 32,768 pages of WAL (256 MB at 8 KB pages): the
  * worker normally keeps the log far shorter, and this bounds it if the worker falls behind or a reader pins it.
@@ -35,9 +28,7 @@ const CHECKPOINT_WORKER_FROM_WAL_BYTES = 32 * 1024 * 1024;
 /** Newest first, ties newest-saved first: the order schema v6's ascending indexes give when read backwards. */
 export const RECENT_SQL = 'SELECT * FROM memories ORDER BY updated_at DESC, rowid DESC LIMIT ?';
 export const RECENT_BY_CATEGORY_SQL = 'SELECT * FROM memories WHERE category = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?';
-const TAG_SEP = '\u001f';
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const RRF_K = 60;
 
 export interface StoreOptions {
   maxMemories?: number | null;
@@ -47,6 +38,8 @@ export interface StoreOptions {
   now?: () => number;
   /** A bulk write starts its checkpoint worker once the WAL file reaches this size (default 32 MB). */
   checkpointWorkerFromWalBytes?: number;
+  /** Progress lines of a long schema migration (default: stderr). */
+  migrationLog?: MigrationLog;
 }
 
 /** The store options that settings control; the rest (timeouts, clocks) stay with whoever opens the store. */
@@ -75,60 +68,6 @@ interface NewRow {
   accessed: number;
   embedding: Buffer | null;
   dim: number | null;
-}
-
-interface Row {
-  rowid: number;
-  id: string;
-  content: string;
-  category: string;
-  tags: string;
-  importance: number;
-  source: string;
-  workspace: string;
-  created_at: number;
-  updated_at: number;
-  accessed_at: number;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function toRecord(r: Row): MemoryRecord {
-  return {
-    id: r.id,
-    content: r.content,
-    category: r.category,
-    tags: r.tags ? r.tags.split(TAG_SEP).filter(Boolean) : [],
-    importance: r.importance,
-    source: r.source,
-    workspace: r.workspace,
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
-    accessedAt: iso(r.accessed_at),
-  };
-}
-
-export function normalizeTags(tags: unknown): string[] {
-  if (tags === undefined || tags === null) return [];
-  const list = typeof tags === 'string' ? tags.split(',') : Array.isArray(tags) ? tags : null;
-  if (!list || !list.every((t) => typeof t === 'string')) {
-    throw new WardenError('MEMORY_INVALID_ARGUMENT', 'tags must be an array of strings or one comma-separated string.');
-  }
-  const out: string[] = [];
-  for (const raw of list as string[]) {
-    const t = raw.replace(/[\u0000-\u001f]/g, ' ').trim().toLowerCase();
-    if (!t || out.includes(t)) continue;
-    if (t.length > MAX_TAG_CHARS) throw new WardenError('MEMORY_INVALID_ARGUMENT', `The tag "${t.slice(0, 20)}…" is longer than ${MAX_TAG_CHARS} characters.`);
-    out.push(t);
-  }
-  if (out.length > MAX_TAGS) throw new WardenError('MEMORY_INVALID_ARGUMENT', `At most ${MAX_TAGS} tags per memory (got ${out.length}).`);
-  return out;
-}
-
-function tagsColumn(tags: string[]): string {
-  return tags.length ? `${TAG_SEP}${tags.join(TAG_SEP)}${TAG_SEP}` : '';
 }
 
 /** Whitespace that normalization would change: a run of two, or any whitespace but a plain space. */
@@ -177,21 +116,10 @@ function checkImportance(v: unknown): number {
   return v;
 }
 
-function checkLimit(v: unknown): number {
-  if (v === undefined || v === null) return DEFAULT_LIMIT;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new WardenError('MEMORY_INVALID_ARGUMENT', `limit must be a whole number from 1 to ${MAX_LIMIT}.`);
-  return Math.min(v, MAX_LIMIT);
-}
-
 function toMs(v: string | number | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   const ms = typeof v === 'number' ? v : Date.parse(v);
   return Number.isFinite(ms) ? ms : fallback;
-}
-
-interface Cursor {
-  o: number;
-  q: string;
 }
 
 export class MemoryStore implements Disposable {
@@ -200,6 +128,7 @@ export class MemoryStore implements Disposable {
   private readonly vectors: VectorIndex;
   /** Reads bump access times through this, never waiting for another process's write lock. */
   private readonly accessTimes: AccessTimes;
+  private readonly searcher: MemorySearch;
   private closed = false;
   private readonly now: () => number;
   private bulkWriters = 0;
@@ -216,10 +145,11 @@ export class MemoryStore implements Disposable {
     this.stmts = this.prepare();
     this.vectors = new VectorIndex(db);
     this.accessTimes = new AccessTimes(db);
+    this.searcher = new MemorySearch(db);
   }
 
   static open(path: string, options: StoreOptions = {}): MemoryStore {
-    const db = openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs });
+    const db = openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs, log: options.migrationLog });
     try {
       return new MemoryStore(path, db, options);
     } catch (err) {
@@ -239,32 +169,15 @@ export class MemoryStore implements Disposable {
       byHash: db.prepare('SELECT id FROM memories WHERE content_hash = ?'),
       // Full-text indexing of new rows, done by the store in the inserting transaction (see migration v3).
       // New rows always get rowids above every existing one, so "rowid >= first new rowid" is exactly the new rows.
-      ftsIndexFrom: db.prepare('INSERT INTO memories_fts(rowid, content, tags) SELECT rowid, content, tags FROM memories WHERE rowid >= ?'),
+      ftsIndexFrom: db.prepare(
+        `INSERT INTO memories_fts(rowid, body, tags) SELECT rowid, ${INDEX_TEXT_FUNCTION}(content), ${INDEX_TEXT_FUNCTION}(tags) FROM memories WHERE rowid >= ?`,
+      ),
       maxRowid: db.prepare('SELECT coalesce(max(rowid), 0) FROM memories').pluck(),
       touchDuplicate: db.prepare('UPDATE memories SET updated_at = ?, accessed_at = ?, importance = max(importance, ?) WHERE id = ?'),
       get: db.prepare('SELECT * FROM memories WHERE id = ?'),
       delete: db.prepare('DELETE FROM memories WHERE id = ?'),
       recent: db.prepare(RECENT_SQL),
       recentByCategory: db.prepare(RECENT_BY_CATEGORY_SQL),
-      ftsCandidates: db.prepare(
-        `SELECT c.rank AS rank, m.* FROM (
-           SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH @match ORDER BY rowid DESC LIMIT ${FTS_CANDIDATES}
-         ) AS c JOIN memories m ON m.rowid = c.rowid
-         WHERE (@category IS NULL OR m.category = @category)
-           AND (@workspace IS NULL OR m.workspace = @workspace)
-           AND (@since IS NULL OR m.updated_at >= @since)
-         ORDER BY c.rank LIMIT @take`,
-      ),
-      // Without filters, rank the candidates first and read only the few rows returned (not all 2,000).
-      ftsTop: db.prepare(
-        `SELECT c.rank AS rank, m.* FROM (
-           SELECT rowid, rank FROM (
-             SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH @match ORDER BY rowid DESC LIMIT ${FTS_CANDIDATES}
-           ) ORDER BY rank LIMIT @take
-         ) AS c JOIN memories m ON m.rowid = c.rowid
-         ORDER BY c.rank`,
-      ),
-      byRowid: db.prepare('SELECT * FROM memories WHERE rowid = ?'),
       count: db.prepare('SELECT count(*) FROM memories').pluck(),
       bytes: db.prepare('SELECT content_bytes FROM memory_totals WHERE id = 1').pluck(),
       // New rows' bytes, added once per insert (batch); see migration v5.
@@ -491,94 +404,25 @@ export class MemoryStore implements Disposable {
     return evicted;
   }
 
+  /**
+   * Full-text search ranked exactly (every match scored; see search/), fused with vectors when memories have
+   * embeddings. Signature unchanged since issue 5; params gained until and prefix, hits gained snippet.
+   */
   async search(params: MemorySearchParams & { embedding?: Float32Array | number[] }): Promise<MemorySearchResult> {
-    if (typeof params !== 'object' || params === null) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'search needs { query }.');
-    const limit = checkLimit(params.limit);
-    const parsed = buildFtsQuery(params.query);
-    const tags = normalizeTags(params.tags);
-    const minScore = params.minScore ?? 0;
-    if (typeof minScore !== 'number' || minScore < 0 || minScore > 1) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'minScore must be a number from 0 to 1.');
-    const since = params.since === undefined ? null : Date.parse(params.since);
-    if (since !== null && !Number.isFinite(since)) throw new WardenError('MEMORY_INVALID_ARGUMENT', `since must be an ISO-8601 time (got ${JSON.stringify(params.since)}).`);
-    const queryKey = createHash('sha1').update(JSON.stringify([params.query, params.category, tags, params.workspace, params.since, minScore])).digest('hex').slice(0, 8);
-    let offset = 0;
-    if (params.cursor) {
-      try {
-        const c = JSON.parse(Buffer.from(params.cursor, 'base64url').toString('utf8')) as Cursor;
-        if (c.q !== queryKey || !Number.isInteger(c.o) || c.o < 0) throw new Error('mismatch');
-        offset = c.o;
-      } catch {
-        throw new WardenError('MEMORY_INVALID_ARGUMENT', 'The cursor does not belong to this search; repeat the search without it.');
-      }
-    }
-    let warning: string | undefined;
-    let queryVector: Float32Array | null = params.embedding ? normalize(params.embedding) : null;
-    if (!queryVector && this.options.embedder && this.hasEmbeddings()) {
-      try {
-        [queryVector] = (await this.options.embedder.embed([params.query])).map(normalize);
-      } catch (err) {
-        warning = `Full-text results only: ${this.options.embedder.description} failed (${(err as Error).message}).`;
-      }
-    }
-    return this.guard(() => {
-      const take = offset + limit + 1;
-      const tagFilter = (r: Row) => tags.every((t) => r.tags.includes(`${TAG_SEP}${t}${TAG_SEP}`));
-      const filtered = !!(params.category || params.workspace || since !== null || tags.length);
-      const ftsRows = (filtered
-        ? this.stmts.ftsCandidates.all({
-            match: parsed.match,
-            category: params.category ? String(params.category).toLowerCase() : null,
-            workspace: params.workspace ?? null,
-            since,
-            take: tags.length ? FTS_CANDIDATES : take,
-          })
-        : this.stmts.ftsTop.all({ match: parsed.match, take })) as (Row & { rank: number })[];
-      const ftsHits = ftsRows.filter(tagFilter);
-      // bm25 is unbounded and corpus-dependent; scores are relative to the best hit (1.0), so minScore means
-      // "at least this fraction of the best match".
-      const bestRank = ftsHits[0]?.rank ?? -1;
-      let ranked: { row: Row; score: number }[] = ftsHits.map((r) => ({ row: r, score: bestRank < 0 ? r.rank / bestRank : 1 }));
-      let mode = 'fts';
-      if (queryVector) {
-        const vec = this.vectorTopK(queryVector, Math.max(take, 50));
-        const fused = new Map<number, { row: Row; score: number }>();
-        ranked.forEach((h, i) => fused.set(h.row.rowid, { row: h.row, score: 1 / (RRF_K + i + 1) }));
-        vec.forEach((h, i) => {
-          const prev = fused.get(h.rowid);
-          if (prev) prev.score += 1 / (RRF_K + i + 1);
-          else {
-            const row = this.stmts.byRowid.get(h.rowid) as Row | undefined;
-            if (row && tagFilter(row) && (!params.category || row.category === params.category)) fused.set(h.rowid, { row, score: 1 / (RRF_K + i + 1) });
-          }
-        });
-        // RRF scores are tiny; rescale so the best hit is 1 and minScore keeps its meaning.
-        ranked = [...fused.values()].sort((a, b) => b.score - a.score);
-        const top = ranked[0]?.score ?? 1;
-        ranked = ranked.map((h) => ({ row: h.row, score: h.score / top }));
-        mode = ftsHits.length ? 'hybrid' : 'vector';
-      }
-      ranked = ranked.filter((h) => h.score >= minScore);
-      const page = ranked.slice(offset, offset + limit);
-      const now = this.now();
-      if (page.length) this.accessTimes.touch(page.map((h) => h.row.rowid), now);
-      const hits: MemoryHit[] = page.map((h) => ({ ...toRecord(h.row), score: Math.round(h.score * 1e4) / 1e4 }));
-      const more = ranked.length > offset + limit;
-      return {
-        hits,
-        nextCursor: more ? Buffer.from(JSON.stringify({ o: offset + limit, q: queryKey } satisfies Cursor)).toString('base64url') : null,
-        mode,
-        ...(warning ? { warning } : {}),
-      };
+    const { result, rowids } = await this.searcher.search(params, {
+      embedder: this.options.embedder ?? null,
+      vectors: this.vectors,
+      guard: (fn) => this.guard(fn),
     });
+    this.guard(() => {
+      if (rowids.length) this.accessTimes.touch(rowids, this.now());
+    });
+    return result;
   }
 
   /** Top-k cosine over every stored embedding (exact scores; see VectorIndex). */
   vectorTopK(query: Float32Array, k: number): { rowid: number; score: number }[] {
     return this.guard(() => this.vectors.topK(normalize(query), k));
-  }
-
-  private hasEmbeddings(): boolean {
-    return this.vectors.hasEntries();
   }
 
   get(id: string): MemoryRecord {

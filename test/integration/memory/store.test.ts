@@ -254,7 +254,7 @@ describe('memory store', () => {
     // Rows are now indexed by the store, not the v1 trigger: once each, and the index matches the table.
     await migrated.save({ content: 'new memory after the migration' });
     migrated.saveMany([{ content: 'another new memory' }, { content: 'and a third new memory' }]);
-    assert.equal((await migrated.search({ query: 'new memory', limit: 100 })).hits.length, 3);
+    assert.equal((await migrated.search({ query: '"new memory"', limit: 100 })).hits.length, 3);
     assert.equal((await migrated.search({ query: 'old', limit: 1000 })).hits.length, 300);
     assert.equal(migrated.database.prepare('SELECT count(*) FROM memories_fts_docsize').pluck().get(), 303);
     migrated.database.prepare("INSERT INTO memories_fts(memories_fts) VALUES ('integrity-check')").run();

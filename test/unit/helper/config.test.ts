@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../../src/helper/config/loadConfig';
 import { parseDotenv } from '../../../src/helper/config/variables';
-import { buildFtsQuery } from '../../../src/helper/memory/ftsQuery';
 import { evaluateCaps, growthMBPerMin, restartDecision } from '../../../src/helper/supervisor/caps';
 import { DEFAULT_SERVER_CAPS } from '../../../src/shared/config';
 import { tempDir } from '../../support/fixtures';
@@ -107,14 +106,5 @@ describe('cap policies', () => {
     assert.equal(restartDecision(c, [1000, 2000], 3000).delayMs, 1000);
     assert.equal(restartDecision(c, [1000, 2000, 3000], 4000).allowed, false);
     assert.equal(restartDecision(c, [1000, 2000, 3000], 70_000).allowed, true);
-  });
-});
-
-describe('full-text query building', () => {
-  it('quotes every term so operators are text', () => {
-    assert.equal(buildFtsQuery('NEAR(a b) OR c').match, '"NEAR" "a" "b" "OR" "c"');
-    assert.equal(buildFtsQuery('"exact phrase" pre*').match, '"exact phrase" "pre"*');
-    assert.equal(buildFtsQuery("'; DROP TABLE x; --").match, '"DROP" "TABLE" "x"');
-    assert.throws(() => buildFtsQuery('*** ()'), /no words/);
   });
 });

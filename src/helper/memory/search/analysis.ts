@@ -1,0 +1,80 @@
+// The one text analysis of the memory store, used on every memory at index time and on every query: words as
+// unicode61 sees them, lower-cased and without diacritics, and code identifiers both whole and split into their
+// parts (getUserById → getuserbyid get user by id; src/config/parse.ts → srcconfigparsets src config parse ts).
+// FTS5's porter tokenizer stems what this emits; porter.ts gives the same stems in JS.
+import { porterStem } from './porter';
+
+/** A run of letters and digits, possibly joined by identifier and path punctuation (snake_case, a/b.ts, e2e-test). */
+const COMPOUND = /[\p{L}\p{N}\p{M}]+(?:[_./\\:-]+[\p{L}\p{N}\p{M}]+)*/gu;
+const SEGMENT = /[\p{L}\p{N}\p{M}]+/gu;
+/** camelCase and PascalCase parts: "HTTPServer" → HTTP Server, "getUserById" → get User By Id; digits stay ("e2e"). */
+const CAMEL = /\p{Lu}+(?!\p{Ll})|\p{Lu}?[^\p{Lu}]+/gu;
+/** A joined identifier longer than this is not emitted whole (its parts still are). */
+const MAX_JOINED_CHARS = 64;
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\u0000-\u007f]*$/;
+
+/** Lower case without diacritics, as unicode61 with remove_diacritics folds a token. */
+export function fold(word: string): string {
+  if (ASCII.test(word)) return word.toLowerCase();
+  return word.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+}
+
+export interface Compound {
+  /** Offsets of the compound in the analysed text (for snippets). */
+  start: number;
+  end: number;
+  /** Its tokens in index order: the whole identifier first when it has parts, then each part. */
+  tokens: string[];
+  /** True when the compound is one plain word (stop words are only dropped from queries for these). */
+  simple: boolean;
+}
+
+/** Splits one compound (a match of COMPOUND) into its tokens. */
+function compoundTokens(text: string): { tokens: string[]; simple: boolean } {
+  const segments = text.match(SEGMENT) ?? [];
+  const parts: string[][] = segments.map((s) => (s.match(CAMEL) ?? [s]).map(fold).filter(Boolean));
+  const flat = parts.flat();
+  if (flat.length <= 1) return { tokens: flat, simple: true };
+  const tokens: string[] = [];
+  const whole = flat.join('');
+  if (whole.length <= MAX_JOINED_CHARS) tokens.push(whole);
+  for (const p of parts) {
+    // A camelCase segment inside a path or snake_case name is also indexed whole: "userService" in src/userService.ts.
+    if (p.length > 1 && parts.length > 1) {
+      const seg = p.join('');
+      if (seg.length <= MAX_JOINED_CHARS) tokens.push(seg);
+    }
+    tokens.push(...p);
+  }
+  return { tokens, simple: false };
+}
+
+/** Every compound of the text with its tokens and offsets. */
+export function compounds(text: string): Compound[] {
+  const out: Compound[] = [];
+  for (const m of text.matchAll(COMPOUND)) {
+    const { tokens, simple } = compoundTokens(m[0]);
+    if (tokens.length) out.push({ start: m.index, end: m.index + m[0].length, tokens, simple });
+  }
+  return out;
+}
+
+/** The tokens of a text, in order: what the full-text index stores (joined by spaces) and what queries are made of. */
+export function analyze(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(COMPOUND)) out.push(...compoundTokens(m[0]).tokens);
+  return out;
+}
+
+/** The text FTS5 indexes for a memory's content or tags: its tokens, space-separated, for unicode61 then porter. */
+export function indexText(text: string): string {
+  return analyze(text).join(' ');
+}
+
+/** The stems FTS5 stores for a text's tokens. */
+export function stems(text: string): string[] {
+  return analyze(text).map(porterStem);
+}
+
+export { porterStem };

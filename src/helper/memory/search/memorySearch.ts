@@ -1,0 +1,91 @@
+// A search request end to end: options and query parsed, text ranked (exact), vectors fused when there are
+// embeddings, a page cut with a cursor, rows read and snippets made. The store calls it and bumps access times.
+import { WardenError } from '../../../shared/errors';
+import type { MemoryHit, MemorySearchParams, MemorySearchResult } from '../../../shared/protocol';
+import type { Database } from '../db';
+import type { Embedder } from '../embedder';
+import { toRecord, type Row } from '../records';
+import { normalize } from '../vector';
+import type { VectorIndex } from '../vectorIndex';
+import { FullRanking } from './fullRanking';
+import { fuse, type RankedRow } from './fusion';
+import { encodeCursor, hasFilters, searchOptions } from './options';
+import { parseQuery } from './query';
+import { relativeScore, type Scored } from './scoring';
+import { snippet } from './snippet';
+
+export interface SearchContext {
+  embedder: Embedder | null;
+  vectors: VectorIndex;
+  /** Runs a synchronous read with the store's error mapping (closed store, SQLite errors). */
+  guard<T>(fn: () => T): T;
+}
+
+export interface SearchOutcome {
+  result: MemorySearchResult;
+  /** Rowids of the hits returned, for the caller's access-time bump. */
+  rowids: number[];
+}
+
+export class MemorySearch {
+  private readonly full: FullRanking;
+  private readonly rowsByRowid;
+  private readonly byRowid;
+
+  constructor(db: Database) {
+    this.full = new FullRanking(db);
+    this.rowsByRowid = db.prepare('SELECT * FROM memories WHERE rowid IN (SELECT value FROM json_each(?))');
+    this.byRowid = db.prepare('SELECT * FROM memories WHERE rowid = ?');
+  }
+
+  async search(params: MemorySearchParams & { embedding?: Float32Array | number[] }, ctx: SearchContext): Promise<SearchOutcome> {
+    if (typeof params !== 'object' || params === null) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'search needs { query }.');
+    const opts = searchOptions(params);
+    const parsed = parseQuery(params.query, { prefixLast: opts.prefixLast });
+    let warning: string | undefined;
+    let queryVector: Float32Array | null = params.embedding ? normalize(params.embedding) : null;
+    if (!queryVector && ctx.embedder && ctx.guard(() => ctx.vectors.hasEntries())) {
+      try {
+        [queryVector] = (await ctx.embedder.embed([params.query])).map(normalize);
+      } catch (err) {
+        warning = `Full-text results only: ${ctx.embedder.description} failed (${(err as Error).message}).`;
+      }
+    }
+    return ctx.guard(() => {
+      const take = opts.offset + opts.limit + 1;
+      const scored = this.full.rank(parsed, opts.filters, hasFilters(opts.filters)).slice(0, take);
+      const best = scored[0];
+      let ranked: RankedRow[] = this.readRows(scored).map(({ row, s }) => ({ row, score: relativeScore(s, best!) }));
+      let mode = 'fts';
+      if (queryVector) {
+        const vec = ctx.vectors.topK(queryVector, Math.max(take, 50));
+        ranked = fuse(ranked, vec, opts.filters, (rowid) => this.byRowid.get(rowid) as Row | undefined);
+        mode = scored.length ? 'hybrid' : 'vector';
+      }
+      ranked = ranked.filter((h) => h.score >= opts.minScore);
+      const page = ranked.slice(opts.offset, opts.offset + opts.limit);
+      const hits: MemoryHit[] = page.map((h) => {
+        const s = snippet(h.row.content, parsed.clauses);
+        return { ...toRecord(h.row), score: Math.round(h.score * 1e4) / 1e4, ...(s ? { snippet: s } : {}) };
+      });
+      const more = ranked.length > opts.offset + opts.limit;
+      const result: MemorySearchResult = {
+        hits,
+        nextCursor: more ? encodeCursor(opts.offset + opts.limit, opts.key) : null,
+        mode,
+        ...(warning ? { warning } : {}),
+      };
+      return { result, rowids: page.map((h) => h.row.rowid) };
+    });
+  }
+
+  /** The rows of scored hits, in their order (a hit deleted meanwhile is skipped). */
+  private readRows(scored: Scored[]): { row: Row; s: Scored }[] {
+    if (!scored.length) return [];
+    const rows = new Map((this.rowsByRowid.all(JSON.stringify(scored.map((s) => s.rowid))) as Row[]).map((r) => [r.rowid, r]));
+    return scored.flatMap((s) => {
+      const row = rows.get(s.rowid);
+      return row ? [{ row, s }] : [];
+    });
+  }
+}

@@ -1,0 +1,80 @@
+// The search index on real SQLite files: a v6 store migrates (reindexes) to v8 with progress lines and nothing
+// lost; edits and deletes keep the index in step with the table; and the ranking is exact over every match.
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { SCHEMA_VERSION } from '../../../src/helper/memory/db';
+import { MemoryStore } from '../../../src/helper/memory/store';
+import { tempDir } from '../../support/fixtures';
+
+/** Schema v6's full-text index: an external-content table over the raw text, kept by triggers. */
+const V6_FTS = `
+  DROP TRIGGER memories_ad; DROP TRIGGER memories_au; DROP TABLE memories_fts;
+  CREATE VIRTUAL TABLE memories_fts USING fts5(content, tags, content='memories', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');
+  CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
+    INSERT INTO memories_fts(memories_fts, rowid, content, tags) VALUES ('delete', old.rowid, old.content, old.tags);
+  END;
+  CREATE TRIGGER memories_au AFTER UPDATE OF content, tags ON memories BEGIN
+    INSERT INTO memories_fts(memories_fts, rowid, content, tags) VALUES ('delete', old.rowid, old.content, old.tags);
+    INSERT INTO memories_fts(rowid, content, tags) VALUES (new.rowid, new.content, new.tags);
+  END;
+  INSERT INTO memories_fts(memories_fts) VALUES ('rebuild');
+  PRAGMA user_version = 6;`;
+
+describe('memory search index', () => {
+  it('migrates a v6 store: every memory reindexed (schema v8) for the new search, with progress lines, none lost', async () => {
+    const path = join(tempDir('search-v6'), 'memory.db');
+    const s = MemoryStore.open(path);
+    s.saveMany(Array.from({ length: 45_000 }, (_, i) => ({ content: `note ${i}: the deploy rotates keys for service_${i % 7}`, tags: i % 2 ? 'ops' : 'dev' })));
+    await s.save({ content: 'The staging database password rotates every Tuesday', category: 'fact' });
+    s.database.exec(V6_FTS);
+    // Before: the v6 index finds only the literal inflection.
+    assert.equal(s.database.prepare(`SELECT count(*) FROM memories_fts WHERE memories_fts MATCH '"rotate"'`).pluck().get(), 0);
+    s.close();
+    const lines: string[] = [];
+    const migrated = MemoryStore.open(path, { migrationLog: (l) => lines.push(l) });
+    assert.equal(migrated.database.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.equal(migrated.stats().count, 45_001);
+    assert.match(lines[0]!, /reindexing 45001 memories/);
+    assert.ok(lines.some((l) => /reindexed 20000 of 45001/.test(l)), lines.join('\n'));
+    assert.match(lines.at(-1)!, /reindexed 45001 memories in/);
+    const hit = (await migrated.search({ query: 'when does the staging password rotate', limit: 1 })).hits[0]!;
+    assert.match(hit.content, /staging database password/);
+    assert.equal((await migrated.search({ query: 'service 3', tags: 'ops', limit: 1000 })).hits.length, 1000);
+    assert.equal(migrated.database.prepare('SELECT count(*) FROM memories_fts_docsize').pluck().get(), 45_001);
+    migrated.database.prepare("INSERT INTO memories_fts(memories_fts) VALUES ('integrity-check')").run();
+    migrated.close();
+    // Opening again does not reindex.
+    const again: string[] = [];
+    MemoryStore.open(path, { migrationLog: (l) => again.push(l) }).close();
+    assert.deepEqual(again, []);
+  });
+
+  it('keeps the index in step with edits and deletes made through SQL', async () => {
+    const s = MemoryStore.open(join(tempDir('search-edits'), 'memory.db'));
+    const a = await s.save({ content: 'the invoice service uses compute_invoice_total' });
+    await s.save({ content: 'unrelated' });
+    s.database.prepare("UPDATE memories SET content = 'now about RetryPolicyFactory' WHERE id = ?").run(a.id);
+    assert.equal((await s.search({ query: 'invoice total' })).hits.length, 0);
+    assert.equal((await s.search({ query: 'retry policy' })).hits[0]!.id, a.id);
+    s.delete(a.id);
+    assert.equal((await s.search({ query: 'retry policy' })).hits.length, 0);
+    s.database.prepare("INSERT INTO memories_fts(memories_fts) VALUES ('integrity-check')").run();
+    s.close();
+  });
+
+  it('ranks memories matching more of the query first, then by BM25, ties newest first', async () => {
+    const s = MemoryStore.open(join(tempDir('search-coord'), 'memory.db'));
+    const both = await s.save({ content: 'redis cache with a very long description '.repeat(8) });
+    const cacheOnly = await s.save({ content: 'cache cache cache' });
+    const tieOld = await s.save({ content: 'redis note one' });
+    const tieNew = await s.save({ content: 'redis note two' });
+    const r = await s.search({ query: 'redis cache', limit: 10 });
+    assert.equal(r.hits[0]!.id, both.id, 'matches both words, despite a lower BM25 than the short single-word ones');
+    const ids = r.hits.map((h) => h.id);
+    assert.ok(ids.indexOf(tieNew.id) < ids.indexOf(tieOld.id), 'equal scores: the newer first');
+    assert.ok(ids.includes(cacheOnly.id));
+    assert.ok(r.hits.every((h, i) => i === 0 || h.score <= r.hits[i - 1]!.score));
+    s.close();
+  });
+});

@@ -1,0 +1,72 @@
+// Memory search's analysis and query parsing: identifiers split and kept whole, stop words dropped from queries
+// only, FTS5 grammar never reachable from input, JS porter stems equal to FTS5's, snippets mark the matched words.
+import { strict as assert } from 'node:assert';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+import { analyze } from '../../../src/helper/memory/search/analysis';
+import { porterStem } from '../../../src/helper/memory/search/porter';
+import { parseQuery } from '../../../src/helper/memory/search/query';
+import { snippet } from '../../../src/helper/memory/search/snippet';
+
+describe('memory search analysis', () => {
+  it('indexes identifiers whole and as their parts', () => {
+    assert.deepEqual(analyze('getUserById'), ['getuserbyid', 'get', 'user', 'by', 'id']);
+    assert.deepEqual(analyze('RetryPolicyFactory'), ['retrypolicyfactory', 'retry', 'policy', 'factory']);
+    assert.deepEqual(analyze('compute_invoice_total'), ['computeinvoicetotal', 'compute', 'invoice', 'total']);
+    assert.deepEqual(analyze('FEATURE_DARK_MODE'), ['featuredarkmode', 'feature', 'dark', 'mode']);
+    assert.deepEqual(analyze('src/config/parse.ts'), ['srcconfigparsets', 'src', 'config', 'parse', 'ts']);
+    assert.deepEqual(analyze('e2e_tests/run_all.sh'), ['e2etestsrunallsh', 'e2e', 'tests', 'run', 'all', 'sh']);
+    assert.deepEqual(analyze('HTTPServer in src/userService.ts'), ['httpserver', 'http', 'server', 'in', 'srcuserservicets', 'src', 'userservice', 'user', 'service', 'ts']);
+    assert.deepEqual(analyze('Café naïve'), ['cafe', 'naive']);
+  });
+
+  it('drops stop words from questions but keeps them inside identifiers and all-stop-word queries', () => {
+    const q = parseQuery('when does the staging password rotate');
+    assert.deepEqual(q.clauses.map((c) => c.stems[0]), ['stage', 'password', 'rotat']);
+    assert.equal(q.match, '"staging" OR "password" OR "rotate"');
+    assert.ok(parseQuery('getUserById').clauses.some((c) => c.fts === '"by"'));
+    assert.equal(parseQuery('to be or not to be').clauses.length, 4);
+  });
+
+  it('keeps FTS5 operators, quotes and column filters literal', () => {
+    assert.equal(parseQuery('NEAR(x y) OR c').match, '"near" OR "x" OR "y" OR "c"');
+    assert.equal(parseQuery('"exact phrase" pre*').match, '"exact phrase" OR "pre"*');
+    assert.equal(parseQuery("'; DROP TABLE x; --").match, '"drop" OR "table" OR "x"');
+    assert.equal(parseQuery('content:drop ^x').match, '"contentdrop" OR "content" OR "drop" OR "x"');
+    assert.throws(() => parseQuery('*** ()'), /no words/);
+    assert.throws(() => parseQuery(42), /must be a string/);
+  });
+
+  it('makes the last word a prefix when typing', () => {
+    assert.equal(parseQuery('sql', { prefixLast: true }).match, '"sql"*');
+    assert.equal(parseQuery('sqlite wal ', { prefixLast: true }).match, '"sqlite" OR "wal"');
+    assert.equal(parseQuery('retry pol', { prefixLast: true }).match, '"retry" OR "pol"*');
+    assert.equal(parseQuery('sql').match, '"sql"');
+  });
+
+  it('stems exactly as FTS5 porter does', () => {
+    const Driver = createRequire(__filename)('better-sqlite3') as typeof import('better-sqlite3');
+    const db = new Driver(':memory:');
+    db.exec("CREATE VIRTUAL TABLE f USING fts5(w, tokenize='porter unicode61 remove_diacritics 2'); CREATE VIRTUAL TABLE v USING fts5vocab(f, 'instance');");
+    const bases = 'relate condition generous hope sky agree feed plaster bled motor sing conflat troubl siz hop tann fall hiss fizz fail fil happy triplic formal electric rational valenc digitiz conform radical differ analog predic sensibl oscill adopt allow irritat homolog communism activ angular effect depend adjust revival rotate password stage config parse deploy query retry policy factory invoice compute feature manager package user cache run test database connection pool migrate index webhook deliver proceed succeed bleed speed exceed by boy cry fly die lie caress pony tie cat'.split(' ');
+    const suffixes = ['', 's', 'es', 'ed', 'ing', 'ly', 'ness', 'ation', 'ational', 'tional', 'izer', 'ization', 'ful', 'fulness', 'ive', 'ement', 'ment', 'ies', 'eed', 'able', 'ible', 'ally', 'ically', 'iveness', 'alism', 'aliti', 'iviti', 'biliti', 'ousli', 'entli', 'eli', 'alli', 'bli', 'enci', 'anci', 'logi', 'ator', 'icate', 'iciti', 'ical', 'ative', 'alize', 'ance', 'ence', 'er', 'ic', 'ant', 'ent', 'ion', 'ou', 'ism', 'ate', 'iti', 'ous', 'ize', 'e', 'll', 'y', 'ying', 'at', 'bl', 'iz', 'ss', 'sses'];
+    const words = [...new Set(bases.flatMap((b) => suffixes.map((s) => b + s)))];
+    const insert = db.prepare('INSERT INTO f(rowid, w) VALUES (?, ?)');
+    db.transaction(() => words.forEach((w, i) => insert.run(i + 1, w)))();
+    const rows = db.prepare('SELECT term, doc FROM v').all() as { term: string; doc: number }[];
+    assert.ok(rows.length > 5000);
+    const wrong = rows.filter((r) => porterStem(words[r.doc - 1]!) !== r.term).map((r) => `${words[r.doc - 1]}: fts5 ${r.term}, ours ${porterStem(words[r.doc - 1]!)}`);
+    assert.deepEqual(wrong.slice(0, 10), []);
+    db.close();
+  });
+
+  it('highlights the words that matched, inflections and identifiers included', () => {
+    const q = parseQuery('rotate password getUserById');
+    assert.equal(snippet('The staging password rotates every Tuesday; see getUserById.', q.clauses), 'The staging **password** **rotates** every Tuesday; see **getUserById**.');
+    assert.equal(snippet('nothing here', q.clauses), null);
+    const long = `${'filler words '.repeat(50)}the password is here ${'more filler '.repeat(50)}`;
+    const s = snippet(long, q.clauses)!;
+    assert.match(s, /^….*\*\*password\*\*.*…$/);
+    assert.ok(s.length < 300);
+  });
+});
