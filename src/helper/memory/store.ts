@@ -18,6 +18,7 @@ import { WalCheckpointer } from './walCheckpointer';
 
 export const MAX_CONTENT_BYTES = 100 * 1024;
 export { normalizeTags };
+export { DEFAULT_LIMIT, MAX_LIMIT } from './search/options';
 /**
  * During a bulk write the writer checkpoints by itself only past 32,768 pages of WAL (256 MB at 8 KB pages): the
  * worker normally keeps the log far shorter, and this bounds it if the worker falls behind or a reader pins it.
