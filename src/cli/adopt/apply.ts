@@ -52,7 +52,7 @@ export function applyAdoption(plan: AdoptionPlan, stateDir: string, now = new Da
         run, time: now.toISOString(), client: c.client, format: c.format, path: c.path, realPath: c.realPath, existed: !!c.before,
         mode: c.before ? c.before.mode : c.mode, backup, beforeSha256: c.before ? sha256(c.before.bytes) : null,
         afterSha256: sha256(Buffer.from(c.after, 'utf8')),
-        servers: c.servers.map((m) => ({ container: m.container, clientName: m.clientName, wardenName: m.wardenName, added: m.added, definitionSha256: sha256(canonicalEntry(m.definition)) })),
+        servers: c.servers.map((m) => ({ container: m.container, clientName: m.clientName, wardenName: m.wardenName, added: m.added, definitionSha256: m.definition ? sha256(canonicalEntry(m.definition)) : '' })),
       };
     });
     // Recorded before any file changes: an adopt killed half-way still leaves unadopt what it needs.

@@ -1,5 +1,6 @@
 // `mcp-warden adopt` and `mcp-warden unadopt`: parse the options, plan, print the diff, then write (unless --dry-run).
 import { realpathSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
 import { resolve } from 'node:path';
 import { defaultStateDir } from '../../helper/platform/stateDir';
 import { userServersConfigPath } from '../../helper/platform/userConfig';
@@ -11,7 +12,7 @@ import { clientFiles } from './clients';
 import { clientHomeDir } from './clients/home';
 import { redact, unifiedDiff } from './diff';
 import { parseJsonText } from './jsonEdit';
-import { planAdoption, type AdoptionPlan } from './planner';
+import { collectSecrets, planAdoption, type AdoptionPlan } from './planner';
 import { readConfigFile } from './readFile';
 import { CLIENT_IDS, type ClientId, type WardenLauncher } from './types';
 import { applyUnadoption, planUnadoption } from './unadopt';
@@ -54,7 +55,7 @@ export function currentLauncher(stateDir: string, env: NodeJS.ProcessEnv = proce
 }
 
 function secretsOf(plan: AdoptionPlan): string[] {
-  return plan.moved.flatMap((m) => Object.values(m.definition.env ?? {}));
+  return [...plan.secrets, ...plan.moved.flatMap((m) => Object.values(m.definition?.env ?? {}))];
 }
 
 export async function runAdoptCommand(command: 'adopt' | 'unadopt', argv: string[], io: Out = stdio): Promise<number> {
@@ -93,7 +94,8 @@ function reportAndApply(plan: AdoptionPlan, stateDir: string, dryRun: boolean, i
   const existing = plan.looked.filter((l) => l.exists);
   io.out(`Looked at ${plan.looked.length} file(s); ${existing.length} exist${existing.length === 1 ? 's' : ''}.\n`);
   for (const m of plan.moved) {
-    io.out(`  moved ${m.client} "${m.clientName}" (${m.file}) → Warden server "${m.wardenName}"${m.added ? '' : ' (already in Warden\'s config)'}\n`);
+    if (m.repaired) io.out(`  repaired ${m.client} "${m.clientName}" (${m.file}): its mcp-warden paths no longer exist; it runs this one now\n`);
+    else io.out(`  moved ${m.client} "${m.clientName}" (${m.file}) → Warden server "${m.wardenName}"${m.added ? '' : ' (already in Warden\'s config)'}\n`);
   }
   for (const a of plan.alreadyWarden) io.out(`  already through Warden: ${a.client} "${a.name}" (${a.file})\n`);
   for (const l of plan.leftAlone) io.out(`  left alone: ${l.client} "${l.name}" (${l.file}): ${l.reason}\n`);
@@ -106,7 +108,7 @@ function reportAndApply(plan: AdoptionPlan, stateDir: string, dryRun: boolean, i
     return 0;
   }
   const result = applyAdoption(plan, stateDir);
-  io.out(`Adopted ${plan.moved.length} server(s) into ${plan.wardenConfig?.path ?? "Warden's config"}; backups in ${adoptDir(stateDir)}/backups (run ${result.run}). Undo: mcp-warden unadopt\n`);
+  io.out(`Adopted ${plan.moved.filter((m) => !m.repaired).length} server(s) into ${plan.wardenConfig?.path ?? "Warden's config"}; backups in ${adoptDir(stateDir)}/backups (run ${result.run}). Undo: mcp-warden unadopt\n`);
   return 0;
 }
 
@@ -117,13 +119,30 @@ function wardenSecrets(): string[] {
   const parsed = parseJsonText(r.file.text.replace(/^\uFEFF/, ''));
   if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null) return [];
   const doc = parsed.value as Record<string, unknown>;
-  const map = (doc.servers ?? doc.mcpServers ?? {}) as Record<string, { env?: Record<string, unknown> }>;
-  return Object.values(map).flatMap((s) => (s && typeof s.env === 'object' && s.env ? Object.values(s.env).map(String) : []));
+  const out: string[] = [];
+  collectSecrets(doc, out);
+  return out;
+}
+
+/** Env and header values in a file's text, so a diff of it can hide them (an unparseable text gives none). */
+function secretsInText(text: string, format: 'json' | 'toml'): string[] {
+  const out: string[] = [];
+  try {
+    const body = text.replace(/^\uFEFF/, '');
+    const parsed = format === 'json' ? parseJsonText(body) : { ok: true as const, value: parseToml(body) };
+    if (parsed.ok) collectSecrets(parsed.value, out);
+  } catch {
+    // not parseable: nothing to hide that we could find
+  }
+  return out;
 }
 
 function unadopt(clients: ClientId[] | 'all', stateDir: string, dryRun: boolean, force: boolean, io: Out): number {
   const plan = planUnadoption(stateDir, clients);
-  const secrets = wardenSecrets();
+  const secrets = [
+    ...wardenSecrets(),
+    ...plan.files.flatMap((f) => [f.current, f.final].flatMap((b) => (b ? secretsInText(b.toString('utf8'), f.format) : []))),
+  ];
   const show = (d: string) => io.out(redact(d, secrets));
   if (!plan.files.length && !plan.warden) {
     io.out('Nothing to unadopt.\n');

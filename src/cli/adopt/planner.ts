@@ -9,7 +9,7 @@ import { editTomlServers, TomlEditError, TomlScanError } from './tomlEdit';
 import { canonicalEntry, canonicalJson, PROCESS_KEYS, translateEntry } from './translate';
 import type { RecordKind } from './adoptionLog';
 import type { ClientFile, ClientId, ServerContainer, WardenLauncher, WardenServerEntry } from './types';
-import { connectArgs, reachesWarden } from './wardenEntry';
+import { connectArgs, wardenTarget } from './wardenEntry';
 
 export interface MovedServer {
   client: ClientId;
@@ -20,7 +20,11 @@ export interface MovedServer {
   wardenName: string;
   /** False when Warden's config already held this exact definition under that name. */
   added: boolean;
-  definition: WardenServerEntry;
+  /** What moves to Warden's config; absent for a repaired entry (it already pointed at Warden, through paths now gone). */
+  definition?: WardenServerEntry;
+  /** The client entry's new command line, and the keys that leave it (absent where the entry is moved out whole). */
+  rewrite?: { command: string; args: string[]; removeKeys: readonly string[] };
+  repaired?: boolean;
 }
 
 export interface LeftAlone {
@@ -58,6 +62,8 @@ export interface AdoptionPlan {
   leftAlone: LeftAlone[];
   /** Files that exist but cannot be read or parsed: the whole adoption is refused while there are any. */
   unparseable: Unparseable[];
+  /** Values never to print: every env and header value in the files a diff shows (their context lines too). */
+  secrets: string[];
   /** Files looked at, existing or not (for the report). */
   looked: { client: ClientId; path: string; exists: boolean }[];
 }
@@ -79,6 +85,20 @@ function at(doc: unknown, path: string[]): unknown {
     cur = cur[seg];
   }
   return cur;
+}
+
+/** Keys whose values are credentials in one client or another (env, HTTP headers, Codex's bearer_token). */
+const SECRET_KEYS = new Set(['env', 'headers', 'http_headers', 'env_http_headers']);
+
+/** Every string under a secret-bearing key, anywhere in the document. */
+export function collectSecrets(doc: unknown, out: string[], inSecret = false): void {
+  if (typeof doc === 'string') {
+    if (inSecret) out.push(doc);
+  } else if (Array.isArray(doc)) {
+    for (const v of doc) collectSecrets(v, out, inSecret);
+  } else if (isObject(doc)) {
+    for (const [k, v] of Object.entries(doc)) collectSecrets(v, out, inSecret || SECRET_KEYS.has(k) || k === 'bearer_token');
+  }
 }
 
 export function sha256(data: string | Buffer): string {
@@ -138,7 +158,7 @@ function readWardenConfig(path: string, unparseable: Unparseable[]): WardenConfi
 }
 
 export function planAdoption(inputs: PlanInputs): AdoptionPlan {
-  const plan: AdoptionPlan = { changes: [], wardenConfig: null, moved: [], alreadyWarden: [], leftAlone: [], unparseable: [], looked: [] };
+  const plan: AdoptionPlan = { changes: [], wardenConfig: null, moved: [], alreadyWarden: [], leftAlone: [], unparseable: [], secrets: [], looked: [] };
   const warden = readWardenConfig(inputs.wardenConfigPath, plan.unparseable);
   const added = new Map<string, WardenServerEntry>();
 
@@ -177,7 +197,7 @@ export function planAdoption(inputs: PlanInputs): AdoptionPlan {
       }
     }
     if (!moved.length) continue;
-    const edited = editFile(file, body, parsed.doc, moved, inputs.launcher, containers);
+    const edited = editFile(file, body, parsed.doc, moved);
     if (!edited.ok) {
       // The file is readable but this edit cannot be done safely: leave the whole file alone, say why, and take back the names.
       for (const m of moved) {
@@ -189,6 +209,7 @@ export function planAdoption(inputs: PlanInputs): AdoptionPlan {
       }
       continue;
     }
+    collectSecrets(parsed.doc, plan.secrets);
     plan.changes.push({ client: file.client, format: file.format, path: file.path, realPath: r.file.realPath, before: r.file, after: restore(edited.text), mode: r.file.mode, servers: moved });
     plan.moved.push(...moved);
   }
@@ -220,7 +241,19 @@ function planServer(
   file: ClientFile, container: ServerContainer, name: string, raw: unknown, launcher: WardenLauncher,
   warden: WardenConfigState | null, added: Map<string, WardenServerEntry>,
 ): ServerOutcome {
-  if (isObject(raw) && reachesWarden(raw, launcher)) return { kind: 'warden', reason: 'already runs through mcp-warden connect' };
+  const target = isObject(raw) ? wardenTarget(raw, launcher) : null;
+  if (target) {
+    if (!target.stale) return { kind: 'warden', reason: target.current ? 'already runs through mcp-warden connect' : `already runs through mcp-warden connect (${target.script ?? 'mcp-warden on PATH'})` };
+    // Pointed at Warden through a Node or cli.js that is gone: point it at this one, same server and state dir.
+    return {
+      kind: 'moved',
+      server: {
+        client: file.client, file: file.path, container: container.path, clientName: name, wardenName: target.name, added: false,
+        rewrite: { command: launcher.node, args: connectArgs({ ...launcher, stateDir: target.stateDir }, target.name), removeKeys: [] },
+        repaired: true,
+      },
+    };
+  }
   if (isObject(raw) && (raw.disabled === true || raw.enabled === false)) return { kind: 'left', reason: 'disabled in this client' };
   const t = translateEntry(raw, file.dialect, container);
   if (!t.ok) return { kind: 'left', reason: t.reason };
@@ -234,13 +267,14 @@ function planServer(
   }
   return {
     kind: 'moved',
-    server: { client: file.client, file: file.path, container: container.path, clientName: name, wardenName, added: isNew || added.has(wardenName), definition: t.entry },
+    server: {
+      client: file.client, file: file.path, container: container.path, clientName: name, wardenName, added: isNew || added.has(wardenName),
+      definition: t.entry, rewrite: { command: launcher.node, args: connectArgs(launcher, wardenName), removeKeys: PROCESS_KEYS },
+    },
   };
 }
 
-function editFile(
-  file: ClientFile, text: string, doc: unknown, moved: MovedServer[], launcher: WardenLauncher, containers: ServerContainer[],
-): { ok: true; text: string } | { ok: false; message: string } {
+function editFile(file: ClientFile, text: string, doc: unknown, moved: MovedServer[]): { ok: true; text: string } | { ok: false; message: string } {
   if (file.format === 'json') {
     const fmt = formattingOf(text);
     let out = text;
@@ -248,18 +282,16 @@ function editFile(
       const path = [...m.container, m.clientName];
       const entry = at(doc, path) as Record<string, unknown>;
       // Removals first, so the new values are written next to what stays.
-      for (const key of PROCESS_KEYS) if (entry[key] !== undefined) out = setJsonValue(out, [...path, key], undefined, fmt);
-      out = setJsonValue(out, [...path, 'command'], launcher.node, fmt);
-      const args = connectArgs(launcher, m.wardenName);
-      out = entry.args !== undefined ? setJsonValue(out, [...path, 'args'], args, fmt) : (insertPropertyAfter(out, [...path, 'command'], 'args', args) ?? out);
+      const rw = m.rewrite!;
+      for (const key of rw.removeKeys) if (entry[key] !== undefined) out = setJsonValue(out, [...path, key], undefined, fmt);
+      out = setJsonValue(out, [...path, 'command'], rw.command, fmt);
+      out = entry.args !== undefined ? setJsonValue(out, [...path, 'args'], rw.args, fmt) : (insertPropertyAfter(out, [...path, 'command'], 'args', rw.args) ?? out);
     }
-    return verifyJson(out, doc, moved, launcher);
+    return verifyJson(out, doc, moved);
   }
   try {
-    const out = editTomlServers(text, moved.map((m) => ({
-      name: m.clientName, command: launcher.node, args: connectArgs(launcher, m.wardenName), removeKeys: PROCESS_KEYS,
-    })));
-    return verifyToml(out, doc, moved, launcher, containers);
+    const out = editTomlServers(text, moved.map((m) => ({ name: m.clientName, ...m.rewrite! })));
+    return verifyToml(out, doc, moved);
   } catch (err) {
     if (err instanceof TomlEditError || err instanceof TomlScanError) return { ok: false, message: `cannot edit safely: ${err.message}` };
     throw err;
@@ -267,14 +299,14 @@ function editFile(
 }
 
 /** The document the edit must produce: the original with each moved entry's command, args and process keys replaced. */
-function expected(doc: unknown, moved: MovedServer[], launcher: WardenLauncher): unknown {
+function expected(doc: unknown, moved: MovedServer[]): unknown {
   // Through JSON, as the re-read document is compared: TOML dates then compare by their own text form.
   const copy = JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
   for (const m of moved) {
     const entry = at(copy, [...m.container, m.clientName]) as Record<string, unknown>;
-    for (const key of PROCESS_KEYS) delete entry[key];
-    entry.command = launcher.node;
-    entry.args = connectArgs(launcher, m.wardenName);
+    for (const key of m.rewrite!.removeKeys) delete entry[key];
+    entry.command = m.rewrite!.command;
+    entry.args = m.rewrite!.args;
   }
   return copy;
 }
@@ -283,21 +315,19 @@ function sameData(a: unknown, b: unknown): boolean {
   return canonicalJson(JSON.parse(JSON.stringify(a))) === canonicalJson(JSON.parse(JSON.stringify(b)));
 }
 
-function verifyJson(out: string, doc: unknown, moved: MovedServer[], launcher: WardenLauncher): { ok: true; text: string } | { ok: false; message: string } {
+function verifyJson(out: string, doc: unknown, moved: MovedServer[]): { ok: true; text: string } | { ok: false; message: string } {
   const r = parseJsonText(out);
-  if (!r.ok || !sameData(r.value, expected(doc, moved, launcher))) return { ok: false, message: 'cannot edit safely: the edited file does not read back as intended' };
+  if (!r.ok || !sameData(r.value, expected(doc, moved))) return { ok: false, message: 'cannot edit safely: the edited file does not read back as intended' };
   return { ok: true, text: out };
 }
 
-function verifyToml(
-  out: string, doc: unknown, moved: MovedServer[], launcher: WardenLauncher, _containers: ServerContainer[],
-): { ok: true; text: string } | { ok: false; message: string } {
+function verifyToml(out: string, doc: unknown, moved: MovedServer[]): { ok: true; text: string } | { ok: false; message: string } {
   let reread: unknown;
   try {
     reread = parseToml(out);
   } catch (err) {
     return { ok: false, message: `cannot edit safely: the edited file is not valid TOML (${(err as Error).message.split('\n')[0]})` };
   }
-  if (!sameData(reread, expected(doc, moved, launcher))) return { ok: false, message: 'cannot edit safely: the edited file does not read back as intended' };
+  if (!sameData(reread, expected(doc, moved))) return { ok: false, message: 'cannot edit safely: the edited file does not read back as intended' };
   return { ok: true, text: out };
 }

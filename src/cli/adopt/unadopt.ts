@@ -13,6 +13,7 @@ import { CLIENT_IDS, type ClientId } from './types';
 /** One client file as unadopt leaves it. */
 export interface FileRestore {
   path: string;
+  format: 'json' | 'toml';
   realPath: string;
   mode: number;
   /** Its bytes now (null: it is gone). */
@@ -90,7 +91,7 @@ export function planUnadoption(stateDir: string, clients: readonly ClientId[] | 
       if (HOW_RANK[how] > HOW_RANK[seen.how]) seen.how = how;
       seen.mode = record.mode;
     } else {
-      byFile.set(record.realPath, { path: record.path, realPath: record.realPath, mode: record.mode, current: now, final, conflict: !untouched, how });
+      byFile.set(record.realPath, { path: record.path, format: record.format, realPath: record.realPath, mode: record.mode, current: now, final, conflict: !untouched, how });
     }
   }
   const files = [...byFile.values()];

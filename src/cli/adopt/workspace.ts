@@ -4,7 +4,7 @@
 // VS Code flags in mcp.json) moves with them. Backups and the log are adopt's own (apply.ts); workspaceUndo.ts undoes.
 import { join } from 'node:path';
 import { formattingOf, jsonValueText, parseJsonText, setJsonValue, setJsonValueText } from './jsonEdit';
-import type { AdoptionPlan, FileChange, MovedServer } from './planner';
+import { collectSecrets, type AdoptionPlan, type FileChange, type MovedServer } from './planner';
 import { readConfigFile } from './readFile';
 import { canonicalEntry, translateEntry } from './translate';
 import type { WardenLauncher, WardenServerEntry } from './types';
@@ -34,7 +34,7 @@ const CAPS: { container: string[]; name: string } = { container: [], name: 'ward
  */
 export function planWorkspaceAdoption(folder: string, launcher: WardenLauncher = { node: '', cli: '' }): AdoptionPlan {
   const { mcpJson, wardenJson } = workspaceFiles(folder);
-  const plan: AdoptionPlan = { changes: [], wardenConfig: null, moved: [], alreadyWarden: [], leftAlone: [], unparseable: [], looked: [] };
+  const plan: AdoptionPlan = { changes: [], wardenConfig: null, moved: [], alreadyWarden: [], leftAlone: [], unparseable: [], secrets: [], looked: [] };
   const src = readConfigFile(mcpJson);
   plan.looked.push({ client: 'vscode', path: mcpJson, exists: src.kind !== 'missing' });
   if (src.kind === 'missing') return plan;
@@ -120,6 +120,7 @@ export function planWorkspaceAdoption(folder: string, launcher: WardenLauncher =
     return plan;
   }
   plan.moved = moved;
+  collectSecrets(doc, plan.secrets);
   const change: FileChange = {
     client: 'vscode-workspace', format: 'json', path: mcpJson, realPath: src.file.realPath, before: src.file,
     after: srcBom + out, mode: src.file.mode, servers: moved,

@@ -89,7 +89,7 @@ const CURSOR_USER = `// Cursor's global MCP servers — edited by hand
 \t"mcpServers": {
 \t\t/* the same name as Claude Desktop's, another command */
 \t\t"github": {"command":"uvx","args":["mcp-github"],},
-\t\t"sentry": {"url": "https://mcp.sentry.dev/mcp"}, // remote: stays
+\t\t"sentry": {"url": "https://mcp.sentry.dev/mcp", "headers": {"Authorization": "Bearer sntrys_neighbourSecret"}}, // remote: stays
 \t},
 }
 `;
@@ -165,6 +165,7 @@ function machine(): Machine {
     cursor: join(home, '.cursor', 'mcp.json'),
     cursorProject: join(project, '.cursor', 'mcp.json'),
     vscode: join(xdg, 'Code', 'User', 'mcp.json'),
+    vscodeProfile: join(xdg, 'Code', 'User', 'profiles', '-4f2a91c', 'mcp.json'),
     codex: join(home, '.codex', 'config.toml'),
   };
   write(files.claudeCode, CLAUDE_JSON.replace('PROJECT', project), 0o600);
@@ -174,6 +175,7 @@ function machine(): Machine {
   write(files.cursor, CURSOR_USER, 0o640);
   write(files.cursorProject, CURSOR_PROJECT);
   write(files.vscode, VSCODE_USER);
+  write(files.vscodeProfile, '{"servers":{"everything":{"type":"stdio","command":"npx","args":["-y","@modelcontextprotocol/server-everything"]}}}');
   write(files.codex, CODEX_TOML, 0o600);
   mkdirSync(project, { recursive: true });
   return { root, home, xdg, state: join(root, 'state', 'mcp-warden'), project, env, files, wardenConfig: join(xdg, 'mcp-warden', 'servers.json') };
@@ -207,12 +209,15 @@ describe('mcp-warden adopt / unadopt', () => {
     assert.equal(r.status, 0, r.stderr);
     // The diff comes first, per file, and no secret is printed.
     assert.match(r.stdout, new RegExp(`--- ${m.files.cursor.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n\\+\\+\\+ `));
-    for (const secret of ['ghp_sampleTokenValue1234', 'ghp_desktopTokenValue99', 'ctx7_sampleKeyValue']) assert.ok(!r.stdout.includes(secret), secret);
+    // A neighbour's header shows up in the diff's context lines: hidden too.
+    const secrets = ['ghp_sampleTokenValue1234', 'ghp_desktopTokenValue99', 'ctx7_sampleKeyValue', 'sntrys_neighbourSecret'];
+    for (const secret of secrets) assert.ok(!r.stdout.includes(secret), secret);
+    assert.match(r.stdout, /"Authorization": "«redacted»"/);
 
     // Warden's config holds the stdio servers, in the format its loader reads.
     const servers = json(m.wardenConfig).servers;
     assert.deepEqual(Object.keys(servers).sort(), [
-      'context7', 'files', 'filesystem', 'github', 'github-claude-desktop', 'github-cursor', 'local-tools', 'memory', 'puppeteer', 'shell-tools', 'time',
+      'context7', 'everything', 'files', 'filesystem', 'github', 'github-claude-desktop', 'github-cursor', 'local-tools', 'memory', 'puppeteer', 'shell-tools', 'time',
     ]);
     assert.equal(statSync(m.wardenConfig).mode & 0o777, 0o600);
     assert.deepEqual(servers.filesystem.args, ['-y', '@modelcontextprotocol/server-filesystem', '${env:HOME}/Documents']);
@@ -222,7 +227,8 @@ describe('mcp-warden adopt / unadopt', () => {
     assert.equal(servers.context7.env.CONTEXT7_API_KEY, 'ctx7_sampleKeyValue');
     const loaded = loadConfig({ files: [{ path: m.wardenConfig, origin: 'user', trusted: true }], autoStart: false });
     assert.deepEqual(loaded.problems, []);
-    assert.equal(loaded.servers.length, 11);
+    assert.equal(loaded.servers.length, 12);
+    assert.deepEqual(json(m.files.vscodeProfile).servers.everything.args, [cli, 'connect', 'everything'], "a VS Code profile's mcp.json too");
 
     // Each client entry now runs this Node and this cli.js, `connect NAME`; what was not a stdio server is untouched.
     // The state dir is the default one (XDG_STATE_HOME/mcp-warden): no --state-dir.
@@ -236,7 +242,7 @@ describe('mcp-warden adopt / unadopt', () => {
     assert.ok(readFileSync(m.files.claudeDesktop, 'utf8').startsWith('\uFEFF{\n    "mcpServers": {'), 'BOM and 4-space indent kept');
     assert.deepEqual(json(m.files.claudeDesktop).mcpServers['📁 files'].args, connect('files'));
     assert.deepEqual(json(m.files.cursor).mcpServers.github.args, connect('github-cursor'));
-    assert.deepEqual(json(m.files.cursor).mcpServers.sentry, { url: 'https://mcp.sentry.dev/mcp' });
+    assert.deepEqual(json(m.files.cursor).mcpServers.sentry.url, 'https://mcp.sentry.dev/mcp');
     const vs = json(m.files.vscode);
     assert.deepEqual(vs.servers.time, { type: 'stdio', command: process.execPath, args: connect('time'), dev: { watch: 'src/**' } });
     assert.deepEqual(vs.servers['needs-input'].env, { TOKEN: '${input:token}' }, 'an ${input:…} server stays with VS Code');
@@ -248,7 +254,7 @@ describe('mcp-warden adopt / unadopt', () => {
     // Formatting outside the edited entries is kept: comments, CRLF, tabs, the file's mode.
     const cursorText = readFileSync(m.files.cursor, 'utf8');
     assert.ok(cursorText.startsWith("// Cursor's global MCP servers — edited by hand\n{\n\t\"mcpServers\": {\n\t\t/* the same name"));
-    assert.ok(cursorText.includes('"sentry": {"url": "https://mcp.sentry.dev/mcp"}, // remote: stays'));
+    assert.ok(cursorText.includes('"sentry": {"url": "https://mcp.sentry.dev/mcp", "headers": {"Authorization": "Bearer sntrys_neighbourSecret"}}, // remote: stays'));
     const codexText = readFileSync(m.files.codex, 'utf8');
     assert.ok(codexText.startsWith('# ~/.codex/config.toml — ünïcode ✓\r\nmodel = "gpt-5-codex"\r\napproval_policy = "on-request"   # ask first\r\n'));
     assert.ok(codexText.endsWith('[mcp_servers.figma]\r\nurl = "https://mcp.figma.com/mcp"\r\n\r\n[profiles.fast]\r\nmodel = "gpt-5-mini"\r\n'));
@@ -257,12 +263,13 @@ describe('mcp-warden adopt / unadopt', () => {
 
     // Backups are the user's alone.
     const backups = join(m.state, 'adopt', 'backups');
-    assert.equal(readdirSync(backups).length, 7);
+    assert.equal(readdirSync(backups).length, 8);
     for (const b of readdirSync(backups)) assert.equal(statSync(join(backups, b)).mode & 0o777, 0o600);
     assert.equal(statSync(join(m.state, 'adopt')).mode & 0o777, 0o700);
 
     const u = warden(m, 'unadopt');
     assert.equal(u.status, 0, u.stderr);
+    for (const secret of secrets) assert.ok(!u.stdout.includes(secret), `unadopt's diff hides ${secret}`);
     for (const [p, s] of before) {
       assert.ok(readFileSync(p).equals(s.bytes), `${p} is back byte for byte`);
       assert.equal(statSync(p).mode & 0o777, s.mode);
@@ -446,5 +453,20 @@ describe('mcp-warden adopt / unadopt', () => {
       killAll(left);
       assert.deepEqual(left, [], 'no process of this test outlives it');
     }
+  });
+
+  it('repairs an entry whose mcp-warden paths are gone (an update moved them), keeping its server and state dir', () => {
+    const m = machine();
+    const gone = join(m.root, 'old-extension', 'mcp-warden-0.0.9', 'dist', 'cli.js');
+    write(m.files.cursor, `{ "mcpServers": { "github": { "command": "/nonexistent/node", "args": [${JSON.stringify(gone)}, "connect", "github", "--state-dir", "/custom/state"] } } }\n`);
+    const before = readFileSync(m.files.cursor);
+    const r = warden(m, 'adopt', '--client', 'cursor');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /repaired cursor "github"/);
+    assert.deepEqual(json(m.files.cursor).mcpServers.github, { command: process.execPath, args: [cli, 'connect', 'github', '--state-dir', '/custom/state'] });
+    assert.equal(existsSync(m.wardenConfig), false, 'nothing moved into Warden: the server was already there');
+    assert.match(warden(m, 'adopt', '--client', 'cursor').stdout, /Nothing to adopt/);
+    assert.equal(warden(m, 'unadopt').status, 0);
+    assert.ok(readFileSync(m.files.cursor).equals(before));
   });
 });
