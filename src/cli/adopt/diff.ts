@@ -1,8 +1,8 @@
 // Unified diffs (as `diff -u` prints them) of a file's text before and after, to show what adopt and unadopt will do.
-// Edits are local, so the common head and tail are cut first; the middle is compared line by line (LCS), within a bound.
+// The common head and tail are cut first; the middle is compared with Myers' algorithm, within a bound.
 
-/** Beyond this many cells the middle is shown as replaced whole instead of compared (a bound on time and memory). */
-const MAX_LCS_CELLS = 4_000_000;
+/** Beyond this many changed lines the middle is shown as replaced whole (a bound on time and memory: O(D²)). */
+const MAX_EDIT_LINES = 2000;
 
 type Op = { kind: ' ' | '-' | '+'; line: string };
 
@@ -14,27 +14,59 @@ function splitLines(text: string): string[] {
   return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
 }
 
-function middleOps(a: string[], b: string[]): Op[] {
-  if (a.length * b.length > MAX_LCS_CELLS) return [...a.map((line) => ({ kind: '-' as const, line })), ...b.map((line) => ({ kind: '+' as const, line }))];
+/**
+ * Myers' O((N+M)·D) shortest edit script: cheap when few lines change, whatever the file's size (~/.claude.json
+ * is large, and adopt edits a few entries spread through it). Null past MAX_EDIT_LINES changes.
+ */
+function myers(a: string[], b: string[]): Op[] | null {
   const n = a.length;
   const m = b.length;
-  // lcs[i][j]: length of the LCS of a[i..] and b[j..], in one flat array.
-  const lcs = new Uint32Array((n + 1) * (m + 1));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i * (m + 1) + j] = a[i] === b[j] ? lcs[(i + 1) * (m + 1) + j + 1]! + 1 : Math.max(lcs[(i + 1) * (m + 1) + j]!, lcs[i * (m + 1) + j + 1]!);
+  const max = n + m;
+  const off = max + 1;
+  const v = new Int32Array(2 * max + 3);
+  // trace[d][k + d]: the furthest x on diagonal k after d edits.
+  const trace: Int32Array[] = [];
+  for (let d = 0; d <= Math.min(max, MAX_EDIT_LINES); d++) {
+    for (let k = -d; k <= d; k += 2) {
+      let x = k === -d || (k !== d && v[off + k - 1]! < v[off + k + 1]!) ? v[off + k + 1]! : v[off + k - 1]! + 1;
+      let y = x - k;
+      while (x < n && y < m && a[x] === b[y]) { x++; y++; }
+      v[off + k] = x;
+      if (x >= n && y >= m) {
+        trace.push(v.slice(off - d, off + d + 1));
+        return backtrack(a, b, trace);
+      }
     }
+    trace.push(v.slice(off - d, off + d + 1));
   }
+  return null;
+}
+
+function backtrack(a: string[], b: string[], trace: Int32Array[]): Op[] {
   const ops: Op[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) { ops.push({ kind: ' ', line: a[i]! }); i++; j++; }
-    // Removals before additions, as diff -u prints them.
-    else if (i < n && (j >= m || lcs[(i + 1) * (m + 1) + j]! >= lcs[i * (m + 1) + j + 1]!)) ops.push({ kind: '-', line: a[i++]! });
-    else ops.push({ kind: '+', line: b[j++]! });
+  let x = a.length;
+  let y = b.length;
+  for (let d = trace.length - 1; d > 0; d--) {
+    const prev = trace[d - 1]!;
+    const at = (k: number) => prev[k + d - 1]!;
+    const k = x - y;
+    const down = k === -d || (k !== d && at(k - 1) < at(k + 1));
+    const prevK = down ? k + 1 : k - 1;
+    const prevX = at(prevK);
+    const prevY = prevX - prevK;
+    const startX = down ? prevX : prevX + 1;
+    while (x > startX) ops.push({ kind: ' ', line: a[--x]! }), y--;
+    if (down) ops.push({ kind: '+', line: b[--y]! });
+    else ops.push({ kind: '-', line: a[--x]! });
+    x = prevX;
+    y = prevY;
   }
-  return ops;
+  while (x > 0) ops.push({ kind: ' ', line: a[--x]! });
+  return ops.reverse();
+}
+
+function middleOps(a: string[], b: string[]): Op[] {
+  return myers(a, b) ?? [...a.map((line) => ({ kind: '-' as const, line })), ...b.map((line) => ({ kind: '+' as const, line }))];
 }
 
 /** The unified diff, or '' when the texts have the same lines. */

@@ -136,6 +136,48 @@ describe('adopt: diff', () => {
     assert.equal(unifiedDiff('', 'x\n', '/dev/null', 'b'), '--- /dev/null\n+++ b\n@@ -0,0 +1,1 @@\n+x\n');
   });
 
+  /** Applies a unified diff to `a` (a tiny patch): what the printed diff says must turn `a` into `b`. */
+  function patch(a: string, diff: string): string {
+    const src = a ? a.replace(/\n$/, '').split('\n') : [];
+    const out: string[] = [];
+    let pos = 0;
+    for (const line of diff.split('\n').slice(2)) {
+      const h = /^@@ -(\d+),(\d+) /.exec(line);
+      if (h) {
+        const start = Number(h[2]) === 0 ? Number(h[1]) : Number(h[1]) - 1;
+        while (pos < start) out.push(src[pos++]!);
+      } else if (line.startsWith(' ')) { assert.equal(src[pos], line.slice(1)); out.push(src[pos++]!); }
+      else if (line.startsWith('-')) { assert.equal(src[pos], line.slice(1)); pos++; }
+      else if (line.startsWith('+')) out.push(line.slice(1));
+    }
+    while (pos < src.length) out.push(src[pos++]!);
+    return out.length ? `${out.join('\n')}\n` : '';
+  }
+
+  it('is a correct patch for random edits, and stays small for a few changes in a large file', () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let round = 0; round < 300; round++) {
+      const a = Array.from({ length: rnd(30) }, () => `l${rnd(6)}`);
+      const b = [...a];
+      for (let e = rnd(6); e > 0; e--) {
+        const op = rnd(3);
+        if (op === 0) b.splice(rnd(b.length + 1), 0, `n${rnd(6)}`);
+        else if (op === 1 && b.length) b.splice(rnd(b.length), 1);
+        else if (b.length) b[rnd(b.length)] = `c${rnd(6)}`;
+      }
+      const at = a.length ? `${a.join('\n')}\n` : '';
+      const bt = b.length ? `${b.join('\n')}\n` : '';
+      assert.equal(patch(at, unifiedDiff(at, bt, 'a', 'b', rnd(4))), bt, `round ${round}`);
+    }
+    const big = Array.from({ length: 20000 }, (_, i) => `  "line${i}": ${i},`);
+    const edited = [...big];
+    for (const i of [100, 9000, 19990]) edited[i] = `  "line${i}": "changed",`;
+    const d = unifiedDiff(`${big.join('\n')}\n`, `${edited.join('\n')}\n`, 'a', 'b');
+    assert.equal(d.split('\n').filter((l) => l.startsWith('@@')).length, 3);
+    assert.equal(d.split('\n').filter((l) => /^[-+] /.test(l)).length, 6);
+  });
+
   it('redacts secret values', () => {
     assert.equal(redact('+  "K": "sk-12345"\n', ['sk-12345', 'ab']), '+  "K": "«redacted»"\n');
   });
