@@ -115,6 +115,7 @@ export const RENAMED_SETTINGS: Readonly<Partial<Record<keyof WardenSettings, str
   requestTimeoutMs: 'requestTimeout',
   shutdownGraceMs: 'shutdownGrace',
   sampleIntervalMs: 'sampleInterval',
+  maxMessageMB: 'maxMessageSize',
 });
 
 export function settingKey(key: keyof WardenSettings): string {

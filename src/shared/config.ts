@@ -15,6 +15,8 @@ export interface ServerCaps {
   requestTimeoutMs: number;
   shutdownGraceMs: number;
   stderrLines: number;
+  /** The longest message (one JSON-RPC line on stdout) a server may send, in MB; a longer reply fails its call. */
+  maxMessageMB: number;
 }
 
 /** Settings that apply to the whole helper. */
@@ -38,6 +40,7 @@ export const DEFAULT_SERVER_CAPS: Readonly<ServerCaps> = Object.freeze({
   requestTimeoutMs: 60_000,
   shutdownGraceMs: 3000,
   stderrLines: 500,
+  maxMessageMB: 8,
 });
 
 export const DEFAULT_HELPER_SETTINGS: Readonly<HelperSettings> = Object.freeze({
@@ -60,6 +63,7 @@ export const SETTING_BOUNDS: Readonly<Record<Exclude<keyof WardenSettings, 'memo
   requestTimeoutMs: [100, 3_600_000],
   shutdownGraceMs: [0, 60_000],
   stderrLines: [10, 100_000],
+  maxMessageMB: [1, 1024],
   maxServers: [1, 200],
   sampleIntervalMs: [100, 60_000],
   historySize: [10, 10_000],

@@ -6,6 +6,7 @@ import type { ServerSpec } from '../../shared/config';
 import { RingBuffer } from '../../shared/bounded';
 import { WardenError } from '../../shared/errors';
 import type { CallToolResultJson, HistoryPoint, ProcessInfo, ServerState, ServerWarning, ToolInfo } from '../../shared/protocol';
+import { LineSplitter } from '../mcp/lineSplitter';
 import { loadSdk, type Sdk } from '../mcp/sdk';
 import type { RawChannel } from '../mcp/tapTransport';
 import { resolveCommand } from '../platform/resolveCommand';
@@ -14,7 +15,11 @@ import type { PidRegistry } from '../registry/pidRegistry';
 import type { ProcessEntry, ProcessIdentity, ProcessTable } from '../sampling/types';
 
 export const HANDSHAKE_TIMEOUT_MS = 30_000;
-const STDERR_LINE_MAX_CHARS = 4096;
+const STDERR_LINE_MAX_BYTES = 4096;
+/** stdout closed (or stdin broke) while the process lives: how long to wait for its exit before calling it a crash. */
+const CHANNEL_EXIT_GRACE_MS = 1000;
+/** A server that exits during its handshake: how long to wait for its exit status to name it. */
+const HANDSHAKE_EXIT_WAIT_MS = 1000;
 const MAX_TOOLS = 1000;
 const MAX_TRACKED = 256;
 const MAX_PROCESSES_SHOWN = 200;
@@ -62,7 +67,14 @@ export class ManagedServer {
   private rootIdentity: ProcessIdentity | undefined;
   private stopping: Promise<ProcessEntry[]> | undefined;
   private exitWaiters: (() => void)[] = [];
-  private stderrPartial = '';
+  /** stderr split into lines bounded in bytes: an endless line costs 4 KB, never a growing string. */
+  private readonly stderrLines = new LineSplitter(STDERR_LINE_MAX_BYTES, {
+    line: (line) => this.pushStderr(line),
+    overflow: (head) => this.pushStderr(`${head}… (line longer than ${STDERR_LINE_MAX_BYTES} bytes, cut)`),
+  });
+  /** How the last process exited, for a start-up failure's message. */
+  private lastExit: string | undefined;
+  private channelTimer: NodeJS.Timeout | undefined;
   /** Bumped on each spawn so late callbacks of an earlier process are ignored. */
   private generation = 0;
 
@@ -103,6 +115,8 @@ export class ManagedServer {
     this.rssBytes = 0;
     this.children = 0;
     this.processes = [];
+    this.lastExit = undefined;
+    this.stderrLines.reset();
     this.setState('starting', 'spawning');
     const sdk = (this.sdk ??= await loadSdk());
     const { ChildProcessTransport, Client, ErrorCode, McpError, TapTransport } = sdk;
@@ -142,8 +156,8 @@ export class ManagedServer {
     this.rootIdentity = { pid, startTime };
     this.host.registry.record({ pid, pgid: process.platform === 'win32' ? 0 : pid, startTime, command: [this.spec.command, ...this.spec.args].join(' ').slice(0, 512), server: this.name });
 
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (text: string) => this.receiveStderr(text));
+    child.stderr!.on('data', (chunk: Buffer) => this.stderrLines.push(chunk));
+    child.stderr!.on('error', () => undefined);
     child.stdin!.on('error', () => {
       // EPIPE when the server exits first; the exit handler reports it.
     });
@@ -152,7 +166,8 @@ export class ManagedServer {
     const transport = new TapTransport(new ChildProcessTransport(child.stdout!, child.stdin!, {
       onGarbage: (line, kind) =>
         this.pushStderr(kind === 'too-long' ? `[warden] stdout: ${line}` : `[warden] stdout is not JSON-RPC, ignored: ${line}`),
-    }));
+      onChannelClosed: (reason) => this.onChannelClosed(gen, pid, reason),
+    }, this.spec.caps.maxMessageMB * 1024 * 1024));
     this.rawChannel = transport;
     const client = new Client({ name: 'mcp-warden', version: '0.1.0' }, { capabilities: this.host.clientCapabilities ?? {} });
     client.onerror = () => {
@@ -167,8 +182,12 @@ export class ManagedServer {
       const detail = err instanceof McpError && err.code === ErrorCode.RequestTimeout
         ? `it did not answer the MCP initialize request within ${Math.round(this.host.handshakeTimeoutMs / 1000)} s (is it an MCP stdio server?)`
         : (err as Error).message;
-      const message = `\`${this.name}\` failed the MCP handshake: ${detail}`;
-      const last = this.stderr.tail(3).join(' | ');
+      // A server that exited during the handshake is named by its exit status, not by the closed connection.
+      if (this.child && !this.lastExit) await this.waitForExit(HANDSHAKE_EXIT_WAIT_MS);
+      const message = this.lastExit
+        ? `\`${this.name}\` ${this.lastExit} before completing the MCP handshake`
+        : `\`${this.name}\` failed the MCP handshake: ${detail}`;
+      const last = this.stderr.tail(5).join(' | ');
       await this.stop(message);
       this.lastError = last ? `${message} (stderr: ${last})` : message;
       this.setState('failed', message);
@@ -201,22 +220,27 @@ export class ManagedServer {
     this.setState('failed', message);
   }
 
-  private receiveStderr(text: string): void {
-    const parts = (this.stderrPartial + text).split('\n');
-    this.stderrPartial = parts.pop() ?? '';
-    // A single unterminated huge chunk must not grow the partial line without bound.
-    if (this.stderrPartial.length > STDERR_LINE_MAX_CHARS) {
-      parts.push(this.stderrPartial);
-      this.stderrPartial = '';
-    }
-    for (const line of parts) this.pushStderr(line);
+  private pushStderr(line: string): void {
+    const clean = line.endsWith('\r') ? line.slice(0, -1) : line;
+    this.stderr.push(clean);
+    this.host.serverStderr(this, clean);
   }
 
-  private pushStderr(line: string): void {
-    const clean = line.replace(/\r$/, '');
-    const bounded = clean.length > STDERR_LINE_MAX_CHARS ? `${clean.slice(0, STDERR_LINE_MAX_CHARS)}… (${clean.length} chars)` : clean;
-    this.stderr.push(bounded);
-    this.host.serverStderr(this, bounded);
+  /**
+   * The MCP channel ended from the server's side. If the process exits now, its exit says why (onExit); if it lives
+   * on, it can no longer answer anything: a crash, with that reason, and the restart policy decides.
+   */
+  private onChannelClosed(gen: number, pid: number, reason: string): void {
+    if (gen !== this.generation || this.state !== 'running') return; // during start-up the handshake's failure reports it
+    if (this.channelTimer) clearTimeout(this.channelTimer);
+    this.channelTimer = setTimeout(() => {
+      this.channelTimer = undefined;
+      if (gen !== this.generation || this.state !== 'running' || !this.child) return;
+      const why = `${reason} while still running (pid ${pid}); the MCP channel is gone`;
+      this.lastError = `\`${this.name}\` ${why}`;
+      this.host.onUnexpectedExit(this, why);
+    }, CHANNEL_EXIT_GRACE_MS);
+    this.channelTimer.unref?.();
   }
 
   private onExit(gen: number, code: number | null, signal: NodeJS.Signals | null): void {
@@ -225,6 +249,10 @@ export class ManagedServer {
     this.exitWaiters = [];
     for (const w of waiters) w();
     const reason = signal ? `exited on ${signal}` : `exited with code ${code}`;
+    this.lastExit = reason;
+    this.stderrLines.end();
+    if (this.channelTimer) clearTimeout(this.channelTimer);
+    this.channelTimer = undefined;
     // The registry entry stays until stop() has reaped what the process left behind.
     this.child = undefined;
     const client = this.client;
@@ -283,7 +311,10 @@ export class ManagedServer {
       const result = await client.callTool({ name: tool, arguments: args ?? {} }, undefined, { timeout: timeoutMs, maxTotalTimeout: timeoutMs });
       return result as CallToolResultJson;
     } catch (err) {
-      const { ErrorCode, McpError } = this.sdk!;
+      const { ErrorCode, McpError, REPLY_TOO_LARGE_RPC_CODE } = this.sdk!;
+      if (err instanceof McpError && err.code === REPLY_TOO_LARGE_RPC_CODE) {
+        throw new WardenError('REPLY_TOO_LARGE', `\`${this.name}\` ${tool} failed: ${err.message.replace(/^MCP error -?\d+: /, '')} (raise maxMessageMB to accept it).`, this.name);
+      }
       if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) {
         throw new WardenError('REQUEST_TIMEOUT', `\`${this.name}\` did not answer ${tool} within ${timeoutMs} ms; the request was cancelled.`, this.name);
       }
@@ -377,5 +408,7 @@ export class ManagedServer {
   clearRestartTimer(): void {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
+    if (this.channelTimer) clearTimeout(this.channelTimer);
+    this.channelTimer = undefined;
   }
 }
