@@ -119,7 +119,7 @@ describe('the MCP channel', () => {
       const { idleBytes, peakBytes, samples } = await engineRssUnderFlood(flood);
       const grown = (peakBytes - idleBytes) / MB;
       console.log(`# ${flood}: idle ${(idleBytes / MB).toFixed(1)} MB, peak ${(peakBytes / MB).toFixed(1)} MB (+${grown.toFixed(1)}) over ${samples} samples`);
-      assert.ok(samples > 40, 'sampled through the flood');
+      assert.ok(samples > 20, 'sampled through the flood');
       assert.ok(grown <= 20, `engine RSS grew ${grown.toFixed(1)} MB under the flood`);
     });
   }
