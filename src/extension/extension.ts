@@ -1,6 +1,7 @@
 // Extension entry: wires the helper client, the model, the views and the commands together; nothing else lives here.
 import * as vscode from 'vscode';
 import { HistoryRequest } from '../shared/protocol';
+import { registerAgentServers } from './agent/provider';
 import { CallDocuments } from './callTool/callDocuments';
 import { registerServerCommands } from './commands/serverCommands';
 import { ConfigController } from './configController';
@@ -57,6 +58,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     { dispose: () => ResourceGraphPanel.disposeCurrent() },
   );
   subs.push(new ConfigController(helper, model, output));
+  // VS Code's agent uses the servers Warden runs (over the helper's endpoint), not copies of its own.
+  const agentServers = registerAgentServers(model);
+  if (agentServers) subs.push(agentServers);
 
   const cfg = vscode.workspace.getConfiguration('mcpWarden');
   const stateDir = cfg.get<string>('stateDir')?.trim() || undefined;

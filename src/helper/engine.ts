@@ -34,7 +34,16 @@ export interface EngineOptions {
    * Serve MCP clients: take the state dir's engine lock (one such engine per state dir), open the session layer and
    * the engine socket, and with `httpPort` (0: any free port) Streamable HTTP on loopback TCP with the bearer token.
    */
-  serveClients?: { httpPort?: number | null; httpHost?: string; lockCommand: string };
+  serveClients?: {
+    httpPort?: number | null;
+    httpHost?: string;
+    /** Null: take no lock and serve on `socketPath` (VS Code's per-window helper, whose only client is its window). */
+    lockCommand: string | null;
+    /** The socket to serve on; default the state dir's engine socket. */
+    socketPath?: string;
+    /** Clients with roots share the configured server instead of getting an instance per roots (see SessionManager). */
+    rootsShareConfigured?: boolean;
+  };
 }
 
 /** What Warden's client declares to servers when it relays for MCP clients: they may ask for roots, sampling, elicitation. */
@@ -58,7 +67,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const table = createProcessTable();
   const disposables = new DisposableStore();
   // The lock comes first: a second engine on this state dir says who holds it and touches nothing.
-  if (options.serveClients) disposables.add(await acquireEngineLock(engineLockPath(stateDir), table, options.serveClients.lockCommand));
+  if (options.serveClients?.lockCommand) disposables.add(await acquireEngineLock(engineLockPath(stateDir), table, options.serveClients.lockCommand));
   const registry = await PidRegistry.open(stateDir, table);
   const supervisor = new Supervisor({
     table,
@@ -113,12 +122,12 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
   let endpoints: HelperEndpoints | null = null;
   if (options.serveClients) {
-    const manager = (sessions = disposables.add(new SessionManager({ supervisor, log: options.log })));
+    const manager = (sessions = disposables.add(new SessionManager({ supervisor, log: options.log, rootsShareConfigured: options.serveClients.rootsShareConfigured })));
     const tokenFile = httpTokenPath(stateDir);
     const wantTcp = options.serveClients.httpPort !== undefined && options.serveClients.httpPort !== null;
     const token = wantTcp ? ensureHttpToken(tokenFile, options.log) : null;
     const http = disposables.add(createHttpHandler(manager, { token: () => token, log: options.log }));
-    const socket = disposables.add(await listenEngineSocket(engineSocketPath(stateDir), manager, http, options.log));
+    const socket = disposables.add(await listenEngineSocket(options.serveClients.socketPath ?? engineSocketPath(stateDir), manager, http, options.log));
     let httpUrl: string | null = null;
     if (wantTcp) {
       const tcp = disposables.add(await listenTcp(options.serveClients.httpHost ?? '127.0.0.1', options.serveClients.httpPort!, http));

@@ -11,6 +11,7 @@ void (async () => {
   const { createIpcConnection } = await import('./rpc/ipcConnection');
   const { watchParent } = await import('./lifecycle/parentWatch');
   const { registerMemoryHandlers } = await import('./memory/handlers');
+  const { windowSocketPath } = await import('./endpoints/paths');
   type RequestHost = import('./rpc/requestHost').RequestHost;
 
   const { guardStdio, safeLog } = await import('./lifecycle/safeLog');
@@ -42,6 +43,9 @@ void (async () => {
     workspace: null,
     log,
     registerExtra: (host) => registerMemoryHandlers(host, { stateDir }),
+    // VS Code's agent reaches the servers this helper runs over Streamable HTTP on a socket of its own (no engine
+    // lock: the per-user daemon may hold that), announced in the snapshot's endpoints for the extension's provider.
+    serveClients: { lockCommand: null, socketPath: windowSocketPath(stateDir), rootsShareConfigured: true },
   });
   let served = false;
   const connection = createIpcConnection({

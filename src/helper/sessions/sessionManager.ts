@@ -19,6 +19,12 @@ export interface SessionManagerOptions {
   supervisor: Supervisor;
   log: (line: string) => void;
   maxSessions?: number;
+  /**
+   * Clients that say roots are served by the configured server too (no instance per roots). For VS Code's per-window
+   * helper: its one client is its own window, whose roots are the workspace those servers were configured for, so a
+   * second tree per roots would only double every server the agent uses.
+   */
+  rootsShareConfigured?: boolean;
 }
 
 export class SessionManager implements SessionHost, InstanceHost, Disposable {
@@ -91,7 +97,7 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
       // The configured server itself serves clients without roots; other roots and perClient sessions get an added instance.
       const serverName = perClient
         ? this.supervisor.addInstance(session.serverName, `c${session.id}`).name
-        : roots.length === 0
+        : roots.length === 0 || this.options.rootsShareConfigured
           ? session.serverName
           : this.supervisor.addInstance(session.serverName, createHash('sha256').update(rootsKey).digest('hex').slice(0, 8)).name;
       instance = new Instance(key, serverName, session.serverName, roots, this);

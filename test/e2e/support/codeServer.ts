@@ -345,10 +345,16 @@ export class CodeServerSession {
     writeFileSync(join(this.probeDir, 'request.json'), JSON.stringify({ id, ...request }));
     await runCommand(this.page, 'MCP Probe: Run Request');
     // A tool without readOnlyHint, invoked outside a chat, makes VS Code ask through a modal dialog: accept it, as a person would.
-    const dialogButton = this.page.locator('.monaco-dialog-box .dialog-buttons .monaco-button').first();
+    // The primary button is the one without the `secondary` class (the button order differs between platforms).
+    const dialogButton = this.page.locator('.monaco-dialog-box .dialog-buttons .monaco-button:not(.secondary)').first();
+    let shotDialog = true;
     const answer = await pollUntil(async () => {
       if (existsSync(answerFile)) return JSON.parse(readFileSync(answerFile, 'utf8')) as Record<string, unknown>;
-      if (await dialogButton.isVisible().catch(() => false)) await dialogButton.click({ timeout: 2000 }).catch(() => undefined);
+      if (await dialogButton.isVisible().catch(() => false)) {
+        if (shotDialog) await this.screenshot(`probe-dialog-${this.options.label}`).catch(() => undefined);
+        shotDialog = false;
+        await dialogButton.click({ timeout: 2000 }).catch(() => undefined);
+      }
       return null;
     }, timeoutMs, 100);
     if (!answer) {

@@ -1,0 +1,70 @@
+// Which of Warden's servers VS Code's agent is offered, and where it reaches each one: plain data, vscode-free (unit-tested).
+import { createHash } from 'node:crypto';
+import type { HelperEndpoints } from '../../shared/protocol';
+import type { ServerEntry } from '../model';
+
+/** Said in every label, so "MCP: List Servers" and the agent's tool picker show who runs the server. */
+export const RUN_BY = 'run by MCP Warden';
+
+/** Where VS Code connects: a unix socket (the URI `unix://<path>#<fragment>`) or loopback TCP with a bearer token. */
+export type AgentAddress =
+  | { kind: 'unix'; socketPath: string; fragment: string }
+  | { kind: 'http'; url: string; headers: Record<string, string> };
+
+export interface AgentDefinition {
+  /** The server's name in Warden (and the path segment of its endpoint). */
+  server: string;
+  label: string;
+  address: AgentAddress;
+  /** VS Code caches a server's tools per version: it changes when the server's launch config does. */
+  version: string;
+}
+
+export interface DefinitionInputs {
+  entries: readonly ServerEntry[];
+  endpoints: HelperEndpoints | null | undefined;
+  /** vscode.workspace.isTrusted. */
+  workspaceTrusted: boolean;
+  /** Reads the bearer token file (only asked for when the endpoint is TCP); null when unreadable. */
+  readToken: (file: string) => string | null;
+}
+
+/**
+ * One definition per server Warden manages for this window, in name order. Left out: servers from an untrusted
+ * workspace's own files (listed in Warden's view, never started, never offered to the agent), instances the session
+ * layer added for other roots or clients, and everything when the helper serves no endpoint.
+ */
+export function agentDefinitions(inputs: DefinitionInputs): AgentDefinition[] {
+  const endpoints = inputs.endpoints;
+  if (!endpoints || (!endpoints.unixSocket && !endpoints.http)) return [];
+  let token: string | null | undefined;
+  const out: AgentDefinition[] = [];
+  for (const entry of inputs.entries) {
+    if (entry.blocked) continue;
+    const snap = entry.snapshot;
+    if (snap?.instanceOf) continue;
+    const origin = snap?.origin;
+    if (!inputs.workspaceTrusted && (origin === 'workspace' || origin === undefined)) continue;
+    const path = `/mcp/${encodeURIComponent(entry.name)}`;
+    let address: AgentAddress;
+    if (endpoints.unixSocket) {
+      address = { kind: 'unix', socketPath: endpoints.unixSocket, fragment: path };
+    } else {
+      token ??= endpoints.tokenFile ? inputs.readToken(endpoints.tokenFile) : null;
+      if (!token) continue;
+      address = { kind: 'http', url: `${endpoints.http!.replace(/\/mcp\/?$/, '')}${path}`, headers: { Authorization: `Bearer ${token}` } };
+    }
+    out.push({ server: entry.name, label: `${entry.name} (${RUN_BY})`, address, version: launchVersion(entry) });
+  }
+  return out;
+}
+
+function launchVersion(entry: ServerEntry): string {
+  const s = entry.snapshot;
+  return createHash('sha256').update(JSON.stringify([entry.source, s?.command ?? null, s?.args ?? null])).digest('hex').slice(0, 12);
+}
+
+/** Equal keys: VS Code need not be told (a snapshot that only changed memory figures must not make it re-read). */
+export function definitionsKey(defs: readonly AgentDefinition[]): string {
+  return JSON.stringify(defs.map((d) => [d.label, d.address, d.version]));
+}

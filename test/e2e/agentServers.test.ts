@@ -1,0 +1,85 @@
+// End to end: VS Code's own MCP layer (what the agent uses) is offered the servers Warden runs, through Warden's
+// provider, starts them through it and calls a tool over the helper's socket; the process table shows one tree per
+// server, Warden's; closing the window still leaves zero processes.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { CodeServerSession, fixtureServer, VSCODE_MCP_ON, type McpServerEntry } from './support/codeServer';
+import { descendants, isAlive, pollUntil, type ProcInfo } from '../support/procfs';
+import { runCommand, showServersView, waitForRow } from './support/workbench';
+
+/** VS Code's id for a server from Warden's provider: `<publisher.name>/<label>`. */
+const wardenId = (name: string) => `mcp-warden.mcp-warden/${name} (run by MCP Warden)`;
+
+const servers = (run: string): Record<string, McpServerEntry> => ({
+  'well-behaved': fixtureServer(run, 'well-behaved', 'well-behaved.mjs', { CHILDREN: '2' }),
+  grandchildren: fixtureServer(run, 'grandchildren', 'grandchildren.mjs'),
+});
+
+let s: CodeServerSession;
+
+before(async () => {
+  s = await CodeServerSession.start({ label: 'agent', servers, installProbe: true, settings: VSCODE_MCP_ON });
+  await s.openWorkbench();
+  await showServersView(s.page);
+});
+
+after(async () => {
+  if (s) {
+    if (process.env.MCP_WARDEN_E2E_DEBUG === '1') console.error(s.wardenLog());
+    await s.dispose();
+  }
+});
+
+/** The helper: the extension host's child running dist/helper.js. */
+function helperProc(): ProcInfo | undefined {
+  const host = s.extensionHost();
+  return host ? s.tree().find((p) => p.ppid === host.pid && p.cmdline.includes('helper.js')) : undefined;
+}
+
+test('VS Code starts a Warden-run server through Warden\'s provider and calls its tool through its own client; one tree per server', async () => {
+  await waitForRow(s.page, 'well-behaved', (l) => /, running, .*\b2 children\b/.test(l), 60_000, 'well-behaved running with 2 children');
+  const root = s.fixtureRoot('well-behaved');
+  assert.ok(root, 'well-behaved is not in /proc');
+  const answer = await s.probe({ op: 'call', serverId: wardenId('well-behaved'), toolSuffix: 'echo', input: { text: 'through Warden' } });
+  assert.equal(answer.error, undefined, `the call through VS Code failed: ${JSON.stringify(answer)}`);
+  assert.equal(answer.text, 'through Warden');
+  // Exactly one tree, Warden's: the same root as before the call, under the helper, and its two children; VS Code
+  // spawned no copy of its own.
+  const helper = helperProc();
+  assert.ok(helper, 'no helper process under the extension host');
+  const procs = s.fixtureProcs('well-behaved');
+  const roots = procs.filter((p) => !procs.some((q) => q.pid === p.ppid));
+  assert.deepEqual(roots.map((p) => p.pid), [root.pid], `well-behaved roots in /proc: ${JSON.stringify(roots.map((p) => `${p.pid} <- ${p.ppid}`))}`);
+  assert.equal(root.ppid, helper.pid, 'well-behaved is not the helper\'s child');
+  assert.equal(procs.length, 3, `expected well-behaved + 2 children, found ${procs.length}`);
+  assert.ok(isAlive(root), 'the call restarted or replaced the server');
+});
+
+test('MCP: List Servers lists Warden\'s servers, labelled as run by MCP Warden, the one VS Code started as Running', async () => {
+  await runCommand(s.page, 'MCP: List Servers');
+  const rows = s.page.locator('.quick-input-list .monaco-list-row');
+  await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
+  const labels = await pollUntil(async () => {
+    const all = await rows.allTextContents();
+    return all.some((l) => l.includes('grandchildren (run by MCP Warden)')) ? all : null;
+  }, 15_000, 250);
+  await s.screenshot('agent-list-servers');
+  await s.page.keyboard.press('Escape');
+  assert.ok(labels, `Warden's servers are not listed: ${JSON.stringify(await rows.allTextContents().catch(() => []))}`);
+  const wb = labels.find((l) => l.includes('well-behaved (run by MCP Warden)'));
+  assert.ok(wb, `well-behaved not listed: ${JSON.stringify(labels)}`);
+  assert.match(wb, /Running/);
+});
+
+test('closing the window with VS Code\'s MCP session open leaves zero fixture processes', async () => {
+  const fixtures = s.fixtureProcs();
+  assert.ok(fixtures.length >= 4, `expected the fixture servers and their children alive before closing, found ${fixtures.length}`);
+  const host = s.extensionHost();
+  assert.ok(host, 'no extension host under code-server');
+  const wardenTree = descendants(host.pid);
+  const closed = await s.closeWindow(30_000);
+  assert.ok(closed, 'code-server did not exit within 30 s of SIGTERM');
+  await pollUntil(() => [...fixtures, ...wardenTree].every((p) => !isAlive(p)) && s.fixtureProcs().length === 0, 15_000, 250);
+  const left = [...new Set([...fixtures, ...wardenTree].filter(isAlive).concat(s.fixtureProcs()).map((p) => `${p.pid} ${p.cmdline.slice(0, 120)}`))];
+  assert.deepEqual(left, [], 'processes outlived the window');
+});
