@@ -124,6 +124,8 @@ export interface SessionOptions {
   installProbe?: boolean;
   /** Extra environment for code-server (and so the extension host). */
   env?: Record<string, string>;
+  /** Open the workspace untrusted (restricted mode), with workspace trust on and no prompt; default trust is off. */
+  untrusted?: boolean;
 }
 
 /** Default user settings: no trust prompt, no welcome page, Warden samples fast and auto-starts the workspace's servers. */
@@ -233,7 +235,10 @@ export class CodeServerSession {
   }
 
   writeSettings(extra: Record<string, unknown> = {}): void {
-    const settings = { ...defaultSettings(this.stateDir), ...this.options.settings, ...extra };
+    const trust = this.options.untrusted
+      ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' }
+      : {};
+    const settings = { ...defaultSettings(this.stateDir), ...trust, ...this.options.settings, ...extra };
     const text = JSON.stringify(settings, null, 2) + '\n';
     writeFileSync(join(this.userDataDir, 'User', 'settings.json'), text);
     // code-server is a remote window: settings with "machine" scope (mcpWarden.stateDir, mcpWarden.nodePath) are read
@@ -249,7 +254,7 @@ export class CodeServerSession {
       '--extensions-dir', this.extensionsDir,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(this.options.untrusted ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
     ];
   }
