@@ -10,6 +10,8 @@ import { engineConfigFiles } from './engineConfig';
 import { guardStdio, safeLog, safeStdout } from '../helper/lifecycle/safeLog';
 
 const REDRAW_MS = 1000;
+/** The CLI's exit code for a bad config (see exitCodeFor in main.ts). */
+const NO_VALID_SERVER_EXIT_CODE = 4;
 
 export interface ServeOptions {
   configs: string[];
@@ -59,8 +61,17 @@ export async function runSupervisor(options: ServeOptions): Promise<number> {
     return report;
   };
   const report = await configure(!daemon);
-  if (!report.servers.length) log(daemon ? 'no servers configured yet; waiting for clients' : 'no servers configured; waiting (Ctrl-C to exit)');
-  watchConfigFiles(files.watched, () => void configure(false).catch((err: unknown) => log(`config reload failed: ${(err as Error).message}`)));
+  if (!report.servers.length && !daemon) {
+    // Nothing to supervise: say so and fail, rather than wait for a config that was meant to work.
+    const why = report.problems.length ? `${report.problems.length} problem(s) above` : 'the config files define no servers';
+    log(`no valid server in ${options.configs.join(', ')} (${why}); nothing to supervise.`);
+    await engine.exit('no valid server configured', NO_VALID_SERVER_EXIT_CODE);
+    return NO_VALID_SERVER_EXIT_CODE;
+  }
+  if (!report.servers.length) log('no servers configured yet; waiting for clients');
+  // A reload reports added, removed and changed servers as events; `run` starts the added ones (and restarts only the
+  // running ones whose launch changed), the daemon leaves starting to its clients.
+  watchConfigFiles(files.watched, () => void configure(!daemon).catch((err: unknown) => log(`config reload failed: ${(err as Error).message}`)));
   log(`serving MCP clients on ${engine.endpoints?.unixSocket}${engine.endpoints?.http ? ` and ${engine.endpoints.http}` : ''}`);
   if (daemon && engine.sessions) exitWhenIdle(engine.sessions, supervisor, daemon.idleExitSec, (reason) => void engine.exit(reason));
   // Keep running until a signal (or the daemon's idle exit); the engine's cleanup exits the process.

@@ -92,7 +92,7 @@ export interface HistoryPoint {
   children: number;
 }
 
-export type WardenEventKind = 'state' | 'cap' | 'warning' | 'orphans-reaped' | 'config-problem' | 'error' | 'restart';
+export type WardenEventKind = 'state' | 'cap' | 'warning' | 'orphans-reaped' | 'config-problem' | 'config-change' | 'error' | 'restart';
 
 export interface WardenEvent {
   /** Monotonic per helper, so a listener can tell it missed some. */
@@ -109,6 +109,8 @@ export interface WardenEvent {
   /** For memory caps: the measured and limit values. */
   rssBytes?: number;
   limitBytes?: number;
+  /** For 'config-change' (a reload): what happened to this server's entry. */
+  change?: 'added' | 'removed' | 'changed';
   /** For 'cap': what Warden did. */
   action?: 'restart' | 'kill' | 'warn' | 'refuse' | 'give-up';
   /** For 'state' running: the server's pid, the tools it listed, and ms from spawn to a completed handshake. */

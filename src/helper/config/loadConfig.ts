@@ -1,6 +1,6 @@
 // Turns config files (VS Code mcp.json, Claude Desktop / Cursor mcpServers) and settings into validated server specs.
 // A bad entry becomes a ConfigProblem naming the file, the server and the reason; the other entries still load.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { DEFAULT_SESSION_OPTIONS, DEFAULT_SETTINGS, type ConfigProblem, type SessionOptions, type ServerCaps, type ServerSpec, type SpecOrigin, type WardenSettings } from '../../shared/config';
 import { parseJsonc } from '../../shared/jsonc';
@@ -49,7 +49,8 @@ function readSource(ref: ConfigFileRef, problems: ConfigProblem[]): Source | nul
       problems.push({ source: ref.path, server: null, message: `${ref.path} is larger than 1 MB; not read.` });
       return null;
     }
-    text = buf.toString('utf8');
+    // A UTF-8 byte-order mark (Notepad writes one) is not JSON: drop it.
+    text = buf.toString('utf8').replace(/^\uFEFF/, '');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // A workspace without .vscode/mcp.json is normal, not a problem.
@@ -108,9 +109,10 @@ function buildSpec(name: string, raw: unknown, src: Source, defaults: ServerCaps
     const env: Record<string, string> = {};
     if (typeof raw.envFile === 'string') {
       const envPath = expandVariables(raw.envFile, ctx);
-      const full = isAbsolute(envPath) ? envPath : resolve(src.workspaceFolder ?? src.baseDir, envPath);
+      // Relative to the config file that names it, wherever the process was started.
+      const full = isAbsolute(envPath) ? envPath : resolve(src.baseDir, envPath);
       try {
-        Object.assign(env, parseDotenv(readFileSync(full, 'utf8')));
+        Object.assign(env, parseDotenv(readFileSync(full, 'utf8').replace(/^\uFEFF/, '')));
       } catch (err) {
         return { errors: [`${where}: cannot read envFile ${full}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`] };
       }
@@ -121,6 +123,12 @@ function buildSpec(name: string, raw: unknown, src: Source, defaults: ServerCaps
     }
     const cwdRaw = typeof raw.cwd === 'string' ? expandVariables(raw.cwd, ctx) : undefined;
     const cwd = cwdRaw === undefined ? src.workspaceFolder : isAbsolute(cwdRaw) ? cwdRaw : resolve(src.workspaceFolder ?? src.baseDir, cwdRaw);
+    // spawn() with a missing cwd fails as "spawn node ENOENT", which blames the command: name the directory instead.
+    if (cwdRaw !== undefined && cwd !== undefined) {
+      const st = statSync(cwd, { throwIfNoEntry: false });
+      if (!st) return { errors: [`${where}: its cwd ${cwd} does not exist`] };
+      if (!st.isDirectory()) return { errors: [`${where}: its cwd ${cwd} is not a directory`] };
+    }
     return {
       errors: [],
       spec: {

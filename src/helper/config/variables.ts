@@ -10,7 +10,17 @@ export interface VariableContext {
 /** Returns the expanded string, or throws an Error naming the variable that cannot be resolved. */
 export function expandVariables(value: string, ctx: VariableContext): string {
   return value.replace(/\$\{([^}]+)\}/g, (whole, name: string) => {
-    if (name.startsWith('env:')) return ctx.env[name.slice(4)] ?? '';
+    if (name.startsWith('env:')) {
+      // ${env:NAME:-default} as in a shell: the default when NAME is unset or empty. Without one, an unset variable is
+      // an error that names it: an empty token or path would start the server wrong, and silently.
+      const body = name.slice(4);
+      const sep = body.indexOf(':-');
+      const varName = sep < 0 ? body : body.slice(0, sep);
+      const value = ctx.env[varName];
+      if (sep >= 0) return value ? value : body.slice(sep + 2);
+      if (value === undefined) throw new Error(`\${env:${varName}} is used but the environment variable ${varName} is not set (set it, or write \${env:${varName}:-default})`);
+      return value;
+    }
     switch (name) {
       case 'workspaceFolder':
       case 'workspaceRoot':
@@ -26,7 +36,7 @@ export function expandVariables(value: string, ctx: VariableContext): string {
         return sep;
       default:
         // ${input:…} prompts and unknown variables cannot be answered headless: say so instead of passing them through.
-        throw new Error(`${whole} is not supported by MCP Warden (supported: workspaceFolder, workspaceFolderBasename, userHome, pathSeparator, env:NAME)`);
+        throw new Error(`${whole} is not supported by MCP Warden (supported: workspaceFolder, workspaceFolderBasename, userHome, pathSeparator, env:NAME, env:NAME:-default)`);
     }
   });
 }

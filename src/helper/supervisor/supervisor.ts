@@ -75,6 +75,8 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   private seq = 0;
   private sampledAt = 0;
   private disposed = false;
+  /** Whether configure() has run once: later runs are reloads, and report what changed. */
+  private configured = false;
   private shuttingDown = false;
   private readonly startedAt = Date.now();
   reapedOrphans = 0;
@@ -210,18 +212,26 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
     for (const p of loaded.problems) this.emit({ kind: 'config-problem', server: p.server, code: 'CONFIG_INVALID', message: p.message });
 
     const wanted = new Map<string, LoadedServer>();
-    for (const s of loaded.servers) {
-      if (wanted.size >= MAX_CONFIGURED_SERVERS) {
-        loaded.problems.push({ source: s.spec.source, server: s.spec.name, message: `More than ${MAX_CONFIGURED_SERVERS} servers are configured; "${s.spec.name}" and later ones are ignored.` });
-        continue;
-      }
-      wanted.set(s.spec.name, s);
+    for (const s of loaded.servers.slice(0, MAX_CONFIGURED_SERVERS)) wanted.set(s.spec.name, s);
+    if (loaded.servers.length > MAX_CONFIGURED_SERVERS) {
+      // One line for all of them, not one per ignored server.
+      const first = loaded.servers[MAX_CONFIGURED_SERVERS]!.spec;
+      const message = `${loaded.servers.length} servers are configured, more than ${MAX_CONFIGURED_SERVERS}; the ${loaded.servers.length - MAX_CONFIGURED_SERVERS} from "${first.name}" (${first.source}) on are ignored.`;
+      loaded.problems.push({ source: first.source, server: null, message });
+      this.emit({ kind: 'config-problem', server: null, code: 'CONFIG_INVALID', message });
     }
+    const reload = this.configured;
+    this.configured = true;
+    const change = (server: string, kind: 'added' | 'removed' | 'changed', detail: string) => {
+      if (reload) this.emit({ kind: 'config-change', server, change: kind, message: `\`${server}\` ${kind} in the configuration${detail}` });
+    };
     // Removed servers are stopped and forgotten, with the instances the session layer made of them.
     for (const [name, server] of this.servers) {
       if (!wanted.has(server.instanceOf ?? name)) {
+        const wasLive = server.isLive;
         await server.stop('removed from the configuration');
         this.servers.delete(name);
+        if (!server.instanceOf) change(name, 'removed', wasLive ? '; stopped' : '');
       }
     }
     this.blocked.clear();
@@ -230,6 +240,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
       const existing = this.servers.get(name);
       if (!existing) {
         this.servers.set(name, new ManagedServer(entry.spec, this, this.settings.historySize));
+        change(name, 'added', '');
         continue;
       }
       const changed = JSON.stringify(existing.spec) !== JSON.stringify(entry.spec);
@@ -237,6 +248,9 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
       const wasLive = existing.isLive;
       const launchChanged = JSON.stringify([existing.spec.command, existing.spec.args, existing.spec.env, existing.spec.cwd]) !==
         JSON.stringify([entry.spec.command, entry.spec.args, entry.spec.env, entry.spec.cwd]);
+      change(name, 'changed', wasLive ? (launchChanged ? '; restarting it' : '; new caps apply without a restart') : '');
+      // A server that had given up gets another chance with its new spec.
+      if (!wasLive && (existing.state === 'failed' || existing.state === 'capped' || existing.state === 'crashed')) existing.setState('stopped', 'its configuration changed');
       if (wasLive && (launchChanged || entry.blocked)) await existing.stop('its configuration changed');
       existing.spec = entry.spec; // new caps apply from the next sample
       if (wasLive && launchChanged && !entry.blocked) await this.startOne(existing).catch(() => undefined);
@@ -249,14 +263,24 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
     }
     const skip = new Set(params.skipAutoStart ?? []);
     if (params.autoStart) {
+      const refused: string[] = [];
       for (const server of this.servers.values()) {
         if (server.instanceOf || server.isLive || skip.has(server.name) || this.blocked.has(server.name) || server.state === 'failed' || server.state === 'capped') continue;
         try {
           await this.startOne(server);
         } catch (err) {
           const e = WardenError.from(err);
-          this.emit({ kind: e.code === 'CAP_MAX_SERVERS' ? 'cap' : 'error', server: server.name, code: e.code, message: e.message, action: e.code === 'CAP_MAX_SERVERS' ? 'refuse' : undefined });
+          if (e.code === 'CAP_MAX_SERVERS') refused.push(server.name);
+          else this.emit({ kind: 'error', server: server.name, code: e.code, message: e.message });
         }
+      }
+      if (refused.length) {
+        // One event (one notification, one log line) for every server over the cap, not one per server.
+        const names = refused.slice(0, 10).map((n) => `\`${n}\``).join(', ') + (refused.length > 10 ? ` and ${refused.length - 10} more` : '');
+        const message = refused.length === 1
+          ? `Not starting ${names}: ${this.settings.maxServers} servers are already running (cap maxServers = ${this.settings.maxServers}). Stop one or raise the cap.`
+          : `Not starting ${refused.length} servers (${names}): ${this.settings.maxServers} are already running (cap maxServers = ${this.settings.maxServers}). Stop some or raise the cap.`;
+        this.emit({ kind: 'cap', server: refused.length === 1 ? refused[0]! : null, code: 'CAP_MAX_SERVERS', action: 'refuse', message });
       }
     }
     this.fireSnapshot();
