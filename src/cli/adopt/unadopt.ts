@@ -96,7 +96,8 @@ export function planUnadoption(stateDir: string, clients: readonly ClientId[] | 
   }
   const files = [...byFile.values()];
   const rest = log.records.filter((r) => !selected(r));
-  const { warden, done } = planWarden(rest, chosen, clients === 'all');
+  const every = clients === 'all' || CLIENT_IDS.every((c) => clients.includes(c));
+  const { warden, done } = planWarden(rest, chosen, every);
   return {
     files, conflicts: files.filter((f) => f.conflict), warden,
     remaining: rest.filter((r) => !done.includes(r)), dropped: [...chosen, ...done],
