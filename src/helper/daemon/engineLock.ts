@@ -2,9 +2,11 @@
 // complete file, so nobody reads a half-written one); a dead holder's lock is taken over, a live one's is refused
 // with its pid. VS Code's per-window helpers do not take it (see the README: they keep their own sockets until the
 // extension moves onto the shared engine).
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { linkSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import type { Disposable } from '../../shared/disposable';
 import { WardenError } from '../../shared/errors';
+import { writeNewFile } from '../platform/privatePaths';
 import type { ProcessTable } from '../sampling/types';
 
 export interface LockHolder {
@@ -37,8 +39,9 @@ export async function lockHolder(path: string, table: ProcessTable): Promise<Loc
 
 export async function acquireEngineLock(path: string, table: ProcessTable, command: string): Promise<EngineLock> {
   const me: LockHolder = { pid: process.pid, startTime: (await table.startTimeOf(process.pid)) ?? 0, startedAt: Date.now(), command };
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(me), { mode: 0o600 });
+  // A fresh name, created O_EXCL | O_NOFOLLOW: a file or symlink planted at a predictable name is never written through.
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  writeNewFile(tmp, JSON.stringify(me));
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {

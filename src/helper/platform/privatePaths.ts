@@ -96,6 +96,27 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600): void 
   }
 }
 
+/** Creates a new file (never an existing one, never through a symlink) with this content, fsynced. */
+export function writeNewFile(path: string, data: string, mode = 0o600): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, mode);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Appends to a file, creating it 0600 if needed; a symlink at the path makes it fail (ELOOP) instead of writing through. */
+export function appendNoFollow(path: string, data: string, mode = 0o600): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | O_NOFOLLOW, mode);
+  try {
+    writeSync(fd, data);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Reads a file that must be a regular file of ours, not writable by others, and not a symlink. The checks are made
  * on the opened descriptor (fstat), so the file cannot be swapped between the check and the read.

@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { PidRegistry } from '../../../src/helper/registry/pidRegistry';
 import { ProcFsProcessTable } from '../../../src/helper/sampling/procFsTable';
 import { startControlServer } from '../../../src/helper/control/controlServer';
+import { rotatingLog } from '../../../src/helper/daemon/rotatingLog';
 import { fixtureServer, repoRoot, tempDir, writeConfig } from '../../support/fixtures';
 import { isRunning, killAll, listProcs, readProc, waitFor } from '../../support/procfs';
 
@@ -123,6 +124,15 @@ describe('a state dir nobody else can steer', () => {
     assert.equal(JSON.parse(readFileSync(file, 'utf8')).entries[0].pid, id.pid);
     registry.remove(id.pid);
     registry.dispose();
+  });
+
+  it('a symlink planted at the daemon log\'s path is not written through', () => {
+    const stateDir = tempDir('log-link');
+    const victim = join(tempDir('log-victim'), 'precious.txt');
+    writeFileSync(victim, 'precious');
+    symlinkSync(victim, join(stateDir, 'daemon.log'));
+    rotatingLog(join(stateDir, 'daemon.log'))('a line the attacker wants in a root-owned file');
+    assert.equal(readFileSync(victim, 'utf8'), 'precious');
   });
 
   it('a registry file written by another user, naming a root process with its real start time, kills nothing', { skip: !asRoot && 'needs root to chown' }, async () => {
