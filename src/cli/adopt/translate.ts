@@ -26,9 +26,9 @@ function joinLike(base: string, rel: string): string {
 function translateString(value: string, dialect: VariableDialect, container: ServerContainer): string {
   return value.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
     if (dialect === 'claude-code') {
-      // Claude Code expands ${VAR} and ${VAR:-default} from its environment; Warden has no defaults.
-      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return `\${env:${name}}`;
-      throw new Untranslatable(`${whole} (a default value) has no equivalent in Warden's config`);
+      // Claude Code expands ${VAR} and ${VAR:-default} from its environment; Warden writes them ${env:VAR[:-default]}.
+      if (/^[A-Za-z_][A-Za-z0-9_]*(:-.*)?$/s.test(name)) return `\${env:${name}}`;
+      throw new Untranslatable(`${whole} has no equivalent in Warden's config`);
     }
     if (dialect === 'vscode') {
       if (/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name === 'userHome' || name === 'pathSeparator' || name === '/') return whole;
@@ -68,8 +68,9 @@ export function translateEntry(raw: unknown, dialect: VariableDialect, container
     const tr = (s: string) => translateString(s, dialect, container);
     const entry: WardenServerEntry = { type: 'stdio', command: tr(raw.command), args: ((raw.args as string[] | undefined) ?? []).map(tr) };
     const env: Record<string, string> = {};
-    // Codex's env_vars forward variables from the client's environment; in Warden they come from the engine's.
-    for (const name of (raw.env_vars as string[] | undefined) ?? []) env[name] = `\${env:${name}}`;
+    // Codex's env_vars forward variables from the client's environment when they are set; in Warden they come from
+    // the engine's, empty when unset (a bare ${env:NAME} would make an unset one a config error).
+    for (const name of (raw.env_vars as string[] | undefined) ?? []) env[name] = `\${env:${name}:-}`;
     for (const [k, v] of Object.entries((raw.env as Record<string, unknown> | undefined) ?? {})) env[k] = tr(String(v));
     if (Object.keys(env).length) entry.env = env;
     const base = container.baseDir;

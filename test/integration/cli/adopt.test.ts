@@ -223,7 +223,7 @@ describe('mcp-warden adopt / unadopt', () => {
     assert.deepEqual(servers.filesystem.args, ['-y', '@modelcontextprotocol/server-filesystem', '${env:HOME}/Documents']);
     assert.equal(servers.github.cwd, m.project, "a Claude Code project's server runs in its project");
     assert.deepEqual(servers['local-tools'].args, [join(m.project, 'tools/server.js')]);
-    assert.deepEqual(servers['shell-tools'].env, { SHELL_TOKEN: '${env:SHELL_TOKEN}' });
+    assert.deepEqual(servers['shell-tools'].env, { SHELL_TOKEN: '${env:SHELL_TOKEN:-}' });
     assert.equal(servers.context7.env.CONTEXT7_API_KEY, 'ctx7_sampleKeyValue');
     const loaded = loadConfig({ files: [{ path: m.wardenConfig, origin: 'user', trusted: true }], autoStart: false });
     assert.deepEqual(loaded.problems, []);

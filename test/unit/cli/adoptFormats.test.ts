@@ -199,7 +199,8 @@ describe('adopt: names and translation', () => {
     const ws = { path: ['servers'], baseDir: '/p', workspaceFolder: '/p' };
     const cc = translateEntry({ command: 'npx', args: ['${ROOT}/x'], env: { K: '${API_KEY}' } }, 'claude-code', { path: ['mcpServers'] });
     assert.deepEqual(cc, { ok: true, entry: { type: 'stdio', command: 'npx', args: ['${env:ROOT}/x'], env: { K: '${env:API_KEY}' } } });
-    assert.equal(translateEntry({ command: 'x', args: ['${A:-b}'] }, 'claude-code', { path: [] }).ok, false);
+    assert.deepEqual(translateEntry({ command: 'x', args: ['${A:-b c}'] }, 'claude-code', { path: [] }), { ok: true, entry: { type: 'stdio', command: 'x', args: ['${env:A:-b c}'] } });
+    assert.equal(translateEntry({ command: 'x', args: ['${A-b}'] }, 'claude-code', { path: [] }).ok, false);
     const vs = translateEntry({ type: 'stdio', command: 'node', args: ['${workspaceFolder}/s.js'], envFile: '.env', cwd: 'sub' }, 'vscode', ws);
     assert.deepEqual(vs, { ok: true, entry: { type: 'stdio', command: 'node', args: ['/p/s.js'], cwd: '/p/sub', envFile: '/p/.env' } });
     assert.match((translateEntry({ command: 'x', env: { T: '${input:token}' } }, 'vscode', ws) as { reason: string }).reason, /input:token/);
@@ -207,7 +208,7 @@ describe('adopt: names and translation', () => {
     assert.match((translateEntry({ url: 'https://x' }, 'vscode', ws) as { reason: string }).reason, /remote/);
     assert.match((translateEntry({ type: 'http', url: 'https://x' }, 'claude-code', ws) as { reason: string }).reason, /not a local stdio/);
     const codex = translateEntry({ command: 'x', env_vars: ['HOME_TOKEN'], env: { A: 1 } }, 'none', { path: [] });
-    assert.deepEqual(codex, { ok: true, entry: { type: 'stdio', command: 'x', args: [], env: { HOME_TOKEN: '${env:HOME_TOKEN}', A: '1' } } });
+    assert.deepEqual(codex, { ok: true, entry: { type: 'stdio', command: 'x', args: [], env: { HOME_TOKEN: '${env:HOME_TOKEN:-}', A: '1' } } });
     assert.equal(translateEntry({ command: 'x', args: ['${literal}'] }, 'none', { path: [] }).ok, false);
   });
 
