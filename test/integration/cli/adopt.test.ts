@@ -469,4 +469,28 @@ describe('mcp-warden adopt / unadopt', () => {
     assert.equal(warden(m, 'unadopt').status, 0);
     assert.ok(readFileSync(m.files.cursor).equals(before));
   });
+
+  it('unadopt --dry-run shows the restore and writes nothing; one adopt or unadopt at a time (a dead holder\'s lock is taken over)', () => {
+    const m = machine();
+    const before = snapshot(m);
+    assert.equal(warden(m, 'adopt', '--client', 'cursor').status, 0);
+    const adopted = snapshot(m);
+    const dry = warden(m, 'unadopt', '--dry-run');
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.match(dry.stdout, /\(restored\)/);
+    assert.match(dry.stdout, /Dry run: nothing was written\./);
+    for (const [p, s] of snapshot(m)) assert.ok(s.bytes.equals(adopted.get(p)!.bytes) && s.mtimeMs === adopted.get(p)!.mtimeMs, p);
+
+    const lock = join(m.state, 'adopt', 'lock');
+    writeFileSync(lock, String(process.pid)); // a live process holds it
+    const busy = warden(m, 'unadopt');
+    assert.equal(busy.status, 1);
+    assert.match(busy.stderr, new RegExp(`Another mcp-warden adopt or unadopt is running \\(pid ${process.pid}\\)`));
+    for (const [p, s] of snapshot(m)) assert.ok(s.bytes.equals(adopted.get(p)!.bytes), p);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(lock, dead.stdout); // its holder has exited
+    assert.equal(warden(m, 'unadopt').status, 0);
+    assert.ok(readFileSync(m.files.cursor).equals(before.get(m.files.cursor)!.bytes));
+    assert.equal(existsSync(lock), false, 'the lock is released');
+  });
 });
