@@ -22,6 +22,15 @@ async function harness(label: string, ...rest: Parameters<typeof createHarness> 
 
 const MB = 1024 * 1024;
 
+function existsFd(pid: number, fd: number): boolean {
+  try {
+    readFileSync(`/proc/${pid}/fdinfo/${fd}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function rssOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 }
@@ -77,6 +86,20 @@ describe('the MCP channel', () => {
     }, 20_000);
     const r = await h.supervisor.callTool({ name: 'mute', tool: 'echo', arguments: { text: 'back' } });
     assert.deepEqual(r.content, [{ type: 'text', text: 'back' }]);
+  });
+
+  it('a server that closes its stdin (the pipe breaks on the next write) is crashed with that reason', async () => {
+    const h = await harness('stdin-closed', { maxRestarts: 0 });
+    await h.configure({ deaf: fixtureServer('flood') });
+    await h.waitState('deaf', 'running');
+    const pid = h.supervisor.snapshot().servers[0]!.pid!;
+    await h.supervisor.callTool({ name: 'deaf', tool: 'close_stdin' });
+    await waitFor('its stdin closed', () => !existsFd(pid, 0), 10_000);
+    // The next request is what meets the broken pipe.
+    await assert.rejects(h.supervisor.callTool({ name: 'deaf', tool: 'echo', arguments: { text: 'anyone?' } }));
+    const crash = await h.waitEvent((e) => e.kind === 'state' && e.state === 'crashed', 'the crash', 15_000);
+    assert.match(crash.message, /closed its stdin \(the pipe broke: EPIPE\) while still running/);
+    await waitFor('the process stopped', () => !isRunning(pid), 10_000);
   });
 
   it('a 50 MB reply fails its call at once with "reply too large", and the server keeps answering', async () => {
