@@ -58,6 +58,8 @@ const productEntries = {
   extension: 'src/extension/extension.ts',
   helper: 'src/helper/main.ts',
   cli: 'src/cli/main.ts',
+  // Joins a server's cgroups, then execs its command (src/helper/containment/launcher.ts starts servers through it).
+  launcher: 'src/launcher/main.ts',
 };
 
 function listTests(dir) {

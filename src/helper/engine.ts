@@ -1,10 +1,11 @@
 // Assembles the engine every entry point runs (the VS Code helper, `mcp-warden run` and `daemon`): state dir, process
-// table, pid registry (reaping a dead helper's orphans first), supervisor, control socket and cleanup — and, for the
+// table, containment backend, pid registry (reaping a dead helper's orphans first), supervisor, control socket and cleanup — and, for the
 // engines that serve MCP clients, the state dir's lock, the session layer and its ways in (socket, HTTP).
 import type { WardenSettings } from '../shared/config';
 import { DisposableStore, type Disposable } from '../shared/disposable';
 import { SessionsRequest, type HelperEndpoints } from '../shared/protocol';
 import { listHelpers } from './control/controlPaths';
+import { selectContainment } from './containment/select';
 import { startControlServer } from './control/controlServer';
 import { acquireEngineLock } from './daemon/engineLock';
 import { listenEngineSocket } from './endpoints/engineSocket';
@@ -69,9 +70,13 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   // The lock comes first: a second engine on this state dir says who holds it and touches nothing.
   if (options.serveClients?.lockCommand) disposables.add(await acquireEngineLock(engineLockPath(stateDir), table, options.serveClients.lockCommand));
   const registry = await PidRegistry.open(stateDir, table);
+  // Named by this engine's pid and start time, so parallel engines (and test runs) never share a cgroup.
+  const containment = selectContainment({ engineTag: `${registry.owner.pid}-${registry.owner.startTime}` });
+  options.log(`containment: ${containment.kind} (${containment.reason})`);
   const supervisor = new Supervisor({
     table,
     registry,
+    containment,
     settings: options.settings,
     stateDir,
     clientCapabilities: options.serveClients ? RELAY_CAPABILITIES : undefined,
@@ -104,6 +109,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         disposables.dispose();
         supervisor.dispose();
         registry.dispose();
+        containment.dispose();
       },
     },
     options.log,

@@ -28,6 +28,18 @@ export interface ServerWarning {
   message: string;
 }
 
+/** Where a server's tree is contained (src/helper/containment/): chosen once per engine, shown per server. */
+export type ContainmentKind = 'cgroup2' | 'cgroup2+v1' | 'cgroup1' | 'systemd-scope' | 'process-group' | 'job-object' | 'macos-process-group';
+
+export interface ContainmentInfo {
+  backend: ContainmentKind;
+  /** The container (a cgroup path, a scope) or, where the kernel contains nothing, why not. */
+  detail: string;
+}
+
+/** What memoryBytes measures: the cgroup's own charge (working set), the tree's summed PSS, or summed RSS. */
+export type MemorySource = 'cgroup' | 'pss' | 'rss';
+
 export interface ServerSnapshot {
   name: string;
   state: ServerState;
@@ -38,8 +50,13 @@ export interface ServerSnapshot {
   args: string[];
   source: string;
   origin: SpecOrigin;
-  /** Total RSS of the whole process tree. */
+  /** Total RSS of the whole process tree (counts shared pages once per process: an upper bound). */
   rssBytes: number;
+  /** The memory figure the caps use: the cgroup's working set where it has a memory cgroup, else summed PSS (Linux), else RSS. */
+  memoryBytes: number;
+  memorySource: MemorySource;
+  /** Null while the server has never been started. */
+  containment: ContainmentInfo | null;
   /** Number of descendant processes (the server process itself excluded). */
   children: number;
   processes: ProcessInfo[];
@@ -77,6 +94,8 @@ export interface HelperInfo {
   controlSocket: string | null;
   /** Null for a helper that serves no MCP clients (VS Code's per-window helper). */
   endpoints?: HelperEndpoints | null;
+  /** The containment backend this engine chose at start, and why (why not a better one). */
+  containment: { backend: ContainmentKind; reason: string };
 }
 
 export interface WardenSnapshot {
@@ -89,6 +108,8 @@ export interface HistoryPoint {
   /** Epoch ms. */
   t: number;
   rssBytes: number;
+  /** The figure caps use (see ServerSnapshot.memoryBytes); growth is judged on it (RSS where absent). */
+  memoryBytes?: number;
   children: number;
 }
 
@@ -106,7 +127,7 @@ export interface WardenEvent {
   code?: WardenErrorCode | ServerWarning['code'];
   /** A whole sentence a person can read. */
   message: string;
-  /** For memory caps: the measured and limit values. */
+  /** For memory caps: the measured figure (ServerSnapshot.memoryBytes, not RSS) and the limit. */
   rssBytes?: number;
   limitBytes?: number;
   /** For 'config-change' (a reload): what happened to this server's entry. */

@@ -1,6 +1,8 @@
 // Builds a real Supervisor (real /proc table, real registry in a temp state dir) for integration tests.
 import type { WardenSettings } from '../../src/shared/config';
 import type { WardenEvent } from '../../src/shared/protocol';
+import { selectContainment } from '../../src/helper/containment/select';
+import type { ContainmentBackend } from '../../src/helper/containment/types';
 import { PidRegistry } from '../../src/helper/registry/pidRegistry';
 import { createProcessTable } from '../../src/helper/sampling/processTable';
 import { Supervisor } from '../../src/helper/supervisor/supervisor';
@@ -10,6 +12,7 @@ import { tempDir, writeConfig } from './fixtures';
 
 export interface Harness {
   supervisor: Supervisor;
+  containment: ContainmentBackend;
   events: WardenEvent[];
   stateDir: string;
   configure(servers: Record<string, unknown>, warden?: Partial<WardenSettings>): Promise<void>;
@@ -20,11 +23,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(label: string, settings: Partial<WardenSettings> = {}, handshakeTimeoutMs?: number): Promise<Harness> {
+/** `containment`: a forced backend kind (as MCP_WARDEN_CONTAINMENT takes), else the engine's own choice. */
+export async function createHarness(label: string, settings: Partial<WardenSettings> = {}, handshakeTimeoutMs?: number, containment?: string): Promise<Harness> {
   const stateDir = tempDir(label);
   const table = createProcessTable();
   const registry = await PidRegistry.open(stateDir, table);
-  const supervisor = new Supervisor({ table, registry, settings: { sampleIntervalMs: 200, ...settings }, handshakeTimeoutMs, stateDir });
+  const backend: ContainmentBackend = selectContainment({ engineTag: `${registry.owner.pid}-${registry.owner.startTime}`, force: containment });
+  const supervisor = new Supervisor({ table, registry, containment: backend, settings: { sampleIntervalMs: 200, ...settings }, handshakeTimeoutMs, stateDir });
   const events: WardenEvent[] = [];
   supervisor.onEvent((e) => {
     events.push(e);
@@ -36,6 +41,7 @@ export async function createHarness(label: string, settings: Partial<WardenSetti
   });
   const h: Harness = {
     supervisor,
+    containment: backend,
     events,
     stateDir,
     async configure(servers, warden) {
@@ -61,6 +67,7 @@ export async function createHarness(label: string, settings: Partial<WardenSetti
       await supervisor.shutdown('test done');
       supervisor.dispose();
       registry.dispose();
+      backend.dispose();
       // Anything we ever saw that is still alive is a leak: kill it so the machine stays clean, and report it.
       const leaked = [...seenPids].filter(isRunning);
       killAll(leaked);

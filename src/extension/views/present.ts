@@ -67,7 +67,7 @@ export function stateWord(e: ServerEntry): string {
 export function serverDescription(e: ServerEntry, nowMs: number, shownRssBytes?: number): string {
   const s = e.snapshot;
   if (s && isLiveState(s.state)) {
-    const parts = [formatBytes(shownRssBytes ?? s.rssBytes), plural(s.children, 'child', 'children')];
+    const parts = [formatBytes(shownRssBytes ?? s.memoryBytes ?? s.rssBytes), plural(s.children, 'child', 'children')];
     if (s.state !== 'running') parts.unshift(s.state);
     else if (s.startedAt !== null) parts.push(`up ${coarseUptime(nowMs - s.startedAt)}`);
     if (s.warnings.length) parts.push(`⚠ ${plainText(s.warnings[0]!.message)}`);
@@ -112,6 +112,7 @@ export function serverTooltip(e: ServerEntry, nowMs: number): string {
       );
     }
     lines.push(`Restarts: ${s.restarts} · requests in flight: ${s.inFlightRequests}`, '');
+    if (live && s.containment) lines.push(`Memory ${formatBytes(s.memoryBytes)} (${s.memorySource}) · RSS ${formatBytes(s.rssBytes)} · contained by ${escapeMarkdown(s.containment.backend)}: ${escapeMarkdown(s.containment.detail)}`, '');
     if (live && s.processes.length) {
       lines.push('| PID | Memory | Command |', '|---:|---:|:---|');
       const ordered = flattenProcessTree(buildProcessTree(s.processes));

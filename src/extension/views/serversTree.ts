@@ -136,7 +136,7 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
 
   private serverRowKey(entry: ServerEntry, n: ServerNodes): string {
     const s = entry.snapshot;
-    const shownRss = s ? steadyBytes(n.shownRss, s.rssBytes) : undefined;
+    const shownRss = s ? steadyBytes(n.shownRss, s.memoryBytes ?? s.rssBytes) : undefined;
     const icon = serverIcon(entry);
     return JSON.stringify([
       serverDescription(entry, Date.now(), shownRss),
@@ -320,7 +320,7 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     item.id = `server:${name}`;
     if (!entry) return item;
     n.rowKey = this.serverRowKey(entry, n);
-    if (snap) n.shownRss = steadyBytes(n.shownRss, snap.rssBytes);
+    if (snap) n.shownRss = steadyBytes(n.shownRss, snap.memoryBytes ?? snap.rssBytes);
     item.description = serverDescription(entry, Date.now(), n.shownRss);
     const icon = serverIcon(entry);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);

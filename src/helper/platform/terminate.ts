@@ -1,8 +1,10 @@
-// Stops a whole process tree: SIGTERM to the group and every known member, a grace period, then SIGKILL,
-// and a final read of the process table so survivors are reported instead of assumed gone.
+// Stops a whole process tree: SIGTERM to the group, every known member and every member of its container, a grace
+// period, then SIGKILL (cgroup.kill or freeze-then-kill where there is a cgroup), and a final read of the process
+// table and the container so survivors are reported instead of assumed gone.
 import { spawnSync } from 'node:child_process';
 import { collectDescendants, indexChildren, isAlive } from '../sampling/processTree';
 import type { ProcessEntry, ProcessIdentity, ProcessTable, ProcessTableSnapshot } from '../sampling/types';
+import type { Container } from '../containment/types';
 
 export interface TerminateTarget {
   pid: number;
@@ -15,6 +17,8 @@ export interface TerminateTarget {
    * through `tracked` identities.
    */
   groupNeedsLeader?: boolean;
+  /** The kernel's view of the tree (a cgroup): its members are ours whatever their parent or session. */
+  container?: Container;
 }
 
 export interface TerminateResult {
@@ -63,7 +67,19 @@ function members(snapshot: ProcessTableSnapshot, target: TerminateTarget): Proce
       }
     }
   }
+  // setsid and double forks leave the tree and the group, never the cgroup.
+  if (target.container) {
+    for (const pid of target.container.members()) {
+      const e = snapshot.get(pid);
+      if (e && e.state !== 'Z' && !out.has(pid)) out.set(pid, e);
+    }
+  }
   return [...out.values()];
+}
+
+/** Whether the container still holds a process (false where it cannot tell: the process table decides). */
+function containerBusy(target: TerminateTarget): boolean {
+  return target.container?.isEmpty() === false;
 }
 
 function groupAlive(snapshot: ProcessTableSnapshot, pgid: number, target: TerminateTarget): boolean {
@@ -77,6 +93,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function terminateTree(target: TerminateTarget, table: ProcessTable, graceMs: number, pollMs = 25): Promise<TerminateResult> {
   const started = Date.now();
   if (process.platform === 'win32') {
+    await target.container?.killAll();
     spawnSync('taskkill', ['/PID', String(target.pid), '/T', '/F'], { windowsHide: true });
     const left = members(await table.read(), target);
     return { survivors: left, elapsedMs: Date.now() - started, signalled: 1 };
@@ -98,22 +115,27 @@ export async function terminateTree(target: TerminateTarget, table: ProcessTable
 
   if (alive.length) sendAll('SIGTERM');
   const graceEnd = started + graceMs;
-  while (alive.length && Date.now() < graceEnd) {
+  while ((alive.length || containerBusy(target)) && Date.now() < graceEnd) {
     await sleep(pollMs);
     snapshot = await table.read();
     // Keep everything we have seen: children forked during the grace period, and ones reparented away.
     alive = members(snapshot, { ...target, tracked: [...target.tracked, ...known.values()] });
     remember(alive);
   }
-  if (alive.length) {
+  if (alive.length || containerBusy(target)) {
+    // The whole container at once first (nothing forks away mid-kill), then every process we know of.
+    await target.container?.killAll();
     sendAll('SIGKILL');
     const killEnd = Date.now() + KILL_VERIFY_MS;
-    while (alive.length && Date.now() < killEnd) {
+    while ((alive.length || containerBusy(target)) && Date.now() < killEnd) {
       await sleep(pollMs);
       snapshot = await table.read();
       alive = members(snapshot, { ...target, tracked: [...target.tracked, ...known.values()] });
       remember(alive);
-      if (alive.length) sendAll('SIGKILL');
+      if (alive.length || containerBusy(target)) {
+        await target.container?.killAll();
+        sendAll('SIGKILL');
+      }
     }
   }
   return { survivors: alive, elapsedMs: Date.now() - started, signalled: signalledPids.size };

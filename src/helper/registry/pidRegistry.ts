@@ -7,6 +7,7 @@ import { WardenError } from '../../shared/errors';
 import type { ReapResult } from '../../shared/protocol';
 import { assertPrivateDir, ensurePrivateDir, readPrivateFile, writeFileAtomic } from '../platform/privatePaths';
 import { terminateTree } from '../platform/terminate';
+import { reapRecordedCgroups } from '../containment/reap';
 import type { ProcessIdentity, ProcessTable } from '../sampling/types';
 import type { RegistryEntry } from './types';
 
@@ -160,12 +161,16 @@ export class PidRegistry implements Disposable {
           warn(`registry file ${path} has a malformed entry; it was not acted on`);
           continue;
         }
+        // The cgroup first: its members are the tree whatever setsid or reparenting did, killed at once.
+        const cg = await reapRecordedCgroups(entry.cgroups, data.ownerPid, data.ownerStartTime);
+        result.reaped += cg.killed.length;
+        for (const w of cg.warnings) warn(w);
         const { survivors, signalled } = await terminateTree(
           { pid: entry.pid, pgid: entry.pgid, startTime: entry.startTime, tracked: entry.descendants, groupNeedsLeader: true },
           this.table,
           REAP_GRACE_MS,
         );
-        if (signalled > 0) {
+        if (signalled > 0 || cg.killed.length > 0) {
           result.reaped += signalled;
           if (result.pids.length < 1000) result.pids.push(entry.pid);
         }

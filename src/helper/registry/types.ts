@@ -13,4 +13,6 @@ export interface RegistryEntry {
   ownerStartTime: number;
   /** Descendants seen while it ran (pid + start time), bounded, so setsid/double-forked ones are reaped too. */
   descendants: { pid: number; startTime: number }[];
+  /** The run's cgroup directories (containment), so the next engine can kill and remove them after a kill -9. */
+  cgroups?: string[];
 }

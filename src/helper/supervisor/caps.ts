@@ -1,5 +1,6 @@
 // The cap policies, in one place: pure functions from (caps, latest sample, history) to decisions with reasons.
-// The supervisor acts on the decisions; nothing here touches a process.
+// The memory figure is the server's true memory (its cgroup's working set, else summed PSS; RSS only where neither
+// exists), so shared pages do not kill a tree that is nowhere near its limit. Nothing here touches a process.
 import type { ServerCaps } from '../../shared/config';
 import { formatBytes } from '../../shared/format';
 import type { HistoryPoint, ServerWarning } from '../../shared/protocol';
@@ -11,7 +12,7 @@ export const GROWTH_MIN_SPAN_MS = 10_000;
 const GROWTH_MIN_POINTS = 5;
 
 export type CapDecision =
-  | { kind: 'memory-over'; action: ServerCaps['memoryAction']; rssBytes: number; limitBytes: number; message: string }
+  | { kind: 'memory-over'; action: ServerCaps['memoryAction']; memoryBytes: number; limitBytes: number; message: string }
   | { kind: 'children-over'; children: number; limit: number; message: string };
 
 export interface CapEvaluation {
@@ -21,7 +22,7 @@ export interface CapEvaluation {
   warnings: ServerWarning[];
 }
 
-/** Least-squares slope of RSS over the recent history, in MB per minute; null when there is too little data. */
+/** Least-squares slope of the memory figure over the recent history, in MB per minute; null when there is too little data. */
 export function growthMBPerMin(history: readonly HistoryPoint[], now: number): number | null {
   const pts = history.filter((p) => now - p.t <= GROWTH_WINDOW_MS);
   if (pts.length < GROWTH_MIN_POINTS || pts[pts.length - 1]!.t - pts[0]!.t < GROWTH_MIN_SPAN_MS) return null;
@@ -29,39 +30,50 @@ export function growthMBPerMin(history: readonly HistoryPoint[], now: number): n
   let st = 0, sr = 0, stt = 0, str = 0;
   for (const p of pts) {
     const t = (p.t - pts[0]!.t) / 60_000;
-    const r = p.rssBytes / MB;
+    const r = (p.memoryBytes ?? p.rssBytes) / MB;
     st += t; sr += r; stt += t * t; str += t * r;
   }
   const denom = n * stt - st * st;
   return denom === 0 ? null : (n * str - st * sr) / denom;
 }
 
-export function evaluateCaps(name: string, caps: ServerCaps, rssBytes: number, children: number, history: readonly HistoryPoint[], now: number): CapEvaluation {
+/**
+ * `pidsLimitHits`: forks the kernel's pids.max (maxChildren + 1) refused. With a pids controller a fork bomb never
+ * gets past the cap for a sample to see, so a refused fork is the same cap, decided the same way.
+ */
+export function evaluateCaps(name: string, caps: ServerCaps, memoryBytes: number, children: number, history: readonly HistoryPoint[], now: number, pidsLimitHits = 0): CapEvaluation {
   const warnings: ServerWarning[] = [];
   const limitBytes = caps.memoryLimitMB * MB;
   let decision: CapDecision | null = null;
 
-  if (children > caps.maxChildren) {
+  if (pidsLimitHits > 0 && children <= caps.maxChildren) {
+    decision = {
+      kind: 'children-over',
+      children,
+      limit: caps.maxChildren,
+      message: `\`${name}\` tried to start more processes than its limit allows (maxChildren ${caps.maxChildren}; the kernel refused ${pidsLimitHits} fork(s) at pids.max, which counts threads too); its whole process tree was killed.`,
+    };
+  } else if (children > caps.maxChildren) {
     decision = {
       kind: 'children-over',
       children,
       limit: caps.maxChildren,
       message: `\`${name}\` had ${children} child processes, over its limit of ${caps.maxChildren}; its whole process tree was killed.`,
     };
-  } else if (rssBytes > limitBytes) {
+  } else if (memoryBytes > limitBytes) {
     const verb = caps.memoryAction === 'restart' ? 'was restarted' : caps.memoryAction === 'kill' ? 'was stopped' : 'was left running (memoryAction "warn")';
     decision = {
       kind: 'memory-over',
       action: caps.memoryAction,
-      rssBytes,
+      memoryBytes,
       limitBytes,
-      message: `\`${name}\` exceeded ${formatBytes(limitBytes)} (${formatBytes(rssBytes)}) and ${verb}.`,
+      message: `\`${name}\` exceeded ${formatBytes(limitBytes)} (${formatBytes(memoryBytes)}) and ${verb}.`,
     };
   }
-  if (rssBytes >= (limitBytes * caps.warnAtPercent) / 100) {
+  if (memoryBytes >= (limitBytes * caps.warnAtPercent) / 100) {
     warnings.push({
       code: 'MEMORY_WARN',
-      message: `\`${name}\` uses ${formatBytes(rssBytes)}, ${Math.round((rssBytes / limitBytes) * 100)}% of its ${formatBytes(limitBytes)} limit.`,
+      message: `\`${name}\` uses ${formatBytes(memoryBytes)}, ${Math.round((memoryBytes / limitBytes) * 100)}% of its ${formatBytes(limitBytes)} limit.`,
     });
   }
   const growth = growthMBPerMin(history, now);

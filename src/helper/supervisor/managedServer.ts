@@ -1,11 +1,15 @@
-// One supervised MCP server: spawns it in its own process group, completes the MCP handshake over our own
-// transport, tracks its process tree, and stops it in the MCP spec's order. The supervisor decides policy.
+// One supervised MCP server: spawns it in its own process group and its own container (a cgroup where the machine
+// allows), completes the MCP handshake over our own transport, tracks its process tree, and stops it in the MCP
+// spec's order, ending with a kill of the whole container. The supervisor decides policy.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ServerSpec } from '../../shared/config';
 import { RingBuffer } from '../../shared/bounded';
 import { WardenError } from '../../shared/errors';
-import type { CallToolResultJson, HistoryPoint, ProcessInfo, ServerState, ServerWarning, ToolInfo } from '../../shared/protocol';
+import type { CallToolResultJson, ContainmentInfo, HistoryPoint, MemorySource, ProcessInfo, ServerState, ServerWarning, ToolInfo } from '../../shared/protocol';
+import { kernelLimits } from '../containment/limits';
+import { ProcessGroupContainer } from '../containment/processGroup';
+import type { Container, ContainmentBackend } from '../containment/types';
 import { LineSplitter } from '../mcp/lineSplitter';
 import { loadSdk, type Sdk } from '../mcp/sdk';
 import type { RawChannel } from '../mcp/tapTransport';
@@ -30,10 +34,16 @@ export interface ManagedServerHost {
   readonly handshakeTimeoutMs: number;
   /** What Warden's MCP client tells servers it supports (the session layer relays roots, sampling, elicitation). */
   readonly clientCapabilities?: Record<string, unknown>;
+  readonly containment: ContainmentBackend;
   onStateChange(server: ManagedServer, reason: string): void;
   serverStderr(server: ManagedServer, line: string): void;
   /** The process exited while we did not ask it to. */
   onUnexpectedExit(server: ManagedServer, reason: string): void;
+  /**
+   * The process exited after the kernel enforced a limit of its container: memory.max killed a member, or pids.max
+   * refused a fork (a fork bomb held at the cap; the server usually dies of the failed fork). A cap, not a crash.
+   */
+  onKernelLimit(server: ManagedServer, limit: 'memory' | 'pids', reason: string): void;
 }
 
 export class ManagedServer {
@@ -47,8 +57,15 @@ export class ManagedServer {
   restarts = 0;
   inFlight = 0;
   rssBytes = 0;
+  /** The figure caps use (cgroup working set, PSS or RSS: memorySource says which). */
+  memoryBytes = 0;
+  memorySource: MemorySource = 'rss';
   children = 0;
   processes: ProcessInfo[] = [];
+  containment: ContainmentInfo | null = null;
+  /** The current run's container; removed (rmdir) when the run's tree is gone. */
+  container: Container | undefined;
+  private containerLimitsKey = '';
   /** Restart times inside the intensity window, bounded by maxRestarts + 1. */
   restartTimes: RingBuffer<number>;
   history: RingBuffer<HistoryPoint>;
@@ -113,6 +130,7 @@ export class ManagedServer {
     this.warnings = [];
     this.tracked.clear();
     this.rssBytes = 0;
+    this.memoryBytes = 0;
     this.children = 0;
     this.processes = [];
     this.lastExit = undefined;
@@ -122,9 +140,13 @@ export class ManagedServer {
     const { ChildProcessTransport, Client, ErrorCode, McpError, TapTransport } = sdk;
     const env = { ...process.env, ...this.spec.env };
     let child: ChildProcess;
+    let container: Container | undefined;
     try {
       const file = resolveCommand(this.spec.command, env, this.spec.cwd);
-      child = spawn(file, this.spec.args, {
+      container = this.createContainer();
+      // Through the backend's launcher: the command's first instruction already runs inside its container.
+      const launch = container.launch(file, this.spec.args);
+      child = spawn(launch.file, launch.args, {
         cwd: this.spec.cwd,
         env,
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -133,7 +155,9 @@ export class ManagedServer {
         windowsHide: true,
         shell: false,
       });
+      if (!launch.joinsItself) child.once('spawn', () => container!.adopt(child.pid!));
     } catch (err) {
+      container?.remove();
       const e = err instanceof WardenError ? err : new WardenError('SPAWN_FAILED', `Could not start \`${this.name}\`: ${(err as Error).message}`, this.name);
       this.fail(e.message);
       throw new WardenError(e.code, e.message, this.name);
@@ -145,6 +169,7 @@ export class ManagedServer {
     });
     if (spawned || child.pid === undefined) {
       this.child = undefined;
+      container.remove();
       const message = `Could not start \`${this.name}\` (${this.spec.command}): ${spawned?.message ?? 'no pid'}`;
       this.fail(message);
       throw new WardenError('SPAWN_FAILED', message, this.name);
@@ -154,7 +179,16 @@ export class ManagedServer {
     this.startedAt = Date.now();
     const startTime = (await this.host.table.startTimeOf(pid)) ?? 0;
     this.rootIdentity = { pid, startTime };
-    this.host.registry.record({ pid, pgid: process.platform === 'win32' ? 0 : pid, startTime, command: [this.spec.command, ...this.spec.args].join(' ').slice(0, 512), server: this.name });
+    this.container = container;
+    this.containment = { backend: this.host.containment.kind, detail: container.detail };
+    this.host.registry.record({
+      pid,
+      pgid: process.platform === 'win32' ? 0 : pid,
+      startTime,
+      command: [this.spec.command, ...this.spec.args].join(' ').slice(0, 512),
+      server: this.name,
+      cgroups: [...container.paths],
+    });
 
     child.stderr!.on('data', (chunk: Buffer) => this.stderrLines.push(chunk));
     child.stderr!.on('error', () => undefined);
@@ -213,6 +247,19 @@ export class ManagedServer {
     return tools;
   }
 
+  /** This run's container; where the backend cannot make one, process groups, with the reason shown. */
+  private createContainer(): Container {
+    const limits = kernelLimits(this.spec.caps);
+    this.containerLimitsKey = JSON.stringify(limits);
+    try {
+      return this.host.containment.create(this.name, limits);
+    } catch (err) {
+      const detail = `process-group: ${(err as Error).message}`;
+      this.pushStderr(`[warden] ${this.name}: ${detail}`);
+      return new ProcessGroupContainer(detail);
+    }
+  }
+
   private fail(message: string): void {
     this.lastError = message;
     this.pid = null;
@@ -255,18 +302,28 @@ export class ManagedServer {
     this.channelTimer = undefined;
     // The registry entry stays until stop() has reaped what the process left behind.
     this.child = undefined;
+    const oom = this.container?.oomKills() ?? 0;
+    const refusedForks = this.container?.pidsLimitHits() ?? 0;
     const client = this.client;
     this.client = undefined;
     this.rawChannel = undefined;
     void client?.close().catch(() => undefined);
     if (this.state === 'stopping') return; // stop() finishes the bookkeeping
     if (this.state === 'capped' || this.state === 'failed' || this.state === 'stopped') return;
+    if (oom > 0) {
+      this.host.onKernelLimit(this, 'memory', `killed by the kernel memory limit of its cgroup (${reason})`);
+      return;
+    }
+    if (refusedForks > 0) {
+      this.host.onKernelLimit(this, 'pids', `${reason} after the kernel refused ${refusedForks} fork(s) at its pids limit`);
+      return;
+    }
     this.lastError = `\`${this.name}\` ${reason}${this.stderr.size ? ` (last stderr: ${this.stderr.last()})` : ''}`;
     this.host.onUnexpectedExit(this, reason);
   }
 
   /** Records one sample of this server's tree. */
-  applySample(root: ProcessEntry | undefined, descendants: ProcessEntry[], t: number): void {
+  applySample(root: ProcessEntry | undefined, descendants: ProcessEntry[], t: number, memory?: { bytes: number; source: MemorySource }): void {
     for (const d of descendants) {
       if (!this.tracked.has(d.pid) && this.tracked.size < MAX_TRACKED) this.tracked.set(d.pid, { pid: d.pid, startTime: d.startTime });
     }
@@ -275,9 +332,17 @@ export class ManagedServer {
     for (const pid of this.tracked.keys()) if (!live.has(pid)) this.tracked.delete(pid);
     const all = root ? [root, ...descendants] : descendants;
     this.rssBytes = all.reduce((s, e) => s + e.rssBytes, 0);
+    this.memoryBytes = memory?.bytes ?? this.rssBytes;
+    this.memorySource = memory?.source ?? 'rss';
     this.children = descendants.length;
     this.processes = all.slice(0, MAX_PROCESSES_SHOWN).map((e) => ({ pid: e.pid, ppid: e.ppid, command: e.command, rssBytes: e.rssBytes }));
-    this.history.push({ t, rssBytes: this.rssBytes, children: this.children });
+    this.history.push({ t, rssBytes: this.rssBytes, memoryBytes: this.memoryBytes, children: this.children });
+    // Caps changed by a reload reach the kernel's limits too.
+    const key = JSON.stringify(kernelLimits(this.spec.caps));
+    if (this.container && key !== this.containerLimitsKey) {
+      this.containerLimitsKey = key;
+      this.container.setLimits(kernelLimits(this.spec.caps));
+    }
     if (this.pid !== null) this.host.registry.updateDescendants(this.pid, [...this.tracked.values()]);
   }
 
@@ -375,12 +440,18 @@ export class ManagedServer {
       const stdinWaitMs = Math.min(Math.floor(grace / 2), 1000);
       if (this.child) await this.waitForExit(stdinWaitMs);
       void client?.close().catch(() => undefined);
+      const container = this.container;
       const { survivors } = await terminateTree(
-        { pid: root.pid, pgid: process.platform === 'win32' ? 0 : root.pid, startTime: root.startTime, tracked: [...this.tracked.values()] },
+        { pid: root.pid, pgid: process.platform === 'win32' ? 0 : root.pid, startTime: root.startTime, tracked: [...this.tracked.values()], container },
         this.host.table,
         Math.max(0, grace - stdinWaitMs),
       );
-      this.host.registry.remove(root.pid);
+      // The container goes once the kernel says it is empty; a busy one stays recorded for the next engine.
+      if (container && container.isEmpty() !== false) {
+        container.remove();
+        this.container = undefined;
+        this.host.registry.remove(root.pid);
+      } else if (!container) this.host.registry.remove(root.pid);
       this.rootIdentity = undefined;
       this.generation++;
       this.child = undefined;
@@ -388,6 +459,7 @@ export class ManagedServer {
       this.startedAt = null;
       this.tracked.clear();
       this.rssBytes = 0;
+      this.memoryBytes = 0;
       this.children = 0;
       this.processes = [];
       this.inFlight = 0;

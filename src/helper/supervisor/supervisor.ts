@@ -13,6 +13,7 @@ import type {
   ConfigureParams,
   HelperEndpoints,
   HistoryPoint,
+  MemorySource,
   ProcessInfo,
   ReapResult,
   ServerSnapshot,
@@ -22,8 +23,11 @@ import type {
 } from '../../shared/protocol';
 import { loadConfig, type LoadedServer } from '../config/loadConfig';
 import type { PidRegistry } from '../registry/pidRegistry';
+import { ProcessGroupBackend } from '../containment/processGroup';
+import type { ContainmentBackend } from '../containment/types';
+import { PssMeter } from '../sampling/pss';
 import { collectDescendants, indexChildren } from '../sampling/processTree';
-import type { ProcessTable } from '../sampling/types';
+import type { ProcessEntry, ProcessTable } from '../sampling/types';
 import type { Listener, SupervisorApi } from './api';
 import { evaluateCaps, restartDecision } from './caps';
 import { HANDSHAKE_TIMEOUT_MS, ManagedServer, type ManagedServerHost } from './managedServer';
@@ -42,6 +46,8 @@ const HANDSHAKE_SAMPLE_COALESCE_MS = 500;
 export interface SupervisorOptions {
   table: ProcessTable;
   registry: PidRegistry;
+  /** Where each server's tree is contained (select.ts picks it at start); process groups when not given. */
+  containment?: ContainmentBackend;
   settings?: Partial<WardenSettings>;
   handshakeTimeoutMs?: number;
   /** For HelperInfo. */
@@ -59,6 +65,8 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   readonly registry: PidRegistry;
   readonly handshakeTimeoutMs: number;
   readonly clientCapabilities: Record<string, unknown> | undefined;
+  readonly containment: ContainmentBackend;
+  private readonly pss = new PssMeter();
   private settings: WardenSettings;
   private readonly servers = new Map<string, ManagedServer>();
   private readonly blocked = new Map<string, string>();
@@ -88,6 +96,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   constructor(options: SupervisorOptions) {
     this.table = options.table;
     this.registry = options.registry;
+    this.containment = options.containment ?? new ProcessGroupBackend('no containment backend was configured');
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     this.stateDir = options.stateDir ?? '';
@@ -160,6 +169,30 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
 
   onUnexpectedExit(server: ManagedServer, reason: string): void {
     void this.handleCrash(server, reason);
+  }
+
+  onKernelLimit(server: ManagedServer, limit: 'memory' | 'pids', reason: string): void {
+    void (limit === 'memory' ? this.handleKernelMemoryKill(server, reason) : this.handleKernelPidsLimit(server, reason));
+  }
+
+  /** A fork bomb the kernel held at pids.max: the children cap, decided as the sampler would have. */
+  private async handleKernelPidsLimit(server: ManagedServer, reason: string): Promise<void> {
+    const message = `\`${server.name}\` tried to start more processes than its limit allows (maxChildren ${server.spec.caps.maxChildren}) and ${reason}; its whole process tree was killed.`;
+    server.lastError = message;
+    this.emit({ kind: 'cap', server: server.name, code: 'CAP_CHILDREN', action: 'kill', message });
+    await server.stop(`child-process cap (kernel): ${reason}`, 'capped');
+  }
+
+  /** The kernel's backstop fired between samples: the same cap, the same action, as if the policy had seen it. */
+  private async handleKernelMemoryKill(server: ManagedServer, reason: string): Promise<void> {
+    const caps = server.spec.caps;
+    const limitBytes = caps.memoryLimitMB * 1024 * 1024;
+    const verb = caps.memoryAction === 'restart' ? 'was restarted' : 'was stopped';
+    const message = `\`${server.name}\` outran the sampler past its ${formatBytes(limitBytes)} limit and was ${reason}; it ${verb}.`;
+    server.lastError = message;
+    this.emit({ kind: 'cap', server: server.name, code: 'CAP_MEMORY', action: caps.memoryAction === 'restart' ? 'restart' : 'kill', message, rssBytes: server.memoryBytes, limitBytes });
+    await server.stop(`memory cap (kernel): ${reason}`, 'capped');
+    if (caps.memoryAction === 'restart') this.scheduleRestart(server, 'exceeded its memory limit');
   }
 
   private async handleCrash(server: ManagedServer, reason: string): Promise<void> {
@@ -482,15 +515,19 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
       const index = indexChildren(snapshot);
       const now = Date.now();
       this.sampledAt = now;
+      const pssOnProc = this.table.kind === 'proc';
+      this.pss.beginSample();
       for (const server of this.servers.values()) {
         const root = server.root;
         if (!root || server.state === 'stopping') continue;
         const rootEntry = snapshot.get(root.pid);
         const rootAlive = !!rootEntry && rootEntry.startTime === root.startTime && rootEntry.state !== 'Z';
         const descendants = collectDescendants(snapshot, rootAlive ? root.pid : -1, server.tracked.values(), index);
-        server.applySample(rootAlive ? rootEntry : undefined, descendants, now);
+        const tree = rootAlive ? [rootEntry, ...descendants] : descendants;
+        server.applySample(rootAlive ? rootEntry : undefined, descendants, now, this.measureMemory(server, tree, now, pssOnProc));
         if (server.state === 'running' || server.state === 'starting') this.enforce(server, now);
       }
+      this.pss.endSample();
       this.fireSnapshot();
     } catch (err) {
       this.emit({ kind: 'error', server: null, code: 'INTERNAL', message: `Sampling the process table failed: ${(err as Error).message}` });
@@ -503,34 +540,45 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
     }
   }
 
+  /** The cgroup's own charge where the server has a memory cgroup; else PSS from /proc; else RSS. */
+  private measureMemory(server: ManagedServer, tree: ProcessEntry[], now: number, pssOnProc: boolean): { bytes: number; source: MemorySource } {
+    const charged = server.container?.memoryBytes();
+    if (charged !== undefined) return { bytes: charged, source: 'cgroup' };
+    if (!pssOnProc) return { bytes: tree.reduce((s, e) => s + e.rssBytes, 0), source: 'rss' };
+    const caps = server.spec.caps;
+    const warnBytes = (caps.memoryLimitMB * 1024 * 1024 * caps.warnAtPercent) / 100;
+    return { bytes: this.pss.treeBytes(tree, warnBytes, now), source: 'pss' };
+  }
+
   private enforce(server: ManagedServer, now: number): void {
     const caps = server.spec.caps;
     // Growth is judged on this process's own history after a warm-up: start-up (children still spawning, an earlier
     // process's samples) is not a leak.
     const growthFrom = (server.startedAt ?? now) + GROWTH_WARMUP_MS;
     const history = server.history.toArray().filter((p) => p.t >= growthFrom);
-    const { decision, warnings } = evaluateCaps(server.name, caps, server.rssBytes, server.children, history, now);
+    const { decision, warnings } = evaluateCaps(server.name, caps, server.memoryBytes, server.children, history, now, server.container?.pidsLimitHits() ?? 0);
     const before = new Set(server.warnings.map((w) => w.code));
-    for (const w of warnings) if (!before.has(w.code)) this.emit({ kind: 'warning', server: server.name, code: w.code, message: w.message, rssBytes: server.rssBytes, limitBytes: caps.memoryLimitMB * 1024 * 1024 });
+    for (const w of warnings) if (!before.has(w.code)) this.emit({ kind: 'warning', server: server.name, code: w.code, message: w.message, rssBytes: server.memoryBytes, limitBytes: caps.memoryLimitMB * 1024 * 1024 });
     server.warnings = warnings;
     if (!decision) return;
     if (decision.kind === 'children-over') {
       server.lastError = decision.message;
       this.emit({ kind: 'cap', server: server.name, code: 'CAP_CHILDREN', action: 'kill', message: decision.message });
-      void server.stop(`child-process cap: ${decision.children} > ${decision.limit}`, 'capped');
+      const why = decision.children > decision.limit ? `${decision.children} > ${decision.limit}` : `the kernel refused forks at pids.max (${decision.children} children seen)`;
+      void server.stop(`child-process cap: ${why}`, 'capped');
       return;
     }
-    const reason = `memory cap: ${formatBytes(decision.rssBytes)} > ${formatBytes(decision.limitBytes)}`;
+    const reason = `memory cap: ${formatBytes(decision.memoryBytes)} > ${formatBytes(decision.limitBytes)}`;
     if (decision.action === 'warn') {
       if (!before.has('MEMORY_WARN') || !server.warnings.some((w) => w.message.startsWith('over'))) {
         server.warnings = [...warnings.filter((w) => w.code !== 'MEMORY_WARN'), { code: 'MEMORY_WARN', message: `over the limit: ${decision.message}` }];
-        if (!before.has('MEMORY_WARN') || !server.lastError?.includes('exceeded')) this.emit({ kind: 'cap', server: server.name, code: 'CAP_MEMORY', action: 'warn', message: decision.message, rssBytes: decision.rssBytes, limitBytes: decision.limitBytes });
+        if (!before.has('MEMORY_WARN') || !server.lastError?.includes('exceeded')) this.emit({ kind: 'cap', server: server.name, code: 'CAP_MEMORY', action: 'warn', message: decision.message, rssBytes: decision.memoryBytes, limitBytes: decision.limitBytes });
         server.lastError = decision.message;
       }
       return;
     }
     server.lastError = decision.message;
-    this.emit({ kind: 'cap', server: server.name, code: 'CAP_MEMORY', action: decision.action, message: decision.message, rssBytes: decision.rssBytes, limitBytes: decision.limitBytes });
+    this.emit({ kind: 'cap', server: server.name, code: 'CAP_MEMORY', action: decision.action, message: decision.message, rssBytes: decision.memoryBytes, limitBytes: decision.limitBytes });
     if (decision.action === 'kill') {
       void server.stop(reason, 'capped');
       return;
@@ -551,6 +599,9 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
       source: s.spec.source,
       origin: s.spec.origin,
       rssBytes: s.rssBytes,
+      memoryBytes: s.memoryBytes,
+      memorySource: s.memorySource,
+      containment: s.containment,
       children: s.children,
       processes: s.processes,
       restarts: s.restarts,
@@ -578,6 +629,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
         stateDir: this.stateDir,
         controlSocket: this.controlSocket,
         endpoints: this.endpoints,
+        containment: { backend: this.containment.kind, reason: this.containment.reason },
       },
       servers: [...this.servers.values()].map((s) => this.serverSnapshot(s)),
     };
@@ -598,6 +650,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
       pending,
       inFlight,
       registry: this.registry.size,
+      pssCache: this.pss.size,
       snapshotListeners: this.snapshotEmitter.listenerCount,
       eventListeners: this.eventEmitter.listenerCount,
     };
@@ -608,6 +661,8 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
     for (const s of this.servers.values()) {
       const root = s.root;
       if (!root) continue;
+      // cgroup.kill is written synchronously inside killAll before its first await.
+      void s.container?.killAll();
       const pids = [...(process.platform === 'win32' ? [] : [-root.pid]), root.pid, ...[...s.tracked.keys()]];
       for (const pid of pids) {
         try {

@@ -15,6 +15,9 @@ export function server(name: string, over: Partial<ServerSnapshot> = {}): Server
     source: '/ws/.vscode/mcp.json',
     origin: 'workspace',
     rssBytes: 412 * MiB,
+    memoryBytes: 412 * MiB,
+    memorySource: 'pss',
+    containment: null,
     children: 3,
     processes: [
       { pid: 1000, ppid: 1, command: 'node server.mjs', rssBytes: 400 * MiB },
@@ -32,7 +35,7 @@ export function server(name: string, over: Partial<ServerSnapshot> = {}): Server
 }
 
 export function helperInfo(over: Partial<HelperInfo> = {}): HelperInfo {
-  return { pid: 42, rssBytes: 50 * MiB, heapUsedBytes: 10 * MiB, startedAt: 0, nodeVersion: '24.0.0', reapedOrphans: 0, stateDir: '/s', controlSocket: null, ...over };
+  return { pid: 42, rssBytes: 50 * MiB, heapUsedBytes: 10 * MiB, startedAt: 0, nodeVersion: '24.0.0', reapedOrphans: 0, stateDir: '/s', controlSocket: null, containment: { backend: 'process-group', reason: 'test' }, ...over };
 }
 
 export function snapshot(servers: ServerSnapshot[], sampledAt = 1000, helper: Partial<HelperInfo> = {}): WardenSnapshot {

@@ -1,0 +1,217 @@
+// Kernel containment against the real process table and the real cgroup filesystem, for every backend that can run
+// on this machine (forced one at a time): a daemonized grandchild dies with its server; a fork bomb never gets past
+// pids.max; a leak that outruns the sampler meets memory.max; containers are removed. Skips, saying why, where the
+// machine has no cgroup filesystem or the test is not root.
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { selectContainment } from '../../../src/helper/containment/select';
+import type { ContainmentKind } from '../../../src/shared/protocol';
+import { fixtureServer } from '../../support/fixtures';
+import { killAll, pollUntil, procsWithEnvMarker, sleep, waitFor } from '../../support/procfs';
+import { createHarness, type Harness } from '../../support/supervisorHarness';
+
+const MARK = 'WARDEN_CONTAINMENT_TEST';
+const harnesses: Harness[] = [];
+const marks: string[] = [];
+after(async () => {
+  for (const h of harnesses) await h.close().catch(() => undefined);
+  const left = marks.flatMap((m) => procsWithEnvMarker(MARK, m));
+  killAll(left.map((p) => p.pid));
+  assert.deepEqual(left.map((p) => `${p.pid} ${p.cmdline}`), [], 'processes survived the containment tests');
+});
+
+function whyNotHere(): string | undefined {
+  if (process.platform !== 'linux') return 'cgroups exist only on Linux';
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not root: this machine delegates no cgroup subtree to this user';
+  if (!existsSync('/sys/fs/cgroup')) return 'no cgroup filesystem at /sys/fs/cgroup';
+  return undefined;
+}
+
+/** Whether a forced backend really runs here; the reason when not (the test then skips with it). */
+function availability(kind: ContainmentKind): string | undefined {
+  const base = whyNotHere();
+  if (base) return base;
+  const b = selectContainment({ engineTag: `probe-${process.pid}-${kind.replace('+', '_')}`, force: kind });
+  b.dispose();
+  return b.kind === kind ? undefined : b.reason;
+}
+
+function mark(): string {
+  const m = randomBytes(6).toString('hex');
+  marks.push(m);
+  return m;
+}
+
+async function harness(label: string, kind: ContainmentKind, settings = {}) {
+  const h = await createHarness(label, settings, undefined, kind);
+  harnesses.push(h);
+  assert.equal(h.containment.kind, kind, h.containment.reason);
+  return h;
+}
+
+const CGROUP_BACKENDS: ContainmentKind[] = ['cgroup2', 'cgroup2+v1', 'cgroup1'];
+
+for (const kind of CGROUP_BACKENDS) {
+  const skip = availability(kind);
+  describe(`containment: ${kind}`, { skip }, () => {
+    it('a daemonized grandchild (setsid + fork + exit) dies with its server and the cgroups are removed', async () => {
+      const h = await harness(`daemon-${kind.replace('+', '_')}`, kind);
+      const m = mark();
+      await h.configure({ d: fixtureServer('daemonize', { [MARK]: m }) });
+      await h.waitState('d', 'running');
+      // Root and the daemon; the intermediate child has exited (its parent reaps it).
+      const procs = await waitFor('the daemon to be reparented away from the server', () => {
+        const p = procsWithEnvMarker(MARK, m);
+        return p.length === 2 && p.some((x) => x.ppid !== h.supervisor.managed('d')!.pid) ? p : undefined;
+      });
+      const server = h.supervisor.managed('d')!;
+      const paths = [...server.container!.paths];
+      // The kernel counts the daemon as a member (the exited middle child may linger a moment as a zombie).
+      const want = procs.map((p) => p.pid).sort().join(',');
+      await waitFor(`cgroup members ${want}`, () => server.container!.members().sort().join(',') === want, 5000);
+      const snap = h.supervisor.snapshot().servers[0]!;
+      assert.equal(snap.containment?.backend, kind);
+      const r = await h.supervisor.stop('d');
+      assert.deepEqual(r.survivors, []);
+      assert.deepEqual(procsWithEnvMarker(MARK, m), [], 'zero processes in the process table');
+      for (const p of paths) assert.equal(existsSync(p), false, `${p} was removed`);
+    });
+
+    it('a daemonized grandchild dies after a cap kill too (its memory is the cgroup\'s, which the tree cannot see)', async () => {
+      const h = await harness(`capdaemon-${kind.replace('+', '_')}`, kind);
+      const m = mark();
+      const limited = h.containment.limits.memory;
+      await h.configure({
+        d: fixtureServer('daemonize', { [MARK]: m, DAEMON_LEAK_MB_PER_SEC: '100' }, { memoryLimitMB: 64, memoryAction: 'kill' }),
+      });
+      await h.waitState('d', 'running');
+      const server = h.supervisor.managed('d')!;
+      const paths = [...server.container!.paths];
+      if (limited) {
+        // The daemon is no descendant of the server: only the cgroup's charge sees its memory.
+        const cap = await h.waitEvent((e) => e.code === 'CAP_MEMORY' && e.server === 'd', 'the memory cap', 30_000);
+        assert.equal(cap.action, 'kill');
+      } else {
+        await waitFor('the daemon', () => procsWithEnvMarker(MARK, m).length === 2);
+        await h.supervisor.stop('d');
+      }
+      await waitFor('zero processes', () => procsWithEnvMarker(MARK, m).length === 0, 15_000);
+      await waitFor('the cgroups removed', () => paths.every((p) => !existsSync(p)), 15_000);
+    });
+
+    it('stops a fork bomb at pids.max: the test never sees more than maxChildren + 1 processes', { skip: kind === 'cgroup2' && !pidsLimited(kind) ? 'this cgroup2 has no pids controller here' : undefined }, async () => {
+      const h = await harness(`bomb-${kind.replace('+', '_')}`, kind, { sampleIntervalMs: 5000 });
+      const m = mark();
+      const maxChildren = 24;
+      await h.configure({ b: fixtureServer('forkbomb-sleep', { [MARK]: m }, { maxChildren }) });
+      let peak = 0;
+      let running = true;
+      // Sampled continuously, independently of Warden's sampler (every 5 s here, so it cannot be what holds the cap).
+      const watch = (async () => {
+        while (running) {
+          peak = Math.max(peak, procsWithEnvMarker(MARK, m).length);
+          await sleep(2);
+        }
+      })();
+      const cap = await h.waitEvent((e) => e.code === 'CAP_CHILDREN' && e.server === 'b', 'the children cap', 30_000);
+      running = false;
+      await watch;
+      assert.equal(cap.action, 'kill');
+      await h.waitState('b', 'capped');
+      assert.ok(peak <= maxChildren + 1, `peak ${peak} processes > maxChildren + 1 = ${maxChildren + 1}`);
+      assert.ok(peak > 1, 'the bomb forked at all');
+      await waitFor('zero processes', () => procsWithEnvMarker(MARK, m).length === 0);
+    });
+
+    it('memory.max stops a leak that outruns the sampler', { skip: memoryLimited(kind) ? undefined : 'no memory controller in this backend here' }, async () => {
+      // One sample a minute: only the handshake's sample runs before the leak starts, so the kernel must act.
+      const h = await harness(`leak-${kind.replace('+', '_')}`, kind, { sampleIntervalMs: 60_000 });
+      const m = mark();
+      await h.configure({ l: fixtureServer('leaky', { [MARK]: m, LEAK_MB_PER_SEC: '400', LEAK_DELAY_MS: '1500' }, { memoryLimitMB: 64, memoryAction: 'kill' }) });
+      await h.waitState('l', 'running');
+      const cap = await h.waitEvent((e) => e.code === 'CAP_MEMORY' && e.server === 'l', 'the kernel memory cap', 30_000);
+      assert.match(cap.message, /outran the sampler/);
+      await h.waitState('l', 'capped');
+      assert.deepEqual(procsWithEnvMarker(MARK, m), []);
+    });
+  });
+}
+
+function memoryLimited(kind: ContainmentKind): boolean {
+  if (whyNotHere()) return false;
+  const b = selectContainment({ engineTag: `probe-${process.pid}-mem`, force: kind });
+  b.dispose();
+  return b.kind === kind && b.limits.memory;
+}
+
+function pidsLimited(kind: ContainmentKind): boolean {
+  if (whyNotHere()) return false;
+  const b = selectContainment({ engineTag: `probe-${process.pid}-pids`, force: kind });
+  b.dispose();
+  return b.kind === kind && b.limits.pids;
+}
+
+describe('containment: process-group (the fallback)', () => {
+  it('is chosen when forced, says why, and still stops an ordinary tree', async () => {
+    const h = await createHarness('pg', {}, undefined, 'process-group');
+    harnesses.push(h);
+    assert.equal(h.containment.kind, 'process-group');
+    assert.match(h.containment.reason, /forced/);
+    const m = mark();
+    await h.configure({ g: fixtureServer('grandchildren', { [MARK]: m }) });
+    await h.waitState('g', 'running');
+    await waitFor('its children', () => procsWithEnvMarker(MARK, m).length >= 5);
+    // Without a cgroup only what a sample saw can be found again once it leaves the tree: wait for one.
+    await waitFor('a sample of all four children', () => h.supervisor.snapshot().servers[0]!.children >= 4);
+    const snap = h.supervisor.snapshot().servers[0]!;
+    assert.equal(snap.containment?.backend, 'process-group');
+    await h.supervisor.stop('g');
+    assert.deepEqual(procsWithEnvMarker(MARK, m), []);
+  });
+});
+
+describe('true memory', { skip: whyNotHere() === 'cgroups exist only on Linux' ? 'smaps_rollup is Linux only' : undefined }, () => {
+  it('PSS of a wide Node tree is well under its summed RSS, and caps judge PSS', async () => {
+    const h = await createHarness('pss', { sampleIntervalMs: 300 }, undefined, 'process-group');
+    harnesses.push(h);
+    const m = mark();
+    await h.configure({ w: fixtureServer('wide', { [MARK]: m, WIDTH: '8' }) });
+    await h.waitState('w', 'running');
+    // Independent check: the kernel's own PSS figures, summed by the test. Warden reads smaps_rollup within a
+    // per-sample budget, so its figure converges over a few samples.
+    const kernelPss = () => procsWithEnvMarker(MARK, m).reduce((n, p) => n + pssOf(p.pid), 0);
+    let last = { warden: 0, kernel: 0, rss: 0 };
+    const s = await pollUntil(() => {
+      const x = h.supervisor.snapshot().servers[0]!;
+      last = { warden: x.memoryBytes, kernel: kernelPss(), rss: x.rssBytes };
+      return x.children === 8 && x.memorySource === 'pss' && Math.abs(last.warden - last.kernel) < Math.max(8 * 2 ** 20, last.kernel * 0.15) ? x : undefined;
+    }, 30_000);
+    const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+    assert.ok(s, `Warden's PSS ${mb(last.warden)} MB never came within 15 % of the kernel's ${mb(last.kernel)} MB (RSS ${mb(last.rss)} MB)`);
+    assert.ok(s.memoryBytes < s.rssBytes * 0.7, `PSS ${mb(s.memoryBytes)} MB should be well under RSS ${mb(s.rssBytes)} MB`);
+    await h.supervisor.stop('w');
+  });
+
+  it('with a memory cgroup the figure is the cgroup\'s own charge, RSS beside it', { skip: memoryLimited('cgroup2+v1') ? undefined : 'no memory cgroup here' }, async () => {
+    const h = await harness('charge', 'cgroup2+v1', { sampleIntervalMs: 300 });
+    const m = mark();
+    await h.configure({ w: fixtureServer('wide', { [MARK]: m, WIDTH: '4' }) });
+    const s = await waitFor('a charged sample', () => {
+      const x = h.supervisor.snapshot().servers[0]!;
+      return x.children === 4 && x.memorySource === 'cgroup' && x.memoryBytes > 0 ? x : undefined;
+    }, 30_000);
+    assert.ok(s.memoryBytes < s.rssBytes, `charge ${s.memoryBytes} < RSS ${s.rssBytes}`);
+    await h.supervisor.stop('w');
+  });
+});
+
+function pssOf(pid: number): number {
+  try {
+    const m = /\nPss:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
