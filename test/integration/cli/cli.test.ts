@@ -18,7 +18,7 @@ function mcpWarden(...args: string[]) {
 
 interface StatusJson {
   helper: { pid: number; rssBytes: number; heapUsedBytes: number };
-  servers: { name: string; state: string; pid: number | null; rssBytes: number; children: number; restarts: number; tools: string[]; lastError: string | null }[];
+  servers: { name: string; state: string; pid: number | null; rssBytes: number; memoryBytes: number; memorySource: string; containment: { backend: string; detail: string }; children: number; restarts: number; tools: string[]; lastError: string | null }[];
 }
 
 function status(): StatusJson {
@@ -55,12 +55,15 @@ after(() => {
 describe('mcp-warden CLI', () => {
   it('status --json has the documented shape', () => {
     const s = status();
-    assert.deepEqual(Object.keys(s.helper).sort(), ['heapUsedBytes', 'pid', 'rssBytes']);
+    assert.deepEqual(Object.keys(s.helper).sort(), ['containment', 'heapUsedBytes', 'pid', 'rssBytes']);
     assert.equal(s.helper.pid, run.pid);
     const good = s.servers.find((x) => x.name === 'good')!;
-    assert.deepEqual(Object.keys(good).sort(), ['children', 'lastError', 'name', 'pid', 'restarts', 'rssBytes', 'state', 'tools']);
+    assert.deepEqual(Object.keys(good).sort(), ['children', 'containment', 'lastError', 'memoryBytes', 'memorySource', 'name', 'pid', 'restarts', 'rssBytes', 'state', 'tools']);
     assert.equal(good.children, 2);
     assert.ok(good.rssBytes > 10 * 1024 * 1024);
+    // The true figure (cgroup charge or PSS) is never above summed RSS, which counts shared pages once per process.
+    assert.ok(good.memoryBytes > 0 && good.memoryBytes <= good.rssBytes, `memory ${good.memoryBytes} vs RSS ${good.rssBytes}`);
+    assert.equal(typeof good.containment.backend, 'string');
     assert.deepEqual(good.tools.sort(), ['add', 'echo', 'sleep']);
     assert.equal(s.servers.some((x) => x.name === 'broken'), false, 'the invalid entry is skipped, the others run');
   });

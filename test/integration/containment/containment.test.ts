@@ -64,13 +64,16 @@ for (const kind of CGROUP_BACKENDS) {
       // Root and the daemon; the intermediate child has exited (its parent reaps it).
       const procs = await waitFor('the daemon to be reparented away from the server', () => {
         const p = procsWithEnvMarker(MARK, m);
-        return p.length === 2 && p.some((x) => x.ppid !== h.supervisor.managed('d')!.pid) ? p : undefined;
+        const root = h.supervisor.managed('d')!.pid;
+        return p.length === 2 && p.some((x) => x.pid === root) && p.some((x) => x.pid !== root && x.ppid !== root) ? p : undefined;
       });
       const server = h.supervisor.managed('d')!;
       const paths = [...server.container!.paths];
       // The kernel counts the daemon as a member (the exited middle child may linger a moment as a zombie).
       const want = procs.map((p) => p.pid).sort().join(',');
-      await waitFor(`cgroup members ${want}`, () => server.container!.members().sort().join(',') === want, 5000);
+      let seen = '';
+      const same = await pollUntil(() => (seen = server.container!.members().sort().join(',')) === want, 5000, 50);
+      assert.ok(same, `the cgroup lists ${seen}, the process table ${want}`);
       const snap = h.supervisor.snapshot().servers[0]!;
       assert.equal(snap.containment?.backend, kind);
       const r = await h.supervisor.stop('d');
