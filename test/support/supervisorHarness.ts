@@ -7,7 +7,7 @@ import { PidRegistry } from '../../src/helper/registry/pidRegistry';
 import { createProcessTable } from '../../src/helper/sampling/processTable';
 import { Supervisor } from '../../src/helper/supervisor/supervisor';
 import { collectDescendants } from '../../src/helper/sampling/processTree';
-import { isRunning, killAll, waitFor } from './procfs';
+import { isRunning, killAll, readProc, waitFor } from './procfs';
 import { tempDir, writeConfig } from './fixtures';
 
 export interface Harness {
@@ -70,8 +70,9 @@ export async function createHarness(label: string, settings: Partial<WardenSetti
       backend.dispose();
       // Anything we ever saw that is still alive is a leak: kill it so the machine stays clean, and report it.
       const leaked = [...seenPids].filter(isRunning);
+      const described = leaked.map((p) => { const i = readProc(p); return `${p} (ppid ${i?.ppid}, ${i?.cmdline.slice(0, 80)})`; });
       killAll(leaked);
-      if (leaked.length) throw new Error(`processes survived the test: ${leaked.join(', ')}`);
+      if (leaked.length) throw new Error(`processes survived the test: ${described.join(', ')}`);
     },
   };
   return h;

@@ -53,6 +53,8 @@ export class PssMeter {
   constructor(
     private readonly budgetMs = PSS_BUDGET_MS,
     private readonly read: (pid: number) => number | undefined = readPssBytes,
+    /** Milliseconds, for the budget (tests pass their own). */
+    private readonly clock: () => number = () => performance.now(),
   ) {}
 
   beginSample(): void {
@@ -78,9 +80,9 @@ export class PssMeter {
       const stale = !c || now - c.readAt > PSS_REFRESH_MS || Math.abs(e.rssBytes - c.rssAtRead) > Math.max(RSS_DRIFT_MIN_BYTES, e.rssBytes * RSS_DRIFT_FRACTION);
       const mustRead = decisive && (!c || now - c.readAt > DECISION_FRESH_MS);
       if (!(mustRead || (stale && this.spentMs < this.budgetMs))) continue;
-      const t0 = performance.now();
+      const t0 = this.clock();
       const pss = this.read(e.pid);
-      const dt = performance.now() - t0;
+      const dt = this.clock() - t0;
       this.spentMs += dt;
       this.stats.reads++;
       this.stats.readMs += dt;

@@ -4,19 +4,24 @@
 // machine has no cgroup filesystem or the test is not root.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { selectContainment } from '../../../src/helper/containment/select';
 import type { ContainmentKind } from '../../../src/shared/protocol';
-import { fixtureServer } from '../../support/fixtures';
+import { fixtureServer, repoRoot, tempDir, writeConfig } from '../../support/fixtures';
 import { killAll, pollUntil, procsWithEnvMarker, sleep, waitFor } from '../../support/procfs';
 import { createHarness, type Harness } from '../../support/supervisorHarness';
 
 const MARK = 'WARDEN_CONTAINMENT_TEST';
+const cli = join(repoRoot, 'dist/cli.js');
+const engines: ChildProcess[] = [];
 const harnesses: Harness[] = [];
 const marks: string[] = [];
 after(async () => {
   for (const h of harnesses) await h.close().catch(() => undefined);
+  for (const e of engines) if (e.exitCode === null && e.signalCode === null) e.kill('SIGKILL');
   const left = marks.flatMap((m) => procsWithEnvMarker(MARK, m));
   killAll(left.map((p) => p.pid));
   assert.deepEqual(left.map((p) => `${p.pid} ${p.cmdline}`), [], 'processes survived the containment tests');
@@ -141,6 +146,46 @@ for (const kind of CGROUP_BACKENDS) {
     });
   });
 }
+
+describe('containment after kill -9 of the engine', { skip: availability('cgroup2+v1') ?? undefined }, () => {
+  it('the next engine kills a daemonized grandchild through the recorded cgroup and removes the dead engine\'s cgroups', async () => {
+    const stateDir = tempDir('cgkill9');
+    const m = mark();
+    const env = { ...process.env, MCP_WARDEN_CONTAINMENT: 'cgroup2+v1' };
+    const config = writeConfig(stateDir, { servers: { d: fixtureServer('daemonize', { [MARK]: m }) } });
+    const first = spawn(process.execPath, [cli, 'run', '--config', config, '--state-dir', stateDir], { stdio: 'ignore', env });
+    engines.push(first);
+    await waitFor('the daemon to be reparented', () => {
+      const p = procsWithEnvMarker(MARK, m);
+      const pids = new Set(p.map((x) => x.pid));
+      return p.length === 2 && p.every((x) => !pids.has(x.ppid));
+    }, 30_000);
+    const registryDir = join(stateDir, 'registry');
+    const recorded = await waitFor('the run\'s cgroups in the registry', () => {
+      for (const f of readdirSync(registryDir).filter((n) => n.endsWith('.json'))) {
+        const data = JSON.parse(readFileSync(join(registryDir, f), 'utf8')) as { entries: { cgroups?: string[] }[] };
+        const paths = data.entries.flatMap((e) => e.cgroups ?? []);
+        if (paths.length) return paths;
+      }
+      return undefined;
+    });
+    first.kill('SIGKILL');
+    await waitFor('the first engine to be gone', () => first.exitCode !== null || first.signalCode !== null);
+    // The server may exit on its stdin's EOF; the daemon outlives the killed engine (the issue's bug).
+    await sleep(300);
+    assert.ok(procsWithEnvMarker(MARK, m).length >= 1, 'the daemon outlives the killed engine');
+    for (const p of recorded) assert.ok(existsSync(p), `${p} is still there`);
+    // A second engine on the same state dir, with another server, reaps at start.
+    const config2 = writeConfig(stateDir, { servers: { t: fixtureServer('tiny') } }, 'second.json');
+    const second = spawn(process.execPath, [cli, 'run', '--config', config2, '--state-dir', stateDir], { stdio: 'ignore', env });
+    engines.push(second);
+    await waitFor('zero processes of the dead engine', () => procsWithEnvMarker(MARK, m).length === 0, 30_000);
+    await waitFor('the dead engine\'s cgroups removed', () => recorded.every((p) => !existsSync(p)), 15_000);
+    for (const p of recorded) assert.equal(existsSync(join(p, '..')), false, `the dead engine's directory ${join(p, '..')} was removed`);
+    second.kill('SIGTERM');
+    await waitFor('the second engine to exit', () => second.exitCode !== null || second.signalCode !== null, 20_000);
+  });
+});
 
 function memoryLimited(kind: ContainmentKind): boolean {
   if (whyNotHere()) return false;
