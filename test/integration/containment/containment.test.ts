@@ -102,7 +102,9 @@ for (const kind of CGROUP_BACKENDS) {
         const cap = await h.waitEvent((e) => e.code === 'CAP_MEMORY' && e.server === 'd', 'the memory cap', 30_000);
         assert.equal(cap.action, 'kill');
       } else {
-        await waitFor('the daemon', () => procsWithEnvMarker(MARK, m).length === 2);
+        // No memory cgroup: the policy sees the daemon only if a sample caught it before its parent exited (then it
+        // may cap it itself); either way the stop that follows must leave nothing.
+        await sleep(1000);
         await h.supervisor.stop('d');
       }
       await waitFor('zero processes', () => procsWithEnvMarker(MARK, m).length === 0, 15_000);
