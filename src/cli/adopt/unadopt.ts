@@ -73,7 +73,8 @@ export function planUnadoption(stateDir: string, clients: readonly ClientId[] | 
     const seen = byFile.get(record.realPath);
     const now = seen ? seen.final : readBytes(record.realPath);
     const backup = backupBytes(record)!;
-    const untouched = now !== null && sha256(now) === record.afterSha256;
+    // Already back as it was (an unadopt that stopped part-way, or the user by hand) counts as untouched too.
+    const untouched = now !== null && (sha256(now) === record.afterSha256 || sha256(now) === record.beforeSha256);
     let final = backup;
     let how: FileRestore['how'] = 'exact';
     if (!untouched) {

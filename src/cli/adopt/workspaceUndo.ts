@@ -99,7 +99,9 @@ export function planWorkspaceUndo(folder: string, stateDir: string): WorkspaceUn
   for (const r of [...chosen].reverse()) {
     const seen = byFile.get(r.realPath);
     const now = seen ? seen.final : readBytes(r.realPath);
-    const untouched = (now ? sha256(now) : null) === r.afterSha256;
+    const nowSha = now ? sha256(now) : null;
+    // Already back as it was (an undo that stopped part-way, or the user by hand) counts as untouched too.
+    const untouched = nowSha === r.afterSha256 || nowSha === r.beforeSha256;
     const backup = backupBytes(r);
     let final: Buffer | null = backup;
     let how: WorkspaceFileRestore['how'] = 'exact';

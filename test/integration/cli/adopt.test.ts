@@ -343,6 +343,12 @@ describe('mcp-warden adopt / unadopt', () => {
     assert.equal(readFileSync(m.files.cursor, 'utf8'), edited, 'nothing restored');
     assert.ok(existsSync(m.wardenConfig), "Warden's config untouched too");
 
+    // Put back by hand is not an edit: only the other two files still need --force.
+    writeFileSync(m.files.cursor, before.get(m.files.cursor)!.bytes);
+    const still = warden(m, 'unadopt');
+    assert.equal(still.status, 1);
+    assert.ok(!still.stderr.includes(m.files.cursor), still.stderr);
+    writeFileSync(m.files.cursor, edited);
     const forced = warden(m, 'unadopt', '--force');
     assert.equal(forced.status, 0, forced.stderr);
     // The adopted entries are back as they were, byte for byte; the later edits stay.
