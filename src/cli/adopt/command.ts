@@ -18,12 +18,13 @@ import { CLIENT_IDS, type ClientId, type WardenLauncher } from './types';
 import { applyUnadoption, planUnadoption } from './unadopt';
 
 export const ADOPT_USAGE = `usage:
-  mcp-warden adopt --client CLIENT [--client …] [--project DIR] [--dry-run] [--state-dir DIR]
+  mcp-warden adopt --client CLIENT [--client …] [--project DIR] [--dry-run] [--json] [--state-dir DIR]
   mcp-warden unadopt [--client CLIENT …] [--dry-run] [--force] [--state-dir DIR]
 
 CLIENT: ${CLIENT_IDS.join(', ')}, or all (a comma-separated list works too).
 adopt moves every local stdio server in those clients' MCP config files into Warden's user config and points the
 client's entry at it (\`<node> <mcp-warden cli.js> connect NAME\`). It prints a diff first; --dry-run stops there.
+--json prints one object (diffs, moved, left alone and why, unparseable files) instead of the report.
 --project DIR also adopts that project's own files (.mcp.json, .cursor/mcp.json, .vscode/mcp.json, .codex/config.toml).
 unadopt puts every adopted file back byte for byte; a file edited since needs --force (its edits are kept as a backup).`;
 
@@ -59,7 +60,7 @@ function secretsOf(plan: AdoptionPlan): string[] {
 }
 
 export async function runAdoptCommand(command: 'adopt' | 'unadopt', argv: string[], io: Out = stdio): Promise<number> {
-  const args = parseArgs(argv, ['client', 'project', 'state-dir'], ['dry-run', 'force', 'help']);
+  const args = parseArgs(argv, ['client', 'project', 'state-dir'], ['dry-run', 'force', 'help', 'json']);
   if (args.flags.has('help')) {
     io.out(`${ADOPT_USAGE}\n`);
     return 0;
@@ -69,6 +70,7 @@ export async function runAdoptCommand(command: 'adopt' | 'unadopt', argv: string
   const dryRun = args.flags.has('dry-run');
   if (command === 'unadopt') return unadopt(parseClients(args.options.get('client'), false), stateDir, dryRun, args.flags.has('force'), io);
   if (args.flags.has('force')) throw new UsageError('--force is for unadopt');
+  if (args.flags.has('json') && command !== 'adopt') throw new UsageError('--json is for adopt');
   const clients = parseClients(args.options.get('client'), true);
   const project = option(args, 'project');
   const ctx = { platform: process.platform, env: process.env, homeDir: clientHomeDir(process.env, process.platform), projectDir: project ? resolve(project) : undefined };
@@ -77,7 +79,33 @@ export async function runAdoptCommand(command: 'adopt' | 'unadopt', argv: string
     wardenConfigPath: userServersConfigPath(),
     launcher: currentLauncher(stateDir),
   });
-  return reportAndApply(plan, stateDir, dryRun, io);
+  return args.flags.has('json') ? reportJson(plan, stateDir, dryRun, io) : reportAndApply(plan, stateDir, dryRun, io);
+}
+
+/**
+ * `adopt --json`: one object for programs (the extension offering adoption), with the same diffs (redacted) and lists
+ * as the text report; written unless --dry-run. Exit codes as without it.
+ */
+function reportJson(plan: AdoptionPlan, stateDir: string, dryRun: boolean, io: Out): number {
+  const secrets = secretsOf(plan);
+  const changes = [...plan.changes, ...(plan.wardenConfig ? [plan.wardenConfig] : [])];
+  const canWrite = !plan.unparseable.length && changes.length > 0 && !dryRun;
+  const run = canWrite ? applyAdoption(plan, stateDir).run : null;
+  io.out(`${JSON.stringify({
+    dryRun,
+    written: run !== null,
+    run,
+    wardenConfig: plan.wardenConfig?.path ?? null,
+    files: plan.unparseable.length ? [] : changes.map((c) => ({
+      client: c.client, path: c.path, diff: redact(unifiedDiff(c.before?.text ?? '', c.after, c.before ? c.path : '/dev/null', `${c.path} (adopted)`), secrets),
+    })),
+    moved: plan.moved.map((m) => ({ client: m.client, file: m.file, name: m.clientName, wardenName: m.wardenName, added: m.added, repaired: !!m.repaired })),
+    alreadyWarden: plan.alreadyWarden.map(({ client, file, name }) => ({ client, file, name })),
+    leftAlone: plan.leftAlone,
+    unparseable: plan.unparseable,
+    looked: plan.looked,
+  }, null, 2)}\n`);
+  return plan.unparseable.length ? 1 : 0;
 }
 
 function reportAndApply(plan: AdoptionPlan, stateDir: string, dryRun: boolean, io: Out): number {

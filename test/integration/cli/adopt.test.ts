@@ -499,4 +499,26 @@ describe('mcp-warden adopt / unadopt', () => {
     assert.ok(readFileSync(m.files.cursor).equals(before.get(m.files.cursor)!.bytes));
     assert.equal(existsSync(lock), false, 'the lock is released');
   });
+
+  it('adopt --json gives programs the same plan as one object, and writes only without --dry-run', () => {
+    const m = machine();
+    const before = snapshot(m);
+    const dry = warden(m, 'adopt', '--client', 'cursor', '--json', '--dry-run');
+    assert.equal(dry.status, 0, dry.stderr);
+    const plan = JSON.parse(dry.stdout);
+    assert.equal(plan.written, false);
+    assert.deepEqual(plan.moved, [{ client: 'cursor', file: m.files.cursor, name: 'github', wardenName: 'github', added: true, repaired: false }]);
+    assert.deepEqual(plan.leftAlone.map((l: { name: string }) => l.name), ['sentry']);
+    assert.deepEqual(plan.files.map((f: { path: string }) => f.path), [m.files.cursor, m.wardenConfig]);
+    assert.ok(!dry.stdout.includes('sntrys_neighbourSecret'));
+    for (const [p, s] of snapshot(m)) assert.ok(s.bytes.equals(before.get(p)!.bytes), p);
+    const done = JSON.parse(warden(m, 'adopt', '--client', 'cursor', '--json').stdout);
+    assert.equal(done.written, true);
+    assert.match(done.run, /^\d{8}T\d{6}Z-[0-9a-f]{4}$/);
+    assert.equal(json(m.files.cursor).mcpServers.github.args[1], 'connect');
+    writeFileSync(m.files.codex, '[mcp_servers.a\n');
+    const bad = warden(m, 'adopt', '--client', 'codex', '--json');
+    assert.equal(bad.status, 1);
+    assert.equal(JSON.parse(bad.stdout).unparseable[0].path, m.files.codex);
+  });
 });
