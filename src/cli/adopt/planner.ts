@@ -182,6 +182,7 @@ export function planAdoption(inputs: PlanInputs): AdoptionPlan {
       continue;
     }
     const moved: MovedServer[] = [];
+    const addedBefore = new Set(added.keys());
     const containers = file.containers(parsed.doc);
     for (const container of containers) {
       const map = at(parsed.doc, container.path);
@@ -199,10 +200,11 @@ export function planAdoption(inputs: PlanInputs): AdoptionPlan {
     if (!moved.length) continue;
     const edited = editFile(file, body, parsed.doc, moved);
     if (!edited.ok) {
-      // The file is readable but this edit cannot be done safely: leave the whole file alone, say why, and take back the names.
+      // The file is readable but this edit cannot be done safely: leave the whole file alone, say why, and take back
+      // the names it introduced (not those an earlier file added and it only shared).
       for (const m of moved) {
         plan.leftAlone.push({ client: file.client, file: file.path, name: m.clientName, reason: edited.message });
-        if (m.added) {
+        if (m.added && !addedBefore.has(m.wardenName)) {
           added.delete(m.wardenName);
           warden?.servers.delete(m.wardenName);
         }

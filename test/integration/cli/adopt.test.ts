@@ -521,4 +521,18 @@ describe('mcp-warden adopt / unadopt', () => {
     assert.equal(bad.status, 1);
     assert.equal(JSON.parse(bad.stdout).unparseable[0].path, m.files.codex);
   });
+
+  it('a file it cannot edit safely is left whole, without taking away a server another file now points at', () => {
+    const m = machine();
+    write(m.files.claudeDesktop, '{"mcpServers": {"github": {"command": "npx", "args": ["-y", "gh-mcp"]}}}');
+    // The same server in Codex, as an inline table: readable, but not a table adopt edits.
+    write(m.files.codex, '[mcp_servers]\ngithub = { command = "npx", args = ["-y", "gh-mcp"] }\n');
+    const codexBefore = readFileSync(m.files.codex);
+    const r = warden(m, 'adopt', '--client', 'claude-desktop,codex');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /left alone: codex "github".*not a table of its own/);
+    assert.ok(readFileSync(m.files.codex).equals(codexBefore));
+    assert.deepEqual(json(m.files.claudeDesktop).mcpServers.github.args, [cli, 'connect', 'github']);
+    assert.deepEqual(Object.keys(json(m.wardenConfig).servers), ['github'], 'the server Claude Desktop now reaches is there');
+  });
 });

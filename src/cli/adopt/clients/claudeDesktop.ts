@@ -7,7 +7,7 @@ export function claudeDesktopFiles(ctx: LocateContext): ClientFile[] {
   const p = pathFor(ctx.platform);
   const dirs: string[] = [];
   if (ctx.platform === 'win32') {
-    dirs.push(p.join(appDataDir(ctx, p.join), 'Claude'));
+    dirs.push(p.join(appDataDir(ctx), 'Claude'));
     // The Microsoft Store / MSIX install keeps its roaming data inside the package's container.
     const local = ctx.env.LOCALAPPDATA || p.join(ctx.homeDir, 'AppData', 'Local');
     dirs.push(p.join(local, 'Packages', 'Claude_pzs8sxrjxfjjc', 'LocalCache', 'Roaming', 'Claude'));

@@ -10,7 +10,7 @@ const PRODUCTS = ['Code', 'Code - Insiders'];
 function vscodeAppData(ctx: LocateContext): string {
   const p = pathFor(ctx.platform);
   if (ctx.env.VSCODE_APPDATA) return ctx.env.VSCODE_APPDATA;
-  if (ctx.platform === 'win32') return appDataDir(ctx, p.join);
+  if (ctx.platform === 'win32') return appDataDir(ctx);
   if (ctx.platform === 'darwin') return p.join(ctx.homeDir, 'Library', 'Application Support');
   return ctx.env.XDG_CONFIG_HOME || p.join(ctx.homeDir, '.config');
 }
