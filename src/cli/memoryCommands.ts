@@ -155,11 +155,11 @@ export async function runMemoryServer(argv: string[]): Promise<number> {
   const store = openStore(option(args, 'state-dir'));
   let server: McpServer;
   if (compat) {
-    const kg = createServerMemoryCompatServer(store);
-    server = kg.server;
     // A user switching from server-memory keeps MEMORY_FILE_PATH in their config: their graph comes along, once.
-    const imported = await importGraphFileOnce(kg.graph, process.env.MEMORY_FILE_PATH);
-    if (imported) process.stderr.write(`mcp-warden memory server: imported ${imported.entities} entities and ${imported.relations} relations from ${imported.path} (left as it was)${imported.skippedLines ? `; ${imported.skippedLines} lines skipped` : ''}\n`);
+    server = createServerMemoryCompatServer(store, async (graph) => {
+      const imported = await importGraphFileOnce(graph, process.env.MEMORY_FILE_PATH);
+      if (imported) process.stderr.write(`mcp-warden memory server: imported ${imported.entities} entities and ${imported.relations} relations from ${imported.path} (left as it was)${imported.skippedLines ? `; ${imported.skippedLines} lines skipped` : ''}\n`);
+    }).server;
   } else {
     server = createMemoryMcpServer(store);
   }

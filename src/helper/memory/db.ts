@@ -4,7 +4,7 @@ import { chmodSync, closeSync, existsSync, openSync, readSync, statSync } from '
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { WardenError } from '../../shared/errors';
-import { GRAPH_SCHEMA_SQL } from './compat/graphSchema';
+import { GRAPH_SCHEMA_SQL, GRAPH_SUBSTRINGS_SQL } from './compat/graphSchema';
 import { indexText } from './search/analysis';
 import { VectorIndex } from './vectorIndex';
 
@@ -130,6 +130,9 @@ const MIGRATIONS: readonly (string | ((db: BetterSqlite3.Database, log: Migratio
   // split into parts), stemmed by porter over unicode61; contentless, so the text is not stored twice, with
   // contentless_delete so a deleted row leaves the index by rowid. Every existing memory is reindexed here.
   (db, log) => reindexV8(db, log),
+  // v9: the server-memory drop-in's substring index (FTS5 trigram), so search_nodes does not scan every
+  // observation (compat/graphSchema.ts).
+  GRAPH_SUBSTRINGS_SQL,
 ];
 
 function reindexV8(db: BetterSqlite3.Database, log: MigrationLog): void {

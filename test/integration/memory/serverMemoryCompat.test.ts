@@ -9,6 +9,10 @@ import { after, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { PAGE_BYTES } from '../../../src/helper/memory/compat/pageBudget';
+import { MemoryStore } from '../../../src/helper/memory/store';
+import { SCHEMA_VERSION } from '../../../src/helper/memory/db';
+import { GraphSearch } from '../../../src/helper/memory/compat/graphSearch';
+import { GraphStore } from '../../../src/helper/memory/compat/graphStore';
 import { repoRoot, tempDir } from '../../support/fixtures';
 import { isRunning } from '../../support/procfs';
 
@@ -153,7 +157,8 @@ describe('memory-server --compat server-memory', () => {
     it(`gives the same answers and the same graph as server-memory for a random sequence of 250 operations (seed ${seed})`, async () => {
       const file = join(tempDir(`compat-seq-a-${seed}`), 'memory.jsonl');
       const a = await theirs(file);
-      const b = await ours(tempDir(`compat-seq-b-${seed}`));
+      const stateDir = tempDir(`compat-seq-b-${seed}`);
+      const b = await ours(stateDir);
       const gen = generator(seed);
       let searches = 0;
       let found = 0;
@@ -189,6 +194,13 @@ describe('memory-server --compat server-memory', () => {
       assert.deepEqual(normalized(final), normalized((await call(a, 'read_graph', {})).structuredContent as unknown as Graph));
       assert.ok(final.entities.length > 5, 'the sequence built a real graph');
       assert.ok(searches > 20 && found > 5, `searches ${searches}, with results ${found}`);
+      // The substring index holds exactly the rows (names, types, observations): nothing stale after deletes.
+      const db = MemoryStore.open(join(stateDir, 'memory.db'));
+      const q = (sql: string) => db.database.prepare(sql).pluck().get() as number;
+      assert.equal(q('SELECT count(*) FROM kg_substrings'), 2 * q('SELECT count(*) FROM kg_entities') + q('SELECT count(*) FROM kg_observations'));
+      assert.equal(q('SELECT count(*) FROM kg_substrings s WHERE s.rowid > 0 AND NOT EXISTS (SELECT 1 FROM kg_observations o WHERE o.id = s.rowid)'), 0);
+      assert.equal(q('SELECT count(*) FROM kg_substrings s WHERE s.rowid < 0 AND NOT EXISTS (SELECT 1 FROM kg_entities e WHERE e.id = (-s.rowid) / 2)'), 0);
+      db.close();
     });
   }
 
@@ -206,6 +218,9 @@ describe('memory-server --compat server-memory', () => {
     const g = (await call(b, 'search_nodes', { query: 'cache' })).structuredContent as unknown as Graph;
     // "Cachet" contains "cache" as a substring only: server-memory finds it, so we do, after the ranked matches.
     assert.deepEqual(g.entities.map((e) => e.name), ['CachePolicy', 'Lunch', 'Cachet']);
+    // No words to rank (empty, or punctuation only): server-memory's substring rule still answers.
+    assert.equal(((await call(b, 'search_nodes', { query: '' })).structuredContent as unknown as Graph).entities.length, 4);
+    assert.deepEqual(((await call(b, 'search_nodes', { query: ':' })).structuredContent as unknown as Graph).entities.map((e) => e.name), ['CachePolicy']);
     const a = await theirs(join(tempDir('compat-rank-a'), 'memory.jsonl'));
     await call(a, 'create_entities', { entities: [{ name: 'Lunch', entityType: 'topic', observations: [`${filler} and once the cache`] }, { name: 'CachePolicy', entityType: 'decision', observations: ['the cache eviction policy: cache entries expire after an hour', 'cache size is bounded'] }] });
     // server-memory answers in file order, whatever matches best.
@@ -259,6 +274,22 @@ describe('memory-server --compat server-memory', () => {
     const bad = await call(b, 'read_graph', { cursor: 'not-a-cursor' });
     assert.equal(bad.isError, true);
     assert.match(bad.content[0]!.text, /cursor/);
+  });
+
+  it('gives a v8 database its substring index from the rows it holds (migration v9)', async () => {
+    const path = join(tempDir('compat-v9'), 'memory.db');
+    const s = MemoryStore.open(path);
+    const g = new GraphStore(s);
+    g.createEntities([{ name: 'Ada', entityType: 'person', observations: ['wrote the first program'] }, { name: 'Grace', entityType: 'person', observations: ['found a moth in the relay'] }]);
+    s.database.exec(`DROP TRIGGER kg_entities_ad; DROP TRIGGER kg_observations_ad; DROP TABLE kg_substrings; PRAGMA user_version = 8;`);
+    s.close();
+    const migrated = MemoryStore.open(path);
+    assert.equal(migrated.database.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    const search = new GraphSearch(new GraphStore(migrated));
+    // "oth" is inside "moth" only: found through the rebuilt trigram index, not the ranked search.
+    assert.deepEqual((await search.search('OTH')).entities.map((e) => e.name), ['Grace']);
+    assert.deepEqual((await search.search('rst pro')).entities.map((e) => e.name), ['Ada']);
+    migrated.close();
   });
 
   it("brings a server-memory user's graph along from MEMORY_FILE_PATH on the first start, once", async () => {

@@ -35,17 +35,24 @@ export class EntityIndex {
     };
   }
 
-  /** Rewrites the entity's memory from its rows (call inside the transaction that changed them). */
-  refresh(entityId: number): void {
-    const e = this.stmts.entity.get(entityId) as { name: string; entityType: string; docId: string | null } | undefined;
-    if (!e) return;
-    if (e.docId) this.store.delete(e.docId);
-    const text = entityText(e.name, e.entityType, this.stmts.observations.all(entityId) as string[]);
-    const id = newId(Date.now());
-    this.store.saveMany([{ id, content: text, category: ENTITY_CATEGORY, source: SOURCE }]);
+  /**
+   * Rewrites these entities' memories from their rows, all in one batch (call inside the transaction that changed
+   * them): one saveMany, so the full-text index is written once per call, not once per entity.
+   */
+  refresh(entityIds: readonly number[]): void {
+    const now = Date.now();
+    const docs: { entityId: number; id: string; content: string }[] = [];
+    for (const entityId of entityIds) {
+      const e = this.stmts.entity.get(entityId) as { name: string; entityType: string; docId: string | null } | undefined;
+      if (!e) continue;
+      if (e.docId) this.store.delete(e.docId);
+      docs.push({ entityId, id: newId(now), content: entityText(e.name, e.entityType, this.stmts.observations.all(entityId) as string[]) });
+    }
+    if (!docs.length) return;
+    this.store.saveMany(docs.map((d) => ({ id: d.id, content: d.content, category: ENTITY_CATEGORY, source: SOURCE })));
     // Not there if the same text is already a memory of someone else's, or the store's bounds evicted it at once:
     // the entity then has no memory, and search_nodes still finds it by its substring pass.
-    this.stmts.setDoc.run(this.stmts.docExists.get(id) ? id : null, entityId);
+    for (const d of docs) this.stmts.setDoc.run(this.stmts.docExists.get(d.id) ? d.id : null, d.entityId);
   }
 
   /** Drops the entity's memory (the entity is being deleted). */

@@ -16,21 +16,36 @@ interface SearchCursor extends Record<string, unknown> {
 
 const isSearchCursor = (v: Record<string, unknown>): v is SearchCursor => typeof v.q === 'string' && Number.isInteger(v.o) && (v.o as number) >= 0;
 
-// ASCII queries use SQLite's lower() (C speed); others JavaScript's toLowerCase, as server-memory does.
-const SUBSTRING_SQL = (lower: string) => `
-  SELECT e.id FROM kg_entities e
-  WHERE instr(${lower}(e.name), @q) > 0 OR instr(${lower}(e.entity_type), @q) > 0
-     OR EXISTS (SELECT 1 FROM kg_observations o WHERE o.entity_id = e.id AND instr(${lower}(o.content), @q) > 0)
-  ORDER BY e.id LIMIT @limit`;
+// Queries of 3+ characters go through the trigram index (kg_substrings); shorter ones, which it cannot serve, scan
+// the rows. The scan folds case as server-memory does (JavaScript's toLowerCase) for non-ASCII queries, and with
+// SQLite's lower() (C speed) for ASCII ones. A union, not EXISTS per entity: one pass over the observations.
+const TRIGRAM_SQL = `
+  SELECT DISTINCT CASE WHEN s.rowid < 0 THEN (-s.rowid) / 2 ELSE o.entity_id END AS entity
+  FROM kg_substrings s LEFT JOIN kg_observations o ON o.id = s.rowid
+  WHERE kg_substrings MATCH @m ORDER BY entity LIMIT @limit`;
+const SCAN_SQL = (lower: string) => `
+  SELECT id FROM kg_entities WHERE instr(${lower}(name), @q) > 0 OR instr(${lower}(entity_type), @q) > 0
+  UNION
+  SELECT entity_id FROM kg_observations WHERE instr(${lower}(content), @q) > 0
+  ORDER BY 1 LIMIT @limit`;
 
 export class GraphSearch {
-  private readonly substringAscii;
-  private readonly substringUnicode;
+  private readonly trigram;
+  private readonly scanAscii;
+  private readonly scanUnicode;
 
   constructor(private readonly graph: GraphStore) {
     graph.db.function('kg_lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
-    this.substringAscii = graph.db.prepare(SUBSTRING_SQL('lower')).pluck();
-    this.substringUnicode = graph.db.prepare(SUBSTRING_SQL('kg_lower')).pluck();
+    this.trigram = graph.db.prepare(TRIGRAM_SQL).pluck();
+    this.scanAscii = graph.db.prepare(SCAN_SQL('lower')).pluck();
+    this.scanUnicode = graph.db.prepare(SCAN_SQL('kg_lower')).pluck();
+  }
+
+  /** Entity ids whose name, type or an observation contains the query, ignoring case; in creation order. */
+  private substringMatches(query: string, limit: number): number[] {
+    if ([...query].length >= 3) return this.trigram.all({ m: `"${query.replace(/"/g, '""')}"`, limit }) as number[];
+    const q = query.toLowerCase();
+    return (/^[\x00-\x7f]*$/.test(q) ? this.scanAscii : this.scanUnicode).all({ q, limit }) as number[];
   }
 
   async search(query: string, cursor?: string): Promise<GraphPage> {
@@ -49,10 +64,8 @@ export class GraphSearch {
       const wanted = offset + PAGE_MAX_ITEMS + 1;
       let ids = ranked;
       if (ranked.length < wanted) {
-        const q = query.toLowerCase();
-        const stmt = /^[\x00-\x7f]*$/.test(q) ? this.substringAscii : this.substringUnicode;
         const seen = new Set(ranked);
-        const rest = (stmt.all({ q, limit: wanted + ranked.length }) as number[]).filter((id) => !seen.has(id));
+        const rest = this.substringMatches(query, wanted + ranked.length).filter((id) => !seen.has(id));
         ids = ranked.concat(rest);
       }
       const page = new PageFiller<{ name: string; entityType: string; observations: string[] }>();

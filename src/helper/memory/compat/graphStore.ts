@@ -59,11 +59,31 @@ export class GraphStore {
          ORDER BY id LIMIT @limit`,
       ),
       entityCount: db.prepare('SELECT count(*) FROM kg_entities').pluck(),
+      maxEntityId: db.prepare('SELECT coalesce(max(id), 0) FROM kg_entities').pluck(),
+      maxObservationId: db.prepare('SELECT coalesce(max(id), 0) FROM kg_observations').pluck(),
+      // New rows get ids above every existing one (no deletes in the same call), so ">= first new id" is exactly them.
+      indexEntitiesFrom: db.prepare('INSERT INTO kg_substrings (rowid, text) SELECT -2 * id, name FROM kg_entities WHERE id >= @from UNION ALL SELECT -2 * id - 1, entity_type FROM kg_entities WHERE id >= @from'),
+      indexObservationsFrom: db.prepare('INSERT INTO kg_substrings (rowid, text) SELECT id, content FROM kg_observations WHERE id >= ?'),
     };
   }
 
-  private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  /**
+   * One IMMEDIATE transaction: `fn` changes rows and names the entities it touched; then the new rows go into the
+   * substring index and the touched entities' memories are rewritten, each once per call.
+   */
+  private write<T>(fn: (touched: Set<number>) => T): T {
+    return this.db
+      .transaction(() => {
+        const firstEntity = (this.s.maxEntityId.get() as number) + 1;
+        const firstObservation = (this.s.maxObservationId.get() as number) + 1;
+        const touched = new Set<number>();
+        const result = fn(touched);
+        this.s.indexEntitiesFrom.run({ from: firstEntity });
+        this.s.indexObservationsFrom.run(firstObservation);
+        if (touched.size) this.index.refresh([...touched]);
+        return result;
+      })
+      .immediate();
   }
 
   /** New entities (names not in the graph yet; a name given twice in one call is created once), as given. */
@@ -73,13 +93,13 @@ export class GraphStore {
       check(e.entityType, 'An entity type', MAX_TYPE_CHARS);
       e.observations.forEach(checkObservation);
     }
-    return this.write(() => {
+    return this.write((touched) => {
       const created: Entity[] = [];
       for (const e of entities) {
         if (this.s.entityByName.get(e.name)) continue;
         const id = Number(this.s.insertEntity.run(e.name, e.entityType).lastInsertRowid);
         for (const o of e.observations) this.s.insertObservation.run(id, o);
-        this.index.refresh(id);
+        touched.add(id);
         created.push(e);
       }
       return created;
@@ -99,7 +119,7 @@ export class GraphStore {
   /** Adds each entity's observations that it does not have yet; an unknown entity fails the whole call. */
   addObservations(items: readonly { entityName: string; contents: string[] }[]): { entityName: string; addedObservations: string[] }[] {
     for (const i of items) i.contents.forEach(checkObservation);
-    return this.write(() =>
+    return this.write((touched) =>
       items.map((item) => {
         const e = this.s.entityByName.get(item.entityName) as { id: number } | undefined;
         // server-memory's exact message, as a plain Error: McpServer turns it into the same tool error text.
@@ -107,7 +127,7 @@ export class GraphStore {
         const existing = new Set(this.s.observationsOf.all(e.id) as string[]);
         const added = item.contents.filter((c) => !existing.has(c));
         for (const o of added) this.s.insertObservation.run(e.id, o);
-        if (added.length) this.index.refresh(e.id);
+        if (added.length) touched.add(e.id);
         return { entityName: item.entityName, addedObservations: added };
       }),
     );
@@ -128,13 +148,13 @@ export class GraphStore {
   }
 
   deleteObservations(deletions: readonly { entityName: string; observations: string[] }[]): void {
-    this.write(() => {
+    this.write((touched) => {
       for (const d of deletions) {
         const e = this.s.entityByName.get(d.entityName) as { id: number } | undefined;
         if (!e) continue;
         let changed = 0;
         for (const o of d.observations) changed += this.s.deleteObservation.run(e.id, o).changes;
-        if (changed) this.index.refresh(e.id);
+        if (changed) touched.add(e.id);
       }
     });
   }

@@ -59,16 +59,23 @@ export interface CompatServer {
   graph: GraphStore;
 }
 
-export function createServerMemoryCompatServer(store: MemoryStore): CompatServer {
+/**
+ * `ready`, when given, is awaited before each call: the start-up import of a server-memory file runs after the
+ * handshake (a large file would outlast a client's initialize timeout) and the first calls wait for it.
+ */
+export function createServerMemoryCompatServer(store: MemoryStore, ready?: (graph: GraphStore) => Promise<unknown>): CompatServer {
   const kg = new GraphStore(store);
   const search = new GraphSearch(kg);
   const server = new McpServer({ name: 'mcp-warden-memory (server-memory compatible)', version: '0.1.0' });
   const subscribers = new Set<string>();
+  // A failed import is said where the operator looks and leaves the graph as it is; the calls go on.
+  const started = ready?.(kg).catch((err: unknown) => process.stderr.write(`mcp-warden memory server: the start-up import failed: ${(err as Error).message}\n`));
 
   /** SQLite failures become the store's sentences; server-memory's own errors (plain Errors) pass as they are. */
   const run = async (fn: () => CallToolResult | Promise<CallToolResult>, changes = false): Promise<CallToolResult> => {
     let result: CallToolResult;
     try {
+      await started;
       result = await fn();
     } catch (err) {
       throw (err as { code?: unknown }).code && String((err as { code: unknown }).code).startsWith('SQLITE') ? toStoreError(err, store.path) : err;
