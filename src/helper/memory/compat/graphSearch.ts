@@ -53,7 +53,8 @@ export class GraphSearch {
     const offset = cursor ? decodeCursor(cursor, (v): v is SearchCursor => isSearchCursor(v) && v.q === key).o : 0;
     let rankedMemories: string[] = [];
     try {
-      const r = await this.graph.store.search({ query, limit: MAX_LIMIT, category: ENTITY_CATEGORY });
+      // Ranked hits as far as this page can reach (pages past the store's limit continue with substring matches).
+      const r = await this.graph.store.search({ query, limit: Math.min(MAX_LIMIT, offset + PAGE_MAX_ITEMS + 1), category: ENTITY_CATEGORY });
       rankedMemories = r.hits.map((h) => h.id);
     } catch (err) {
       // A query with no words (punctuation only, or empty) ranks nothing; the substring pass still answers it.
