@@ -282,8 +282,6 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
       const launchChanged = JSON.stringify([existing.spec.command, existing.spec.args, existing.spec.env, existing.spec.cwd]) !==
         JSON.stringify([entry.spec.command, entry.spec.args, entry.spec.env, entry.spec.cwd]);
       change(name, 'changed', wasLive ? (launchChanged ? '; restarting it' : '; new caps apply without a restart') : '');
-      // A server that had given up gets another chance with its new spec.
-      if (!wasLive && (existing.state === 'failed' || existing.state === 'capped' || existing.state === 'crashed')) existing.setState('stopped', 'its configuration changed');
       if (wasLive && (launchChanged || entry.blocked)) await existing.stop('its configuration changed');
       existing.spec = entry.spec; // new caps apply from the next sample
       if (wasLive && launchChanged && !entry.blocked) await this.startOne(existing).catch(() => undefined);
