@@ -6,6 +6,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { WardenError } from '../../shared/errors';
 import { GRAPH_SCHEMA_SQL, GRAPH_SUBSTRINGS_SQL } from './compat/graphSchema';
 import { indexText } from './search/analysis';
+import { termsJson, tokenCount } from './search/docTerms';
+import { SearchIndexer } from './search/indexer';
 import { VectorIndex } from './vectorIndex';
 
 export type Database = BetterSqlite3.Database;
@@ -29,6 +31,9 @@ export type MigrationLog = (line: string) => void;
  * are analysed into. A connection without it (the sqlite3 shell) can read everything but not edit memory text.
  */
 export const INDEX_TEXT_FUNCTION = 'warden_index_text';
+/** The same analysis for the triggers that keep document frequencies and totals: distinct stems, token count. */
+const TERMS_FUNCTION = 'warden_terms';
+const TOKENS_FUNCTION = 'warden_token_count';
 
 /** Rows reindexed per statement during migration v8 (bounded memory, progress lines between batches). */
 const REINDEX_BATCH_ROWS = 20_000;
@@ -126,9 +131,12 @@ const MIGRATIONS: readonly (string | ((db: BetterSqlite3.Database, log: Migratio
    CREATE INDEX IF NOT EXISTS memories_category_recent ON memories(category, updated_at);`,
   // v7: the knowledge graph of the server-memory drop-in (compat/graphSchema.ts).
   GRAPH_SCHEMA_SQL,
-  // v8: search that finds what people ask (issue 14). The index holds the analysed text (identifiers whole and
-  // split into parts), stemmed by porter over unicode61; contentless, so the text is not stored twice, with
-  // contentless_delete so a deleted row leaves the index by rowid. Every existing memory is reindexed here.
+  // v8: search that finds what people ask, ranked exactly (issue 14). memories_fts holds the analysed text
+  // (identifiers whole and split), stemmed by porter over unicode61; contentless, so the text is not stored twice,
+  // with contentless_delete so a deleted row leaves by rowid. Beside it, for the exact top-k: document frequencies,
+  // corpus totals, and segments of impact-ordered postings (search/indexer.ts). Triggers keep frequencies and
+  // totals exact on deletes and edits; an edited memory already in a segment is scored from its text instead
+  // (search_dirty). Every existing memory is reindexed here.
   (db, log) => reindexV8(db, log),
   // v9: the server-memory drop-in's substring index (FTS5 trigram), so search_nodes does not scan every
   // observation (compat/graphSchema.ts).
@@ -147,28 +155,42 @@ function reindexV8(db: BetterSqlite3.Database, log: MigrationLog): void {
     );
     INSERT INTO memories_fts(memories_fts, rank) VALUES ('hashsize', 16777216);
     INSERT INTO memories_fts(memories_fts, rank) VALUES ('automerge', 8);
+    CREATE TABLE search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE search_stats (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      docs INTEGER NOT NULL, tokens INTEGER NOT NULL,
+      segmented_upto INTEGER NOT NULL, next_segment INTEGER NOT NULL
+    );
+    INSERT INTO search_stats VALUES (1, 0, 0, 0, 1);
+    CREATE TABLE search_postings (term TEXT NOT NULL, seg INTEGER NOT NULL, postings BLOB NOT NULL, PRIMARY KEY (term, seg)) WITHOUT ROWID;
+    CREATE TABLE search_dirty (rowid INTEGER PRIMARY KEY);
     CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
       DELETE FROM memories_fts WHERE rowid = old.rowid;
+      UPDATE search_terms SET df = df - 1 WHERE term IN (SELECT value FROM json_each(${TERMS_FUNCTION}(old.content, old.tags)));
+      UPDATE search_stats SET docs = docs - 1, tokens = tokens - ${TOKENS_FUNCTION}(old.content, old.tags) WHERE id = 1;
+      DELETE FROM search_dirty WHERE rowid = old.rowid;
     END;
     CREATE TRIGGER memories_au AFTER UPDATE OF content, tags ON memories BEGIN
       DELETE FROM memories_fts WHERE rowid = old.rowid;
       INSERT INTO memories_fts(rowid, body, tags) VALUES (new.rowid, ${INDEX_TEXT_FUNCTION}(new.content), ${INDEX_TEXT_FUNCTION}(new.tags));
+      UPDATE search_terms SET df = df - 1 WHERE term IN (SELECT value FROM json_each(${TERMS_FUNCTION}(old.content, old.tags)));
+      INSERT INTO search_terms(term, df) SELECT value, 1 FROM json_each(${TERMS_FUNCTION}(new.content, new.tags)) WHERE true
+        ON CONFLICT(term) DO UPDATE SET df = df + 1;
+      UPDATE search_stats SET tokens = tokens - ${TOKENS_FUNCTION}(old.content, old.tags) + ${TOKENS_FUNCTION}(new.content, new.tags) WHERE id = 1;
+      INSERT OR IGNORE INTO search_dirty(rowid) SELECT new.rowid WHERE new.rowid <= (SELECT segmented_upto FROM search_stats WHERE id = 1);
     END;`);
   const total = db.prepare('SELECT count(*) FROM memories').pluck().get() as number;
   if (!total) return;
   const started = Date.now();
   log(`memory store: reindexing ${total} memories for the new search (schema v8)…`);
   const upTo = db.prepare(`SELECT max(rowid), count(*) FROM (SELECT rowid FROM memories WHERE rowid > ? ORDER BY rowid LIMIT ${REINDEX_BATCH_ROWS})`).raw(true);
-  const batch = db.prepare(
-    `INSERT INTO memories_fts(rowid, body, tags)
-     SELECT rowid, ${INDEX_TEXT_FUNCTION}(content), ${INDEX_TEXT_FUNCTION}(tags) FROM memories WHERE rowid > ? AND rowid <= ?`,
-  );
+  const indexer = new SearchIndexer(db);
   let last = 0;
   let done = 0;
   for (;;) {
     const [upper, n] = upTo.get(last) as [number | null, number];
     if (upper === null || !n) break;
-    batch.run(last, upper);
+    indexer.indexRange(last + 1, upper);
     done += n;
     last = upper;
     if (done < total) log(`memory store: reindexed ${done} of ${total} memories`);
@@ -245,6 +267,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma('journal_size_limit = 67108864');
     db.function(INDEX_TEXT_FUNCTION, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? indexText(text) : ''));
+    db.function(TERMS_FUNCTION, { deterministic: true }, termsJson);
+    db.function(TOKENS_FUNCTION, { deterministic: true }, tokenCount);
     migrate(db, options.log ?? stderrLog);
   } catch (err) {
     db.close();

@@ -7,9 +7,10 @@ import type { Disposable } from '../../shared/disposable';
 import { WardenError } from '../../shared/errors';
 import type { MemoryRecord, MemorySaveParams, MemorySaveResult, MemorySearchParams, MemorySearchResult, MemoryStats } from '../../shared/protocol';
 import { AccessTimes } from './accessTimes';
-import { INDEX_TEXT_FUNCTION, openDatabase, toStoreError, WAL_AUTOCHECKPOINT_PAGES, type Database, type MigrationLog } from './db';
+import { openDatabase, toStoreError, WAL_AUTOCHECKPOINT_PAGES, type Database, type MigrationLog } from './db';
 import type { Embedder } from './embedder';
 import { normalizeTags, tagsColumn, toRecord, type Row } from './records';
+import { SearchIndexer } from './search/indexer';
 import { MemorySearch } from './search/memorySearch';
 import { checkLimit } from './search/options';
 import { fromBlob, normalize, toBlob } from './vector';
@@ -130,6 +131,7 @@ export class MemoryStore implements Disposable {
   /** Reads bump access times through this, never waiting for another process's write lock. */
   private readonly accessTimes: AccessTimes;
   private readonly searcher: MemorySearch;
+  private readonly indexer: SearchIndexer;
   private closed = false;
   private readonly now: () => number;
   private bulkWriters = 0;
@@ -147,6 +149,7 @@ export class MemoryStore implements Disposable {
     this.vectors = new VectorIndex(db);
     this.accessTimes = new AccessTimes(db);
     this.searcher = new MemorySearch(db);
+    this.indexer = new SearchIndexer(db);
   }
 
   static open(path: string, options: StoreOptions = {}): MemoryStore {
@@ -168,11 +171,7 @@ export class MemoryStore implements Disposable {
          ON CONFLICT(content_hash) DO NOTHING`,
       ),
       byHash: db.prepare('SELECT id FROM memories WHERE content_hash = ?'),
-      // Full-text indexing of new rows, done by the store in the inserting transaction (see migration v3).
       // New rows always get rowids above every existing one, so "rowid >= first new rowid" is exactly the new rows.
-      ftsIndexFrom: db.prepare(
-        `INSERT INTO memories_fts(rowid, body, tags) SELECT rowid, ${INDEX_TEXT_FUNCTION}(content), ${INDEX_TEXT_FUNCTION}(tags) FROM memories WHERE rowid >= ?`,
-      ),
       maxRowid: db.prepare('SELECT coalesce(max(rowid), 0) FROM memories').pluck(),
       touchDuplicate: db.prepare('UPDATE memories SET updated_at = ?, accessed_at = ?, importance = max(importance, ?) WHERE id = ?'),
       get: db.prepare('SELECT * FROM memories WHERE id = ?'),
@@ -246,7 +245,7 @@ export class MemoryStore implements Disposable {
           return { id: existing.id, duplicate: true, evicted: [] };
         }
         const rowid = Number(r.lastInsertRowid);
-        this.stmts.ftsIndexFrom.run(rowid);
+        this.indexer.indexFrom(rowid);
         this.stmts.addBytesFrom.run(rowid);
         if (embedding) this.vectors.append([{ rowid, vector: embedding }]);
         return { id, duplicate: false, evicted: this.evictIfNeeded(id) };
@@ -298,7 +297,7 @@ export class MemoryStore implements Disposable {
           if (r.changes && p.row.embedding) vectors.push({ rowid: Number(r.lastInsertRowid), vector: fromBlob(p.row.embedding) });
         }
         if (imported) {
-          this.stmts.ftsIndexFrom.run(firstNewRowid);
+          this.indexer.indexFrom(firstNewRowid);
           this.stmts.addBytesFrom.run(firstNewRowid);
         }
         if (vectors.length) this.vectors.append(vectors);

@@ -60,10 +60,18 @@ export function compounds(text: string): Compound[] {
   return out;
 }
 
+/** A plain lower-case ASCII word: its own single token (most of any text; skips the identifier splitting). */
+const PLAIN = /^[a-z0-9]+$/;
+
 /** The tokens of a text, in order: what the full-text index stores (joined by spaces) and what queries are made of. */
 export function analyze(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(COMPOUND)) out.push(...compoundTokens(m[0]).tokens);
+  COMPOUND.lastIndex = 0;
+  for (let m = COMPOUND.exec(text); m; m = COMPOUND.exec(text)) {
+    const w = m[0];
+    if (PLAIN.test(w)) out.push(w);
+    else for (const t of compoundTokens(w).tokens) out.push(t);
+  }
   return out;
 }
 

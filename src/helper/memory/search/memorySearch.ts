@@ -8,6 +8,7 @@ import { toRecord, type Row } from '../records';
 import { normalize } from '../vector';
 import type { VectorIndex } from '../vectorIndex';
 import { FullRanking } from './fullRanking';
+import { ExactTopK } from './topK';
 import { fuse, type RankedRow } from './fusion';
 import { encodeCursor, hasFilters, searchOptions } from './options';
 import { parseQuery } from './query';
@@ -29,11 +30,13 @@ export interface SearchOutcome {
 
 export class MemorySearch {
   private readonly full: FullRanking;
+  private readonly topK: ExactTopK;
   private readonly rowsByRowid;
   private readonly byRowid;
 
   constructor(db: Database) {
     this.full = new FullRanking(db);
+    this.topK = new ExactTopK(db);
     this.rowsByRowid = db.prepare('SELECT * FROM memories WHERE rowid IN (SELECT value FROM json_each(?))');
     this.byRowid = db.prepare('SELECT * FROM memories WHERE rowid = ?');
   }
@@ -53,7 +56,10 @@ export class MemorySearch {
     }
     return ctx.guard(() => {
       const take = opts.offset + opts.limit + 1;
-      const scored = this.full.rank(parsed, opts.filters, hasFilters(opts.filters)).slice(0, take);
+      const filtered = hasFilters(opts.filters);
+      // Plain words without filters: the exact top-k reads postings best first. Phrases, prefixes and filters:
+      // every match is ranked (exact too, and the filters are applied before ranking, never after a cut).
+      const scored = !filtered && ExactTopK.handles(parsed) ? this.topK.top(parsed, take) : this.full.rank(parsed, opts.filters, filtered).slice(0, take);
       const best = scored[0];
       let ranked: RankedRow[] = this.readRows(scored).map(({ row, s }) => ({ row, score: relativeScore(s, best!) }));
       let mode = 'fts';

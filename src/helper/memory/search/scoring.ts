@@ -22,3 +22,39 @@ export function relativeScore(s: Scored, best: Scored): number {
   const fraction = best.bm25 > 0 ? Math.min(1, s.bm25 / best.bm25) : 1;
   return (s.matched - 1 + fraction) / best.matched;
 }
+
+/** FTS5's bm25() constants. */
+export const BM25_K1 = 1.2;
+export const BM25_B = 0.75;
+
+export interface CorpusStats {
+  /** Memories indexed. */
+  docs: number;
+  /** Their tokens, all together. */
+  tokens: number;
+}
+
+/** FTS5's idf: log((N - n + 0.5) / (n + 0.5)), and 1e-6 where that is not positive (terms in over half the rows). */
+export function idf(stats: CorpusStats, df: number): number {
+  const v = Math.log((stats.docs - df + 0.5) / (df + 0.5));
+  return v > 0 ? v : 1e-6;
+}
+
+/** One term's BM25 contribution before idf, for a memory of dl tokens holding the term tf times. */
+export function termWeight(tf: number, dl: number, avgdl: number): number {
+  return (tf * (BM25_K1 + 1)) / (tf + BM25_K1 * (1 - BM25_B + (BM25_B * dl) / avgdl));
+}
+
+/** The exact score of a memory for term clauses (idfs given in clause order), summed in clause order. */
+export function scoreDoc(rowid: number, idfs: readonly number[], stems: readonly string[], tf: ReadonlyMap<string, number>, dl: number, avgdl: number): Scored {
+  let matched = 0;
+  let bm25 = 0;
+  for (let i = 0; i < stems.length; i++) {
+    const f = tf.get(stems[i]!) ?? 0;
+    if (f > 0) {
+      matched++;
+      bm25 += idfs[i]! * termWeight(f, dl, avgdl);
+    }
+  }
+  return { rowid, matched, bm25 };
+}
