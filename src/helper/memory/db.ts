@@ -148,6 +148,11 @@ function reindexV8(db: BetterSqlite3.Database, log: MigrationLog): void {
     DROP TRIGGER IF EXISTS memories_ad;
     DROP TRIGGER IF EXISTS memories_au;
     DROP TABLE IF EXISTS memories_fts;
+    -- Dropped first too: tests recreate older files by lowering user_version over a current schema.
+    DROP TABLE IF EXISTS search_terms;
+    DROP TABLE IF EXISTS search_stats;
+    DROP TABLE IF EXISTS search_postings;
+    DROP TABLE IF EXISTS search_dirty;
     CREATE VIRTUAL TABLE memories_fts USING fts5(
       body, tags,
       content='', contentless_delete=1,
