@@ -131,16 +131,18 @@ const MIGRATIONS: readonly (string | ((db: BetterSqlite3.Database, log: Migratio
    CREATE INDEX IF NOT EXISTS memories_category_recent ON memories(category, updated_at);`,
   // v7: the knowledge graph of the server-memory drop-in (compat/graphSchema.ts).
   GRAPH_SCHEMA_SQL,
-  // v8: search that finds what people ask, ranked exactly (issue 14). memories_fts holds the analysed text
-  // (identifiers whole and split), stemmed by porter over unicode61; contentless, so the text is not stored twice,
-  // with contentless_delete so a deleted row leaves by rowid. Beside it, for the exact top-k: document frequencies,
-  // corpus totals, and segments of impact-ordered postings (search/indexer.ts). Triggers keep frequencies and
-  // totals exact on deletes and edits; an edited memory already in a segment is scored from its text instead
-  // (search_dirty). Every existing memory is reindexed here.
+  // v8: search that finds what people ask (issue 14). The index holds the analysed text (identifiers whole and
+  // split into parts), stemmed by porter over unicode61; contentless, so the text is not stored twice, with
+  // contentless_delete so a deleted row leaves the index by rowid. Every existing memory is reindexed here.
   (db, log) => reindexV8(db, log),
   // v9: the server-memory drop-in's substring index (FTS5 trigram), so search_nodes does not scan every
   // observation (compat/graphSchema.ts).
   GRAPH_SUBSTRINGS_SQL,
+  // v10: the exact top-k beside FTS5 (issue 14): document frequencies, corpus totals, and segments of
+  // impact-ordered postings (search/indexer.ts). Triggers keep frequencies and totals exact on deletes and edits;
+  // an edited memory already in a segment is scored from its text instead (search_dirty). Existing memories are
+  // indexed here, 20,000 at a time, with progress lines.
+  (db, log) => indexTopKV10(db, log),
 ];
 
 function reindexV8(db: BetterSqlite3.Database, log: MigrationLog): void {
@@ -148,11 +150,6 @@ function reindexV8(db: BetterSqlite3.Database, log: MigrationLog): void {
     DROP TRIGGER IF EXISTS memories_ad;
     DROP TRIGGER IF EXISTS memories_au;
     DROP TABLE IF EXISTS memories_fts;
-    -- Dropped first too: tests recreate older files by lowering user_version over a current schema.
-    DROP TABLE IF EXISTS search_terms;
-    DROP TABLE IF EXISTS search_stats;
-    DROP TABLE IF EXISTS search_postings;
-    DROP TABLE IF EXISTS search_dirty;
     CREATE VIRTUAL TABLE memories_fts USING fts5(
       body, tags,
       content='', contentless_delete=1,
@@ -160,6 +157,29 @@ function reindexV8(db: BetterSqlite3.Database, log: MigrationLog): void {
     );
     INSERT INTO memories_fts(memories_fts, rank) VALUES ('hashsize', 16777216);
     INSERT INTO memories_fts(memories_fts, rank) VALUES ('automerge', 8);
+    CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
+      DELETE FROM memories_fts WHERE rowid = old.rowid;
+    END;
+    CREATE TRIGGER memories_au AFTER UPDATE OF content, tags ON memories BEGIN
+      DELETE FROM memories_fts WHERE rowid = old.rowid;
+      INSERT INTO memories_fts(rowid, body, tags) VALUES (new.rowid, ${INDEX_TEXT_FUNCTION}(new.content), ${INDEX_TEXT_FUNCTION}(new.tags));
+    END;`);
+  const insert = db.prepare(
+    `INSERT INTO memories_fts(rowid, body, tags)
+     SELECT rowid, ${INDEX_TEXT_FUNCTION}(content), ${INDEX_TEXT_FUNCTION}(tags) FROM memories WHERE rowid > ? AND rowid <= ?`,
+  );
+  inBatches(db, log, 'reindexing', '(schema v8: the new full-text index)', (from, to) => insert.run(from - 1, to));
+}
+
+function indexTopKV10(db: BetterSqlite3.Database, log: MigrationLog): void {
+  db.exec(`
+    -- Dropped first: tests recreate older files by lowering user_version over a current schema.
+    DROP TRIGGER IF EXISTS memories_ad_search;
+    DROP TRIGGER IF EXISTS memories_au_search;
+    DROP TABLE IF EXISTS search_terms;
+    DROP TABLE IF EXISTS search_stats;
+    DROP TABLE IF EXISTS search_postings;
+    DROP TABLE IF EXISTS search_dirty;
     CREATE TABLE search_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE search_stats (
       id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -169,38 +189,40 @@ function reindexV8(db: BetterSqlite3.Database, log: MigrationLog): void {
     INSERT INTO search_stats VALUES (1, 0, 0, 0, 1);
     CREATE TABLE search_postings (term TEXT NOT NULL, seg INTEGER NOT NULL, postings BLOB NOT NULL, PRIMARY KEY (term, seg)) WITHOUT ROWID;
     CREATE TABLE search_dirty (rowid INTEGER PRIMARY KEY);
-    CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
-      DELETE FROM memories_fts WHERE rowid = old.rowid;
+    CREATE TRIGGER memories_ad_search AFTER DELETE ON memories BEGIN
       UPDATE search_terms SET df = df - 1 WHERE term IN (SELECT value FROM json_each(${TERMS_FUNCTION}(old.content, old.tags)));
       UPDATE search_stats SET docs = docs - 1, tokens = tokens - ${TOKENS_FUNCTION}(old.content, old.tags) WHERE id = 1;
       DELETE FROM search_dirty WHERE rowid = old.rowid;
     END;
-    CREATE TRIGGER memories_au AFTER UPDATE OF content, tags ON memories BEGIN
-      DELETE FROM memories_fts WHERE rowid = old.rowid;
-      INSERT INTO memories_fts(rowid, body, tags) VALUES (new.rowid, ${INDEX_TEXT_FUNCTION}(new.content), ${INDEX_TEXT_FUNCTION}(new.tags));
+    CREATE TRIGGER memories_au_search AFTER UPDATE OF content, tags ON memories BEGIN
       UPDATE search_terms SET df = df - 1 WHERE term IN (SELECT value FROM json_each(${TERMS_FUNCTION}(old.content, old.tags)));
       INSERT INTO search_terms(term, df) SELECT value, 1 FROM json_each(${TERMS_FUNCTION}(new.content, new.tags)) WHERE true
         ON CONFLICT(term) DO UPDATE SET df = df + 1;
       UPDATE search_stats SET tokens = tokens - ${TOKENS_FUNCTION}(old.content, old.tags) + ${TOKENS_FUNCTION}(new.content, new.tags) WHERE id = 1;
       INSERT OR IGNORE INTO search_dirty(rowid) SELECT new.rowid WHERE new.rowid <= (SELECT segmented_upto FROM search_stats WHERE id = 1);
     END;`);
+  const indexer = new SearchIndexer(db);
+  inBatches(db, log, 'indexing', '(schema v10: the exact top-k index)', (from, to) => indexer.indexRange(from, to, { fts: false }));
+}
+
+/** Runs `step` over every memory's rowids in ascending batches of REINDEX_BATCH_ROWS, with progress lines. */
+function inBatches(db: BetterSqlite3.Database, log: MigrationLog, verb: string, what: string, step: (fromRowid: number, toRowid: number) => void): void {
   const total = db.prepare('SELECT count(*) FROM memories').pluck().get() as number;
   if (!total) return;
   const started = Date.now();
-  log(`memory store: reindexing ${total} memories for the new search (schema v8)…`);
+  log(`memory store: ${verb} ${total} memories ${what}…`);
   const upTo = db.prepare(`SELECT max(rowid), count(*) FROM (SELECT rowid FROM memories WHERE rowid > ? ORDER BY rowid LIMIT ${REINDEX_BATCH_ROWS})`).raw(true);
-  const indexer = new SearchIndexer(db);
   let last = 0;
   let done = 0;
   for (;;) {
     const [upper, n] = upTo.get(last) as [number | null, number];
     if (upper === null || !n) break;
-    indexer.indexRange(last + 1, upper);
+    step(last + 1, upper);
     done += n;
     last = upper;
-    if (done < total) log(`memory store: reindexed ${done} of ${total} memories`);
+    if (done < total) log(`memory store: ${verb === 'reindexing' ? 'reindexed' : 'indexed'} ${done} of ${total} memories`);
   }
-  log(`memory store: reindexed ${done} memories in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`memory store: ${verb === 'reindexing' ? 'reindexed' : 'indexed'} ${done} memories in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

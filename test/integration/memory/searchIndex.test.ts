@@ -1,4 +1,4 @@
-// The search index on real SQLite files: a v6 store migrates (reindexes) to v8 with progress lines and nothing
+// The search index on real SQLite files: a v6 store migrates (reindexes, v8 and v10) with progress lines and nothing
 // lost; edits and deletes keep the index in step with the table; and the ranking is exact over every match.
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ const V6_FTS = `
   PRAGMA user_version = 6;`;
 
 describe('memory search index', () => {
-  it('migrates a v6 store: every memory reindexed (schema v8) for the new search, with progress lines, none lost', async () => {
+  it('migrates a v6 store: every memory reindexed (schemas v8 and v10) for the new search, with progress lines, none lost', async () => {
     const path = join(tempDir('search-v6'), 'memory.db');
     const s = MemoryStore.open(path);
     s.saveMany(Array.from({ length: 45_000 }, (_, i) => ({ content: `note ${i}: the deploy rotates keys for service_${i % 7}`, tags: i % 2 ? 'ops' : 'dev' })));
@@ -37,7 +37,11 @@ describe('memory search index', () => {
     assert.equal(migrated.stats().count, 45_001);
     assert.match(lines[0]!, /reindexing 45001 memories/);
     assert.ok(lines.some((l) => /reindexed 20000 of 45001/.test(l)), lines.join('\n'));
-    assert.match(lines.at(-1)!, /reindexed 45001 memories in/);
+    assert.ok(lines.some((l) => /reindexed 45001 memories in/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /indexing 45001 memories \(schema v10/.test(l)), lines.join('\n'));
+    assert.match(lines.at(-1)!, /indexed 45001 memories in/);
+    // The exact top-k's statistics cover every memory.
+    assert.deepEqual(migrated.database.prepare('SELECT docs FROM search_stats').pluck().get(), 45_001);
     const hit = (await migrated.search({ query: 'when does the staging password rotate', limit: 1 })).hits[0]!;
     assert.match(hit.content, /staging database password/);
     assert.equal((await migrated.search({ query: 'service 3', tags: 'ops', limit: 1000 })).hits.length, 1000);

@@ -37,8 +37,12 @@ export class SearchIndexer {
     this.indexRange(firstRowid, this.stmts.maxRowid.get() as number);
   }
 
-  /** Indexes rows firstRowid..lastRowid; builds a segment when enough memories are outside one. */
-  indexRange(firstRowid: number, lastRowid: number): void {
+  /**
+   * Indexes rows firstRowid..lastRowid; builds a segment when enough memories are outside one. `fts: false` skips
+   * FTS5 (migration v10 indexes memories FTS5 already holds).
+   */
+  indexRange(firstRowid: number, lastRowid: number, options: { fts?: boolean } = {}): void {
+    const fts = options.fts ?? true;
     const rows = this.stmts.rowsFrom.all(firstRowid, lastRowid) as NewRow[];
     if (!rows.length) return;
     const analysed = new Map<number, DocTerms>();
@@ -47,7 +51,7 @@ export class SearchIndexer {
     for (const r of rows) {
       const d = docTerms(r.content, r.tags);
       analysed.set(r.rowid, d);
-      this.stmts.fts.run(r.rowid, d.bodyText, d.tagsText);
+      if (fts) this.stmts.fts.run(r.rowid, d.bodyText, d.tagsText);
       for (const s of d.tf.keys()) df.set(s, (df.get(s) ?? 0) + 1);
       tokens += d.dl;
     }
