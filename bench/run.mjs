@@ -20,7 +20,7 @@ if (!names.length) {
   process.exit(1);
 }
 // The extension bench runs a real code-server: set it up as the test command does, so a fresh machine needs nothing by hand.
-if (names.includes('extension.bench.js') && !setUpEndToEnd()) {
+if (names.some((n) => n === 'extension.bench.js' || n === 'agent.bench.js') && !setUpEndToEnd()) {
   console.error('setup for the extension bench failed: see the lines above');
   process.exit(1);
 }

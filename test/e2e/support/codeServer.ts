@@ -370,7 +370,7 @@ export class CodeServerSession {
   }
 
   /** Writes the HTTP server definitions the probe extension provides to VS Code (read at its next refresh). */
-  writeProbeDefinitions(defs: { label: string; uri: string; headers?: Record<string, string>; version?: string }[]): void {
+  writeProbeDefinitions(defs: ({ label: string; version?: string } & ({ uri: string; headers?: Record<string, string> } | { command: string; args: string[]; env?: Record<string, string> }))[]): void {
     writeFileSync(join(this.probeDir, 'definitions.json'), JSON.stringify(defs));
   }
 
