@@ -71,7 +71,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     editorIsElectron: typeof process.versions.electron === 'string',
     probe: execProbe,
   });
-  registerMemoryFeatures(context, helper, output, runtime.ok ? runtime.choice : undefined, stateDir);
+  registerMemoryFeatures(context, helper, output);
   if (!runtime.ok) {
     const message =
       `MCP Warden needs Node.js ${MIN_NODE_MAJOR} or newer to run its helper, and found none: ${describeAttempts(runtime.attempts)}. ` +

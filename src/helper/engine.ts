@@ -9,7 +9,7 @@ import { selectContainment } from './containment/select';
 import { startControlServer } from './control/controlServer';
 import { acquireEngineLock } from './daemon/engineLock';
 import { listenEngineSocket } from './endpoints/engineSocket';
-import { createHttpHandler } from './endpoints/httpEndpoint';
+import { createHttpHandler, type BuiltinServer } from './endpoints/httpEndpoint';
 import { ensureHttpToken } from './endpoints/httpToken';
 import { engineLockPath, engineSocketPath, httpTokenPath } from './endpoints/paths';
 import { listenTcp } from './endpoints/tcpListener';
@@ -44,6 +44,8 @@ export interface EngineOptions {
     socketPath?: string;
     /** Clients with roots share the configured server instead of getting an instance per roots (see SessionManager). */
     rootsShareConfigured?: boolean;
+    /** Servers answered in-process at /mcp/NAME (the memory store for VS Code's agent). */
+    builtins?: ReadonlyMap<string, () => Promise<BuiltinServer>>;
   };
 }
 
@@ -132,7 +134,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     const tokenFile = httpTokenPath(stateDir);
     const wantTcp = options.serveClients.httpPort !== undefined && options.serveClients.httpPort !== null;
     const token = wantTcp ? ensureHttpToken(tokenFile, options.log) : null;
-    const http = disposables.add(createHttpHandler(manager, { token: () => token, log: options.log }));
+    const http = disposables.add(createHttpHandler(manager, { token: () => token, log: options.log, builtins: options.serveClients.builtins }));
     const socket = disposables.add(await listenEngineSocket(options.serveClients.socketPath ?? engineSocketPath(stateDir), manager, http, options.log));
     let httpUrl: string | null = null;
     if (wantTcp) {
@@ -140,6 +142,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       httpUrl = tcp.url;
     }
     endpoints = { unixSocket: socket.path, http: httpUrl, tokenFile: wantTcp ? tokenFile : null };
+    const builtinNames = [...(options.serveClients.builtins?.keys() ?? [])];
+    if (builtinNames.length) endpoints.builtins = builtinNames;
     supervisor.endpoints = endpoints;
   }
 

@@ -10,7 +10,8 @@ void (async () => {
   const { startEngine } = await import('./engine');
   const { createIpcConnection } = await import('./rpc/ipcConnection');
   const { watchParent } = await import('./lifecycle/parentWatch');
-  const { registerMemoryHandlers } = await import('./memory/handlers');
+  const { registerMemoryHandlers, sharedMemoryStore } = await import('./memory/handlers');
+  const { MEMORY_SERVER_NAME } = await import('../shared/protocol');
   const { windowSocketPath } = await import('./endpoints/paths');
   type RequestHost = import('./rpc/requestHost').RequestHost;
 
@@ -45,7 +46,16 @@ void (async () => {
     registerExtra: (host) => registerMemoryHandlers(host, { stateDir }),
     // VS Code's agent reaches the servers this helper runs over Streamable HTTP on a socket of its own (no engine
     // lock: the per-user daemon may hold that), announced in the snapshot's endpoints for the extension's provider.
-    serveClients: { lockCommand: null, socketPath: windowSocketPath(stateDir), rootsShareConfigured: true },
+    // The memory store's MCP server is answered in-process there too: the agent's memory costs no process of its own.
+    serveClients: {
+      lockCommand: null,
+      socketPath: windowSocketPath(stateDir),
+      rootsShareConfigured: true,
+      builtins: new Map([[MEMORY_SERVER_NAME, async () => {
+        const { createMemoryMcpServer } = await import('./memory/mcpServer');
+        return createMemoryMcpServer(sharedMemoryStore({ stateDir }), 'vscode-agent');
+      }]]),
+    },
   });
   let served = false;
   const connection = createIpcConnection({

@@ -80,7 +80,12 @@ export interface HelperEndpoints {
   http: string | null;
   /** The file holding the bearer token for `http`. */
   tokenFile: string | null;
+  /** Servers the engine answers itself at /mcp/NAME, with no process (VS Code's helper: the memory store). */
+  builtins?: string[];
 }
+
+/** The memory store's MCP server as the per-window helper serves it in-process at /mcp/NAME. */
+export const MEMORY_SERVER_NAME = 'mcp-warden-memory';
 
 export interface HelperInfo {
   pid: number;

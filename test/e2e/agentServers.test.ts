@@ -2,8 +2,11 @@
 // provider, starts them through it and calls a tool over the helper's socket; the process table shows one tree per
 // server, Warden's; closing the window still leaves zero processes.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CodeServerSession, fixtureServer, VSCODE_MCP_ON, type McpServerEntry } from './support/codeServer';
+import { MEMORY_SERVER_NAME } from '../../src/shared/protocol';
+import { CodeServerSession, fixtureServer, node24, repoRoot, VSCODE_MCP_ON, type McpServerEntry } from './support/codeServer';
 import { descendants, isAlive, pollUntil, type ProcInfo } from '../support/procfs';
 import { runCommand, showServersView, waitForRow } from './support/workbench';
 
@@ -69,6 +72,21 @@ test('MCP: List Servers lists Warden\'s servers, labelled as run by MCP Warden, 
   const wb = labels.find((l) => l.includes('well-behaved (run by MCP Warden)'));
   assert.ok(wb, `well-behaved not listed: ${JSON.stringify(labels)}`);
   assert.match(wb, /Running/);
+});
+
+test('the memory store joins the same provider: VS Code saves a memory through the helper, with no process of its own', async () => {
+  const before = s.tree().map((p) => p.pid);
+  const saved = await s.probe({ op: 'call', serverId: wardenId(MEMORY_SERVER_NAME), toolSuffix: 'memory_save', input: { content: 'saved by the agent through Warden', category: 'e2e' } });
+  assert.equal(saved.error, undefined, `memory_save through VS Code failed: ${JSON.stringify(saved)}`);
+  // With structuredContent in the result VS Code hands the tool's JSON over instead of its text.
+  assert.match(String(saved.text), /Saved as \w+|"duplicate":\s*false/, `unexpected result: ${JSON.stringify(saved)}`);
+  // A terminal on the same state dir finds it.
+  const r = spawnSync(node24, [join(repoRoot, 'dist', 'cli.js'), 'memory', 'search', 'agent through Warden', '--state-dir', s.stateDir, '--json'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /saved by the agent through Warden/, 'the CLI does not find the memory VS Code saved');
+  // Served in-process by the helper: no memory-server process appeared anywhere under code-server.
+  const added = s.tree().filter((p) => !before.includes(p.pid) && /memory-server/.test(p.cmdline));
+  assert.deepEqual(added.map((p) => p.cmdline), [], 'a memory-server process was started');
 });
 
 test('closing the window with VS Code\'s MCP session open leaves zero fixture processes', async () => {

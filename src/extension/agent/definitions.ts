@@ -32,7 +32,8 @@ export interface DefinitionInputs {
 /**
  * One definition per server Warden manages for this window, in name order. Left out: servers from an untrusted
  * workspace's own files (listed in Warden's view, never started, never offered to the agent), instances the session
- * layer added for other roots or clients, and everything when the helper serves no endpoint.
+ * layer added for other roots or clients, and everything when the helper serves no endpoint. Then the servers the
+ * helper answers itself (the memory store), after the configured ones.
  */
 export function agentDefinitions(inputs: DefinitionInputs): AgentDefinition[] {
   const endpoints = inputs.endpoints;
@@ -55,6 +56,13 @@ export function agentDefinitions(inputs: DefinitionInputs): AgentDefinition[] {
       address = { kind: 'http', url: `${endpoints.http!.replace(/\/mcp\/?$/, '')}${path}`, headers: { Authorization: `Bearer ${token}` } };
     }
     out.push({ server: entry.name, label: `${entry.name} (${RUN_BY})`, address, version: launchVersion(entry) });
+  }
+  // What the helper answers in-process (the memory store): user-level, so offered in untrusted workspaces too.
+  if (endpoints.unixSocket) {
+    for (const name of endpoints.builtins ?? []) {
+      if (out.some((d) => d.server === name)) continue;
+      out.push({ server: name, label: `${name} (${RUN_BY})`, address: { kind: 'unix', socketPath: endpoints.unixSocket, fragment: `/mcp/${encodeURIComponent(name)}` }, version: 'builtin' });
+    }
   }
   return out;
 }

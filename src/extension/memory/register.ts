@@ -1,8 +1,7 @@
-// Wires the memory features: the Memories view, its commands, and the MCP server definition for VS Code's agent mode.
+// Wires the memory features: the Memories view and its commands. (VS Code's agent reaches the memory MCP server through
+// Warden's provider, src/extension/agent/, served in-process by the helper.)
 import * as vscode from 'vscode';
 import type { HelperClient } from '../helperClient';
-import type { RuntimeChoice } from '../runtime';
-import { registerMemoryMcpServer } from './mcpProvider';
 import { registerMemoryCommands } from './memoryCommands';
 import { MemoryModel } from './memoryModel';
 import { MemorySettingsController } from './memorySettings';
@@ -12,8 +11,6 @@ export function registerMemoryFeatures(
   context: vscode.ExtensionContext,
   client: HelperClient,
   output: vscode.LogOutputChannel,
-  runtime: RuntimeChoice | undefined,
-  stateDir: string | undefined,
 ): void {
   const subs = context.subscriptions;
   const settings = new MemorySettingsController(client, output);
@@ -33,8 +30,4 @@ export function registerMemoryFeatures(
   // Load recent memories whenever the helper (re)starts and when the view becomes visible.
   subs.push(client.onDidStart(() => void model.refresh()));
   subs.push(view.onDidChangeVisibility((e) => e.visible && client.isRunning && void model.refresh()));
-  if (runtime) {
-    const registration = registerMemoryMcpServer(context.extensionUri, runtime, stateDir, settings);
-    if (registration) subs.push(registration);
-  }
 }

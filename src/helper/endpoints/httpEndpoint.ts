@@ -33,6 +33,19 @@ interface HttpSession {
   session: Session;
 }
 
+/** An MCP server the engine answers itself (the memory store), one per HTTP session: the SDK's McpServer fits. */
+export interface BuiltinServer {
+  connect(transport: StreamableHTTPServerTransport): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface BuiltinSession {
+  transport: StreamableHTTPServerTransport;
+  server: BuiltinServer;
+  name: string;
+  lastActivity: number;
+}
+
 function hostOf(value: string): string {
   // "[::1]:8080" → "[::1]"; "localhost:80" → "localhost"
   if (value.startsWith('[')) return value.slice(0, value.indexOf(']') + 1);
@@ -75,8 +88,12 @@ function reply(res: ServerResponse, status: number, message: string, extra: Reco
   res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message } }));
 }
 
-export function createHttpHandler(manager: SessionManager, options: { token: () => string | null; log: (line: string) => void }): HttpHandler {
+export function createHttpHandler(
+  manager: SessionManager,
+  options: { token: () => string | null; log: (line: string) => void; builtins?: ReadonlyMap<string, () => Promise<BuiltinServer>> },
+): HttpHandler {
   const sessions = new Map<string, HttpSession>();
+  const builtinSessions = new Map<string, BuiltinSession>();
   let sdk: Promise<typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js')> | undefined;
   const sweeper = setInterval(() => {
     const now = Date.now();
@@ -84,6 +101,12 @@ export function createHttpHandler(manager: SessionManager, options: { token: () 
       if (h.session.inFlight === 0 && now - h.session.lastActivity > HTTP_SESSION_IDLE_MS) {
         sessions.delete(id);
         h.session.close('idle HTTP session expired');
+      }
+    }
+    for (const [id, b] of builtinSessions) {
+      if (now - b.lastActivity > HTTP_SESSION_IDLE_MS) {
+        builtinSessions.delete(id);
+        void b.transport.close().catch(() => undefined);
       }
     }
   }, SWEEP_MS);
@@ -125,9 +148,42 @@ export function createHttpHandler(manager: SessionManager, options: { token: () 
     return record;
   };
 
+  /** A request for a built-in server: its sessions live in their own map, bounded with the others. */
+  const handleBuiltin = async (name: string, factory: () => Promise<BuiltinServer>, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const sid = req.headers['mcp-session-id'];
+    if (typeof sid === 'string') {
+      const b = builtinSessions.get(sid);
+      if (!b || b.name !== name) return reply(res, 404, 'Unknown or expired MCP session; initialize again.');
+      b.lastActivity = Date.now();
+      await b.transport.handleRequest(req, res);
+      return;
+    }
+    if (req.method !== 'POST') return reply(res, 400, 'No MCP session: POST an initialize request first.');
+    if (sessions.size + builtinSessions.size >= MAX_HTTP_SESSIONS) {
+      return reply(res, 503, `MCP Warden already holds ${MAX_HTTP_SESSIONS} HTTP sessions; end one (DELETE) and try again.`);
+    }
+    const { StreamableHTTPServerTransport } = await (sdk ??= import('@modelcontextprotocol/sdk/server/streamableHttp.js'));
+    const server = await factory();
+    let record: BuiltinSession | undefined;
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        if (record) builtinSessions.set(id, record);
+      },
+    });
+    record = { transport, server, name, lastActivity: Date.now() };
+    transport.onclose = () => {
+      if (transport.sessionId) builtinSessions.delete(transport.sessionId);
+      void server.close().catch(() => undefined);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
+    if (!transport.sessionId) void transport.close().catch(() => undefined);
+  };
+
   return {
     get sessionCount() {
-      return sessions.size;
+      return sessions.size + builtinSessions.size;
     },
     async handle(req, res, ctx) {
       try {
@@ -138,6 +194,8 @@ export function createHttpHandler(manager: SessionManager, options: { token: () 
         if (url.pathname === '/mcp' || url.pathname === '/mcp/') return reply(res, 501, 'The gateway (/mcp) is not served yet; use /mcp/NAME for one server.');
         if (!m) return reply(res, 404, 'Not found: MCP Warden serves /mcp/NAME.');
         const serverName = decodeURIComponent(m[1]!);
+        const builtin = options.builtins?.get(serverName);
+        if (builtin) return await handleBuiltin(serverName, builtin, req, res);
         const sid = req.headers['mcp-session-id'];
         if (typeof sid === 'string') {
           const h = sessions.get(sid);
@@ -161,6 +219,8 @@ export function createHttpHandler(manager: SessionManager, options: { token: () 
       clearInterval(sweeper);
       for (const h of [...sessions.values()]) h.session.close('MCP Warden is shutting down');
       sessions.clear();
+      for (const b of [...builtinSessions.values()]) void b.transport.close().catch(() => undefined);
+      builtinSessions.clear();
     },
   };
 }

@@ -26,8 +26,13 @@ let users = 0;
 /** The options of the last MemoryConfigureRequest; none yet: the environment's. */
 let configured: ConfigurableStoreOptions | undefined;
 
+/** The helper's one store, opened on first use (also by the in-process memory MCP server the agent reaches over HTTP). */
+export function sharedMemoryStore(options: { stateDir: string; dbPath?: string }): MemoryStore {
+  return (shared ??= MemoryStore.open(options.dbPath ?? memoryDbPath(options.stateDir), configured ?? storeOptionsFromEnv()));
+}
+
 export function registerMemoryHandlers(host: RequestHost, options: { stateDir: string; dbPath?: string }): Disposable {
-  const store = () => (shared ??= MemoryStore.open(options.dbPath ?? memoryDbPath(options.stateDir), configured ?? storeOptionsFromEnv()));
+  const store = () => sharedMemoryStore(options);
   users++;
   const d = new DisposableStore();
   d.add(

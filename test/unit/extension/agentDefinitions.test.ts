@@ -43,6 +43,13 @@ describe('agentDefinitions', () => {
     assert.deepEqual(untrusted.map((d) => d.server), ['mine']);
   });
 
+  it('offers the servers the helper answers itself (the memory store) after the configured ones, trusted or not', () => {
+    const model = modelWith([server('a')]);
+    const endpoints: HelperEndpoints = { ...unixEndpoints, builtins: ['mcp-warden-memory'] };
+    const defs = agentDefinitions({ entries: model.servers(), endpoints, workspaceTrusted: false, readToken: () => null });
+    assert.deepEqual(defs.map((d) => [d.server, d.address]), [['mcp-warden-memory', { kind: 'unix', socketPath: '/state dir/mcp-42.sock', fragment: '/mcp/mcp-warden-memory' }]]);
+  });
+
   it('offers nothing while the helper serves no endpoint (an older helper, or one still starting)', () => {
     const model = modelWith([server('a')]);
     assert.deepEqual(agentDefinitions({ entries: model.servers(), endpoints: null, workspaceTrusted: true, readToken: () => null }), []);
