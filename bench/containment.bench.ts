@@ -85,7 +85,7 @@ async function forkBombPeak(kind: ContainmentKind, maxChildren: number) {
     await h.waitState('b', 'capped');
     running = false;
     await watch;
-    return { maxChildren, pidsMax: kind === 'process-group' ? null : Math.max(16, maxChildren + 1), peakProcesses, peakTasks, capMsAfterConfigure: round(capMs, 0) };
+    return { maxChildren, pidsMax: h.containment.limits.pids ? Math.max(16, maxChildren + 1) : null, peakProcesses, peakTasks, capMsAfterConfigure: round(capMs, 0) };
   } finally {
     running = false;
     await h.close().catch(() => undefined);

@@ -1,7 +1,10 @@
 // Cost of one sample of 20 servers × 4 Node processes with true memory: the RSS-only pass, reading every process's
 // smaps_rollup each sample (the naive PSS), and the PssMeter (budgeted, RSS drift between reads) over a simulated
-// 2 s cadence — and how far the meter's figure is from the exact PSS.
+// 2 s cadence — and how far the meter's figure is from the exact PSS; and, where a memory cgroup exists, the pass that
+// reads each server's cgroup charge instead (what the engine does on this machine).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { selectContainment } from '../src/helper/containment/select';
+import type { Container } from '../src/helper/containment/types';
 import { ProcFsProcessTable } from '../src/helper/sampling/procFsTable';
 import { collectDescendants, indexChildren, sumRss } from '../src/helper/sampling/processTree';
 import { PssMeter, PSS_BUDGET_MS, readPssBytes } from '../src/helper/sampling/pss';
@@ -10,7 +13,7 @@ import { median, percentile, round, writeResults } from './support';
 
 const SERVERS = 20;
 const CHILDREN = 3;
-const RUNS = 60;
+const RUNS = 120;
 const INTERVAL_MS = 2000;
 const MB = 2 ** 20;
 
@@ -32,8 +35,16 @@ function time<T>(fn: () => T): [number, T] {
 
 async function main() {
   const parents: ChildProcess[] = [];
+  const backend = selectContainment({ engineTag: `bench-${process.pid}-pss` });
+  const containers: Container[] = [];
   try {
-    for (let i = 0; i < SERVERS; i++) parents.push(spawn(process.execPath, ['-e', PARENT], { stdio: 'ignore', detached: true }));
+    for (let i = 0; i < SERVERS; i++) {
+      // Through the engine's own backend (the launcher joins, then execs): each fleet member has its memory cgroup.
+      const c = backend.limits.memory ? backend.create(`pss-${i}`, { memoryMaxBytes: 0, pidsMax: 0 }) : undefined;
+      if (c) containers.push(c);
+      const launch = c ? c.launch(process.execPath, ['-e', PARENT]) : { file: process.execPath, args: ['-e', PARENT] };
+      parents.push(spawn(launch.file, launch.args, { stdio: 'ignore', detached: true }));
+    }
     await new Promise((r) => setTimeout(r, 2000));
     const roots = parents.map((p) => p.pid!);
     const table = new ProcFsProcessTable();
@@ -41,6 +52,18 @@ async function main() {
     if (found.some((n) => n !== CHILDREN + 1)) throw new Error(`expected ${CHILDREN + 1} processes per server, found ${found.join(',')}`);
     trees(table, roots); // warm-up
 
+    const chargeMs: number[] = [];
+    let chargeTotal = 0;
+    if (containers.length) {
+      for (let i = 0; i < RUNS; i++) {
+        const [d, total] = time(() => {
+          trees(table, roots);
+          return containers.reduce((n, c) => n + (c.memoryBytes() ?? 0), 0);
+        });
+        chargeMs.push(d);
+        chargeTotal = total;
+      }
+    }
     const rssMs: number[] = [];
     const exactMs: number[] = [];
     const meterMs: number[] = [];
@@ -73,12 +96,17 @@ async function main() {
     }
     const result = {
       setup: { servers: SERVERS, processesPerServer: CHILDREN + 1, runs: RUNS, simulatedIntervalMs: INTERVAL_MS, pssBudgetMs: PSS_BUDGET_MS },
+      containment: `${backend.kind}: ${backend.reason}`,
       rssOnlyMedianMs: round(median(rssMs), 3),
+      cgroupChargeMedianMs: chargeMs.length ? round(median(chargeMs), 3) : null,
+      fleetCgroupChargeMB: chargeMs.length ? round(chargeTotal / MB, 1) : null,
       pssEveryProcessEverySampleMedianMs: round(median(exactMs), 3),
       pssMeterMedianMs: round(median(meterMs), 3),
+      pssMeterMeanMs: round(meterMs.reduce((x, y) => x + y, 0) / meterMs.length, 3),
+      rssOnlyMeanMs: round(rssMs.reduce((x, y) => x + y, 0) / rssMs.length, 3),
       pssMeterP95Ms: round(percentile(meterMs, 95), 3),
       pssMeterFirstSampleMs: round(firstMeterMs, 3),
-      pssMeterReadsPerSampleMedian: median(meterReads),
+      pssMeterReadsPerSampleMean: round(meterReads.reduce((x, y) => x + y, 0) / meterReads.length, 2),
       smapsRollupReadUs: round((median(exactMs) - median(rssMs)) / (SERVERS * (CHILDREN + 1)) * 1000, 1),
       meterErrorVsExactPssMedianPercent: round(median(errors.slice(1)) * 100, 2),
       meterErrorMaxPercentAfterWarmup: round(Math.max(...errors.slice(Math.ceil(errors.length / 2))) * 100, 2),
@@ -98,6 +126,12 @@ async function main() {
         // gone
       }
     }
+    for (const c of containers) {
+      await c.killAll();
+      for (let i = 0; i < 100 && c.isEmpty() === false; i++) await new Promise((r) => setTimeout(r, 20));
+      c.remove();
+    }
+    backend.dispose();
   }
 }
 

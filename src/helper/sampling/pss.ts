@@ -1,12 +1,13 @@
 // Proportional set size (PSS) of process trees, from /proc/PID/smaps_rollup. Summed RSS counts a shared page once
 // per process (25 Node processes "use" 1 GB where PSS says 250 MB); PSS splits each page among its sharers.
-// smaps_rollup walks the page tables, ~0.1-0.3 ms a process measured here, so one sample reads it only within a time
-// budget and where it changes the answer: between reads a process's figure is its last PSS plus its RSS change
-// since (growth is private memory: a leak shows at once), and a tree near its limit is always read fresh.
+// smaps_rollup walks the page tables: 0.1 ms for a small process, ~2.6 ms for an idle Node one measured here (bench/
+// results/pss.json), so reads happen only where they change the answer or within a time budget: between reads a
+// process's figure is its last PSS plus its RSS change since (growth is private memory: a leak shows at once); a tree
+// whose figure reaches its warn threshold is read now; the rest are read at the sample's end, most uncertain first.
 import { readFileSync } from 'node:fs';
 import type { ProcessEntry } from './types';
 
-/** smaps_rollup time allowed per sample (ms) outside trees near their limit: keeps 20 × 4 processes within 5 ms. */
+/** smaps_rollup time allowed per sample on average (ms), outside trees near their limit. */
 export const PSS_BUDGET_MS = 1.5;
 /** A process's PSS is re-read at least this often, and when its RSS moved by more than RSS_DRIFT. */
 export const PSS_REFRESH_MS = 15_000;
@@ -46,7 +47,10 @@ export interface PssStats {
 export class PssMeter {
   private readonly cache = new Map<number, Cached>();
   private readonly seen = new Set<number>();
-  private spentMs = 0;
+  /** This sample's stale processes, read at its end within the budget (most uncertain first, across all trees). */
+  private readonly stale = new Map<number, ProcessEntry>();
+  private now = 0;
+  private credit = 0;
   /** This sample's reads, for benchmarks. */
   readonly stats: PssStats = { reads: 0, readMs: 0 };
 
@@ -58,36 +62,54 @@ export class PssMeter {
   ) {}
 
   beginSample(): void {
-    this.spentMs = 0;
     this.seen.clear();
+    this.stale.clear();
     this.stats.reads = 0;
     this.stats.readMs = 0;
   }
 
   /**
-   * The tree's memory: summed PSS where known (plus RSS drift since), RSS where not yet read. When the tree's RSS
-   * reaches `exactAboveBytes` (the warn threshold: below it PSS <= RSS cannot change a decision) it is read fresh.
+   * The tree's memory: summed PSS where known (plus RSS drift since), RSS where not yet read (an upper bound). Only
+   * when that figure reaches `exactAboveBytes` (the warn threshold: below it the true figure, never above this one,
+   * cannot change a decision) are the tree's uncertain processes read now, until it is either exact or below.
    */
   treeBytes(entries: readonly ProcessEntry[], exactAboveBytes: number, now: number): number {
-    let rssSum = 0;
-    for (const e of entries) rssSum += e.rssBytes;
-    const decisive = rssSum >= exactAboveBytes;
-    // Unknown processes first, then the oldest reads: the budget goes where the figure is least true.
-    const order = entries.slice().sort((a, b) => this.age(a, now) - this.age(b, now)).reverse();
-    for (const e of order) {
+    this.now = now;
+    for (const e of entries) {
       this.seen.add(e.pid);
-      const c = this.valid(e);
-      const stale = !c || now - c.readAt > PSS_REFRESH_MS || Math.abs(e.rssBytes - c.rssAtRead) > Math.max(RSS_DRIFT_MIN_BYTES, e.rssBytes * RSS_DRIFT_FRACTION);
-      const mustRead = decisive && (!c || now - c.readAt > DECISION_FRESH_MS);
-      if (!(mustRead || (stale && this.spentMs < this.budgetMs))) continue;
-      const t0 = this.clock();
-      const pss = this.read(e.pid);
-      const dt = this.clock() - t0;
-      this.spentMs += dt;
-      this.stats.reads++;
-      this.stats.readMs += dt;
-      if (pss !== undefined && this.cache.size < MAX_CACHED) this.cache.set(e.pid, { startTime: e.startTime, pssBytes: pss, rssAtRead: e.rssBytes, readAt: now });
+      if (this.isStale(e, now)) this.stale.set(e.pid, e);
     }
+    let total = this.estimate(entries);
+    if (total < exactAboveBytes) return total;
+    const uncertain = entries.filter((e) => this.needsFresh(e, now)).sort((a, b) => this.age(b, now) - this.age(a, now));
+    for (const e of uncertain) {
+      this.readOne(e, now);
+      this.stale.delete(e.pid);
+      total = this.estimate(entries);
+      if (total < exactAboveBytes) break;
+    }
+    return total;
+  }
+
+  /** Budgeted reads of this sample's stale processes (used from the next sample on), then forgets the gone ones. */
+  endSample(): void {
+    const order = [...this.stale.values()].sort((a, b) => this.age(b, this.now) - this.age(a, this.now));
+    // A budget on average, carried as credit: one Node process's read (~2.5 ms) is longer than a sample's share, so a
+    // sample that overspends is followed by ones that read nothing until the credit is back.
+    this.credit = Math.min(this.budgetMs, this.credit + this.budgetMs);
+    for (const e of order) {
+      if (this.credit <= 0) break;
+      this.credit -= this.readOne(e, this.now);
+    }
+    this.stale.clear();
+    for (const pid of this.cache.keys()) if (!this.seen.has(pid)) this.cache.delete(pid);
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  private estimate(entries: readonly ProcessEntry[]): number {
     let total = 0;
     for (const e of entries) {
       const c = this.valid(e);
@@ -96,13 +118,26 @@ export class PssMeter {
     return total;
   }
 
-  /** Forgets processes not seen in this sample (exited, or no longer ours): the cache never outgrows the trees. */
-  endSample(): void {
-    for (const pid of this.cache.keys()) if (!this.seen.has(pid)) this.cache.delete(pid);
+  private readOne(e: ProcessEntry, now: number): number {
+    const t0 = this.clock();
+    const pss = this.read(e.pid);
+    const dt = this.clock() - t0;
+    this.stats.reads++;
+    this.stats.readMs += dt;
+    if (pss !== undefined && (this.cache.has(e.pid) || this.cache.size < MAX_CACHED)) {
+      this.cache.set(e.pid, { startTime: e.startTime, pssBytes: pss, rssAtRead: e.rssBytes, readAt: now });
+    }
+    return dt;
   }
 
-  get size(): number {
-    return this.cache.size;
+  private isStale(e: ProcessEntry, now: number): boolean {
+    const c = this.valid(e);
+    return !c || now - c.readAt > PSS_REFRESH_MS || Math.abs(e.rssBytes - c.rssAtRead) > Math.max(RSS_DRIFT_MIN_BYTES, e.rssBytes * RSS_DRIFT_FRACTION);
+  }
+
+  private needsFresh(e: ProcessEntry, now: number): boolean {
+    const c = this.valid(e);
+    return !c || now - c.readAt > DECISION_FRESH_MS;
   }
 
   private valid(e: ProcessEntry): Cached | undefined {

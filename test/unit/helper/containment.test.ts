@@ -87,7 +87,7 @@ function entry(pid: number, rssMB: number, startTime = 1): ProcessEntry {
 }
 
 describe('PSS meter', () => {
-  it('reads within its budget, estimates the rest from RSS drift, and forgets processes that are gone', () => {
+  it('reads within its budget at the sample\'s end, most uncertain first across trees, and tracks RSS drift', () => {
     const pss = new Map([[1, 10], [2, 20], [3, 30]]);
     let reads = 0;
     // Each read costs 1 ms on the meter's clock; the budget (1.5 ms) admits two reads per sample.
@@ -97,32 +97,32 @@ describe('PSS meter', () => {
       clock += 1;
       return (pss.get(pid) ?? 0) * 2 ** 20;
     }, () => clock);
-    const tree = [entry(1, 40), entry(2, 40), entry(3, 40)];
-    meter.beginSample();
-    const first = meter.treeBytes(tree, Number.MAX_SAFE_INTEGER, 0) / 2 ** 20;
-    meter.endSample();
-    assert.equal(reads, 2, 'two reads fit the budget');
-    // Two read (their PSS), one not yet (its RSS, an upper bound).
-    assert.ok([10 + 20 + 40, 10 + 30 + 40, 20 + 30 + 40].includes(first), `first ${first}`);
-    meter.beginSample();
-    const second = meter.treeBytes(tree, Number.MAX_SAFE_INTEGER, 100) / 2 ** 20;
-    meter.endSample();
-    assert.equal(second, 60, 'the unread one is read next');
+    const far = Number.MAX_SAFE_INTEGER;
+    // Three single-process trees (three servers): the budget must not go to the first tree every time.
+    const sample = (now: number, rss = [40, 40, 40]) => {
+      meter.beginSample();
+      const t = [1, 2, 3].map((pid, i) => meter.treeBytes([entry(pid, rss[i]!)], far, now) / 2 ** 20);
+      meter.endSample();
+      return t;
+    };
+    assert.deepEqual(sample(0), [40, 40, 40], 'unread: RSS, an upper bound');
+    assert.equal(reads, 2, 'two reads fit the budget, at the end of the sample');
+    const second = sample(2000);
+    assert.equal(second.filter((x) => x === 40).length, 1, 'one tree still unread');
+    assert.equal(reads, 3, 'the unread one is read next, not a fresh one again');
+    assert.deepEqual(sample(4000), [10, 20, 30]);
     // A leak shows at once: RSS growth adds to the last PSS without a read.
     reads = 0;
-    meter.beginSample();
-    const grown = meter.treeBytes([entry(1, 42), entry(2, 40), entry(3, 40)], Number.MAX_SAFE_INTEGER, 200) / 2 ** 20;
-    meter.endSample();
+    assert.deepEqual(sample(6000, [42, 40, 40]), [12, 20, 30]);
     assert.equal(reads, 0);
-    assert.equal(grown, 62);
-    // A reused pid (another start time) is not taken for the process we read.
+    // A reused pid (another start time) is not taken for the process we read; gone processes are forgotten.
     meter.beginSample();
-    meter.treeBytes([entry(1, 40, 7)], Number.MAX_SAFE_INTEGER, 300);
+    meter.treeBytes([entry(1, 40, 7)], far, 8000);
     meter.endSample();
     assert.equal(meter.size, 1, 'only the live process is cached');
   });
 
-  it('reads a tree near its limit fresh, whatever the budget', () => {
+  it('reads a tree near its limit now, whatever the budget, until its figure is exact or below the threshold', () => {
     let reads = 0;
     const meter = new PssMeter(0, () => {
       reads++;
@@ -132,9 +132,11 @@ describe('PSS meter', () => {
     const below = meter.treeBytes([entry(1, 10), entry(2, 10)], 100 * 2 ** 20, 0);
     assert.equal(reads, 0, 'no budget, far from the limit: no read');
     assert.equal(below, 20 * 2 ** 20, 'RSS where unread');
-    const near = meter.treeBytes([entry(1, 60), entry(2, 60)], 100 * 2 ** 20, 0);
-    assert.equal(reads, 2);
-    assert.equal(near, 2 * 2 ** 20);
+    // 120 MB of RSS against a 100 MB threshold: one read (1 MB + 60 MB unread = 61 MB) is enough to be below.
+    const near = meter.treeBytes([entry(3, 60), entry(4, 60)], 100 * 2 ** 20, 0);
+    assert.equal(reads, 1);
+    assert.equal(near, 61 * 2 ** 20);
     meter.endSample();
+    assert.equal(reads, 1, 'no budget left for the rest');
   });
 });
