@@ -34,7 +34,7 @@ export function formattingOf(text: string): FormattingOptions {
 }
 
 /** One-line JSON with a space after each comma and colon, as people write short values by hand. */
-function compactJson(v: unknown): string {
+export function compactJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(compactJson).join(', ')}]`;
   if (typeof v === 'object' && v !== null) return `{ ${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${compactJson(x)}`).join(', ')} }`;
   return JSON.stringify(v);
@@ -59,7 +59,7 @@ const COMMA_TOKEN = 5;
 const EOF_TOKEN = 17;
 
 /** Offset of the comma between two offsets (comments skipped), or -1. */
-function commaBetween(text: string, from: number, to: number): number {
+export function commaBetween(text: string, from: number, to: number): number {
   const scanner = createScanner(text.slice(from, to), false);
   for (let kind: number = scanner.scan(); kind !== EOF_TOKEN; kind = scanner.scan()) {
     if (kind === COMMA_TOKEN) return from + scanner.getTokenOffset();
@@ -106,15 +106,6 @@ function removeProperty(text: string, valueNode: Node): string {
   const nl = out.indexOf('\n', pos);
   const lineEnd = nl < 0 ? out.length : nl + 1;
   return out.slice(lineStart, lineEnd).trim() ? out : out.slice(0, lineStart) + out.slice(lineEnd);
-}
-
-/** Adds `"key": value` right after the property at `siblingPath`, on its line (`, "args": [...]`). */
-export function insertPropertyAfter(text: string, siblingPath: (string | number)[], key: string, value: unknown): string | null {
-  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
-  const node = root && findNodeAtLocation(root, siblingPath);
-  if (!node) return null;
-  const end = node.offset + node.length;
-  return `${text.slice(0, end)}, ${JSON.stringify(key)}: ${compactJson(value)}${text.slice(end)}`;
 }
 
 /** Sets the value at `path` to `valueText` exactly as given (an entry moved with its comments and layout). */

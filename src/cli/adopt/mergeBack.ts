@@ -14,17 +14,23 @@ function withoutBom(s: string): string {
 }
 
 function mergeJson(current: string, original: string, servers: readonly RecordedServer[]): string | null {
-  const origRoot = parseTree(original, [], { allowTrailingComma: true, disallowComments: false });
-  if (!origRoot) return null;
-  let out = current;
+  // One parse of each text (~/.claude.json can be megabytes): every splice is found first, then applied from the end.
+  const opts = { allowTrailingComma: true, disallowComments: false };
+  const origRoot = parseTree(original, [], opts);
+  const nowRoot = parseTree(current, [], opts);
+  if (!origRoot || !nowRoot) return null;
+  const splices: { offset: number; length: number; text: string }[] = [];
   for (const s of servers) {
     const path = [...s.container, s.clientName];
     const was = findNodeAtLocation(origRoot, path);
-    const now = findNodeAtLocation(parseTree(out, [], { allowTrailingComma: true, disallowComments: false })!, path);
+    const now = findNodeAtLocation(nowRoot, path);
     // An entry the user has since removed stays removed.
     if (!was || !now) continue;
-    out = out.slice(0, now.offset) + original.slice(was.offset, was.offset + was.length) + out.slice(now.offset + now.length);
+    splices.push({ offset: now.offset, length: now.length, text: original.slice(was.offset, was.offset + was.length) });
   }
+  splices.sort((a, b) => b.offset - a.offset);
+  let out = current;
+  for (const sp of splices) out = out.slice(0, sp.offset) + sp.text + out.slice(sp.offset + sp.length);
   return parseJsonText(out).ok ? out : null;
 }
 

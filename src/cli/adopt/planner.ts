@@ -2,7 +2,8 @@
 // file's new text, and what is left alone and why. The writer (apply.ts) carries a plan out; --dry-run only prints it.
 import { createHash } from 'node:crypto';
 import { parse as parseToml } from 'smol-toml';
-import { formattingOf, insertPropertyAfter, parseJsonText, setJsonValue } from './jsonEdit';
+import { rewriteEntries } from './entryEdits';
+import { formattingOf, parseJsonText, setJsonValue } from './jsonEdit';
 import { pickName } from './naming';
 import { readConfigFile, type ReadFile } from './readFile';
 import { editTomlServers, TomlEditError, TomlScanError } from './tomlEdit';
@@ -278,17 +279,8 @@ function planServer(
 
 function editFile(file: ClientFile, text: string, doc: unknown, moved: MovedServer[]): { ok: true; text: string } | { ok: false; message: string } {
   if (file.format === 'json') {
-    const fmt = formattingOf(text);
-    let out = text;
-    for (const m of moved) {
-      const path = [...m.container, m.clientName];
-      const entry = at(doc, path) as Record<string, unknown>;
-      // Removals first, so the new values are written next to what stays.
-      const rw = m.rewrite!;
-      for (const key of rw.removeKeys) if (entry[key] !== undefined) out = setJsonValue(out, [...path, key], undefined, fmt);
-      out = setJsonValue(out, [...path, 'command'], rw.command, fmt);
-      out = entry.args !== undefined ? setJsonValue(out, [...path, 'args'], rw.args, fmt) : (insertPropertyAfter(out, [...path, 'command'], 'args', rw.args) ?? out);
-    }
+    const out = rewriteEntries(text, moved.map((m) => ({ path: [...m.container, m.clientName], ...m.rewrite! })), formattingOf(text).eol ?? '\n');
+    if (out === null) return { ok: false, message: 'cannot edit safely: an entry is not where it was read' };
     return verifyJson(out, doc, moved);
   }
   try {

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
 import { clientFiles } from '../../../src/cli/adopt/clients';
 import { unifiedDiff, redact } from '../../../src/cli/adopt/diff';
-import { formattingOf, insertPropertyAfter, setJsonValue } from '../../../src/cli/adopt/jsonEdit';
+import { rewriteEntries } from '../../../src/cli/adopt/entryEdits';
+import { formattingOf, setJsonValue } from '../../../src/cli/adopt/jsonEdit';
 import { pickName, sanitizeName } from '../../../src/cli/adopt/naming';
 import { editTomlServers, scanToml, TomlEditError } from '../../../src/cli/adopt/tomlEdit';
 import { translateEntry } from '../../../src/cli/adopt/translate';
@@ -93,8 +94,8 @@ describe('adopt: JSON edits', () => {
   });
 });
 
-describe('adopt: JSON property removal and insertion keep the hand-written layout', () => {
-  it('removes a first, middle or last property with one comma and its line; adds args on the command line', () => {
+describe('adopt: JSON property removal keeps the hand-written layout', () => {
+  it('removes a first, middle or last property with one comma and its line', () => {
     const text = [
       '{',
       '  "a": {"type": "stdio", "command": "npx", "args": ["-y", "x"], "env": {}},',
@@ -113,17 +114,64 @@ describe('adopt: JSON property removal and insertion keep the hand-written layou
     let out = text;
     for (const [name, key] of [['a', 'env'], ['b', 'env'], ['b', 'cwd'], ['c', 'env'], ['c', 'cwd']] as const) out = setJsonValue(out, [name, key], undefined, fmt);
     out = setJsonValue(out, ['a', 'args'], ['cli.js', 'connect', 'a'], fmt);
-    out = insertPropertyAfter(out, ['b', 'command'], 'args', ['cli.js', 'connect', 'b'])!;
     assert.equal(out, [
       '{',
       '  "a": {"type": "stdio", "command": "npx", "args": ["cli.js", "connect", "a"]},',
       '  "b": {',
-      '    "command": "x", "args": ["cli.js", "connect", "b"] // the command',
+      '    "command": "x" // the command',
       '  },',
       '  "c": {"command": "y"}',
       '}',
       '',
     ].join('\n'));
+  });
+});
+
+describe('adopt: all of a file\'s entry rewrites from one parse', () => {
+  it('takes keys out with one comma and their lines, replaces command and args in their own layout, adds args inline', () => {
+    const text = [
+      '{',
+      '  "a": {"type": "stdio", "command": "npx", "args": ["-y", "x"], "env": {}},',
+      '  "b": {',
+      '    "command": "x", // the command',
+      '    "env": {',
+      '      "A": "1"',
+      '    },',
+      '    "cwd": "/tmp"',
+      '  },',
+      '  "c": {"env": {"A": "b"}, "command": "y", "cwd": "/",},',
+      '  "d": {',
+      '    "command": "npx",',
+      '    "args": [',
+      '      "-y",',
+      '      "x"',
+      '    ],',
+      '    "envFile": ".env"',
+      '  }',
+      '}',
+      '',
+    ].join('\r\n');
+    const rw = (name: string) => ({ path: [name], removeKeys: REMOVE, command: 'node', args: ['cli.js', 'connect', name] });
+    const out = rewriteEntries(text, ['a', 'b', 'c', 'd'].map(rw), '\r\n');
+    assert.equal(out, [
+      '{',
+      '  "a": {"type": "stdio", "command": "node", "args": ["cli.js", "connect", "a"]},',
+      '  "b": {',
+      '    "command": "node", "args": ["cli.js", "connect", "b"] // the command',
+      '  },',
+      '  "c": {"command": "node", "args": ["cli.js", "connect", "c"]},',
+      '  "d": {',
+      '    "command": "node",',
+      '    "args": [',
+      '      "cli.js",',
+      '      "connect",',
+      '      "d"',
+      '    ]',
+      '  }',
+      '}',
+      '',
+    ].join('\r\n'));
+    assert.equal(rewriteEntries(text, [{ ...rw('a'), path: ['missing'] }], '\n'), null);
   });
 });
 
