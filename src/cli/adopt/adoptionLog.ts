@@ -117,7 +117,7 @@ export function takeLock(stateDir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readFileSafe(path));
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-        throw new WardenError('ADOPT_CONFLICT', `Another mcp-warden adopt or unadopt is running (pid ${pid}); try again when it has finished.`);
+        throw new WardenError('ADOPT_CONFLICT', `Another mcp-warden adopt or unadopt is running (pid ${pid}); try again when it has finished (or remove ${path} if none is).`);
       }
       try { unlinkSync(path); } catch { /* taken by a racing process: the next attempt says so */ }
     }
