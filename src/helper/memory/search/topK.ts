@@ -53,7 +53,12 @@ class TermStream {
     return this.heap.peek()?.weight ?? 0;
   }
 
-  /** Takes the next posting; returns its rowid (its weight was `bound`). */
+  /** Length of the memory of the next posting. */
+  get headDl(): number {
+    return this.heap.peek()!.cursor.dl;
+  }
+
+  /** Takes the next posting; returns its rowid (its weight was `bound`, its length `headDl`). */
   take(): number {
     const h = this.heap.peek()!;
     const rowid = h.cursor.rowid;
@@ -69,6 +74,8 @@ interface Candidate {
   mask: number;
   matched: number;
   sum: number;
+  /** The memory's length (from its postings): what it would weigh in a list it has not been seen in. */
+  dl: number;
 }
 
 interface TextRow {
@@ -142,7 +149,10 @@ export class ExactTopK {
     }
     const streams = stems.map((s, i) => new TermStream(this.stmts.postings.all(s) as Buffer[], idfs[i]!, avgdl));
     const seen = new Map<number, Candidate>();
-    for (const s of exact.values()) seen.set(s.rowid, { rowid: s.rowid, mask: -1, matched: s.matched, sum: s.bm25 });
+    for (const s of exact.values()) seen.set(s.rowid, { rowid: s.rowid, mask: -1, matched: s.matched, sum: s.bm25, dl: 0 });
+    // A memory of length dl holding word i at all weighs at least this in its list: once a list's bound is below
+    // it, a memory not seen in that list does not hold the word (its posting would have come first).
+    const minWeight = (i: number, dl: number) => idfs[i]! * termWeight(1, dl, avgdl);
     const dead = new Set<number>();
     let batch = FIRST_BATCH;
     let read = true;
@@ -152,11 +162,12 @@ export class ExactTopK {
         const bit = 1 << i;
         for (let j = 0; j < batch && !stream.exhausted; j++) {
           const w = stream.bound;
+          const dl = stream.headDl;
           const rowid = stream.take();
           this.lastStats.postingsRead++;
           if (dirty.has(rowid) || dead.has(rowid)) continue;
           let c = seen.get(rowid);
-          if (!c) seen.set(rowid, (c = { rowid, mask: 0, matched: 0, sum: 0 }));
+          if (!c) seen.set(rowid, (c = { rowid, mask: 0, matched: 0, sum: 0, dl }));
           if (c.mask & bit || c.mask === -1) continue;
           c.mask |= bit;
           c.matched++;
@@ -190,7 +201,8 @@ export class ExactTopK {
         const blockers: { c: Candidate; ub: number }[] = [];
         for (const c of seen.values()) {
           if (inTop.has(c)) continue;
-          const missing = c.mask === -1 ? 0 : open & ~c.mask;
+          let missing = c.mask === -1 ? 0 : open & ~c.mask;
+          for (let i = 0; missing >> i; i++) if (missing & (1 << i) && bounds[i]! < minWeight(i, c.dl)) missing &= ~(1 << i);
           if (missing === 0) {
             if (!below(c.matched, c.sum, kth)) borderline.push(c);
             continue;
@@ -200,7 +212,12 @@ export class ExactTopK {
           if (!below(c.matched + popcount(missing), ub, kth)) blockers.push({ c, ub });
         }
         // Partly seen memories in the top k are looked up too: their exact scores raise the k-th best.
-        for (const c of inTop) if (c.mask !== -1 && (open & ~c.mask) !== 0) blockers.push({ c, ub: Infinity });
+        for (const c of inTop) {
+          if (c.mask === -1) continue;
+          let missing = open & ~c.mask;
+          for (let i = 0; missing >> i; i++) if (missing & (1 << i) && bounds[i]! < minWeight(i, c.dl)) missing &= ~(1 << i);
+          if (missing !== 0) blockers.push({ c, ub: Infinity });
+        }
         if (blockers.length) {
           blockers.sort((a, b) => b.ub - a.ub);
           const lookup = blockers.slice(0, LOOKUPS_PER_ROUND).map((b) => b.c);
