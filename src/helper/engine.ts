@@ -121,6 +121,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   // Orphans of a helper that died (kill -9, power loss) are reaped before anything new starts.
   const reaped = await supervisor.killOrphans();
   if (reaped.reaped) options.log(`reaped ${reaped.reaped} orphaned process(es) of an earlier helper`);
+  // A registry file that was not acted on (another user's, a symlink) is said where the person starting us sees it.
+  for (const w of reaped.warnings ?? []) options.log(w);
 
   // Pointers and control sockets of helpers that died are removed on the way.
   listHelpers(stateDir);

@@ -216,6 +216,8 @@ export interface StopResult {
 export interface ReapResult {
   reaped: number;
   pids: number[];
+  /** Registry files or entries not acted on (not ours, malformed) and survivors, each a sentence. */
+  warnings?: string[];
 }
 
 export namespace ConfigureRequest {

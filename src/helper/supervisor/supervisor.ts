@@ -488,7 +488,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
     if (r.reaped || r.warnings.length) {
       this.emit({ kind: 'orphans-reaped', server: null, message: `Reaped ${r.reaped} orphaned process(es) left by an earlier MCP Warden helper.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}` });
     }
-    return { reaped: r.reaped, pids: r.pids };
+    return { reaped: r.reaped, pids: r.pids, warnings: r.warnings };
   }
 
   async shutdown(reason: string): Promise<StopResult> {

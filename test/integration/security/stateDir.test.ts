@@ -152,6 +152,24 @@ describe('a state dir nobody else can steer', () => {
     assert.match(result.warnings.join('\n'), /registry file .* owned by uid 65534/);
   });
 
+  it('`run` over a state dir holding another user\'s forged registry file kills nothing and says why', { skip: !asRoot && 'needs root to chown' }, async () => {
+    const parent = tempDir('forged-run');
+    const stateDir = join(parent, 'state');
+    mkdirSync(join(stateDir, 'registry'), { recursive: true, mode: 0o700 });
+    chmodSync(stateDir, 0o700);
+    const victim = await identity(startIdle().pid);
+    const owner = await deadIdentity();
+    chownSync(registryFile(join(stateDir, 'registry'), owner, [entry(victim.pid, victim.startTicks, owner)]), NOBODY, NOBODY);
+    const config = writeConfig(parent, { servers: {} });
+    const run = spawn(process.execPath, [cli, 'run', '--config', config, '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MCP_WARDEN_CONFIG_DIR: join(parent, 'cfg') } });
+    let err = '';
+    run.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const code = await new Promise<number | null>((resolve) => run.once('exit', resolve));
+    assert.equal(code, 4, err); // no valid server: it exits, after the start-up reap
+    assert.match(err, /Refusing the registry file .* owned by uid 65534/);
+    assert.ok(isRunning(victim.pid) && readProc(victim.pid)?.startTicks === victim.startTicks, 'the named process is alive');
+  });
+
   it('a registry file that is a symlink, or writable by others, is not acted on', async () => {
     const stateDir = tempDir('forged-mode');
     const dir = join(stateDir, 'registry');
