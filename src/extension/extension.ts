@@ -11,7 +11,7 @@ import { ServerLogs } from './logs';
 import { registerMemoryFeatures } from './memory/register';
 import { WardenModel } from './model';
 import { Notifier } from './notifications';
-import { ResourceGraphPanel } from './panels/resourceGraph';
+import { GraphMarkers, ResourceGraphPanel } from './panels/resourceGraph';
 import { describeAttempts, execProbe, findNodeRuntime, MIN_NODE_MAJOR } from './runtime';
 import { StatusBarController } from './statusBar';
 import { ServersTreeProvider } from './views/serversTree';
@@ -47,13 +47,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const calls = new CallDocuments();
   subs.push(calls);
+  const markers = new GraphMarkers(model);
+  subs.push(markers);
   subs.push(
     ...registerServerCommands({
       calls,
       client: helper,
       model,
       logs,
-      showGraph: () => ResourceGraphPanel.show(context.extensionUri, model, () => helper.request(HistoryRequest.type, {})),
+      showGraph: () => ResourceGraphPanel.show(context.extensionUri, model, markers, () => helper.request(HistoryRequest.type, {})),
     }),
     { dispose: () => ResourceGraphPanel.disposeCurrent() },
   );
