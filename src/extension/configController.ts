@@ -9,6 +9,7 @@ import { ConfigureRequest, type ConfigureParams } from '../shared/protocol';
 import { collectConfigFiles, computeSkipAutoStart, readWardenSettings, serverNamesInConfig } from './configSources';
 import type { HelperClient } from './helperClient';
 import type { WardenModel } from './model';
+import { plainText } from './present/text';
 
 const DEBOUNCE_MS = 300;
 
@@ -130,7 +131,7 @@ export class ConfigController implements vscode.Disposable {
     // Only a new set of problems is worth a notification; the same ones again on every save are noise.
     if (key && key !== this.lastProblems) {
       const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-      void vscode.window.showWarningMessage(`MCP Warden config: ${problems[0]}${more}`, 'Show Output').then((b) => b && this.output.show());
+      void vscode.window.showWarningMessage(`MCP Warden config: ${plainText(problems[0]!)}${more}`, 'Show Output').then((b) => b && this.output.show());
     }
     this.lastProblems = key;
   }

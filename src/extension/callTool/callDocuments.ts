@@ -51,7 +51,7 @@ export class CallDocuments implements vscode.Disposable {
 
   async open(r: CallRecord): Promise<void> {
     const doc = await vscode.workspace.openTextDocument(this.uri(r));
-    await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
+    await vscode.languages.setTextDocumentLanguage(doc, 'jsonc');
     await vscode.window.showTextDocument(doc, { preview: false });
   }
 

@@ -26,28 +26,26 @@ export function callTitle(r: CallRecord): string {
   return `${safe(r.server)} › ${safe(r.tool)} (${r.error ? 'failed' : formatMs(r.durationMs)})`;
 }
 
-function fence(text: string, lang = ''): string {
-  // A fence longer than any backtick run inside, so result text cannot close it.
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const f = '`'.repeat(longest + 1);
-  return `${f}${lang}\n${text}\n${f}`;
-}
+const MAX_TEXT_LINES = 200;
 
+/**
+ * JSON with comments: a header saying what was called, when, how long it took and how it went; the result's text
+ * content as comment lines (readable without JSON escapes); then { "arguments", "result" } (or "error").
+ */
 export function callDocumentText(r: CallRecord): string {
   const when = new Date(r.at).toLocaleTimeString();
   const status = r.error ? 'the call failed' : r.result?.isError ? 'the tool reported an error' : 'ok';
-  const out = [`# ${r.server} › ${r.tool}`, '', `Called at ${when} · took ${formatMs(r.durationMs)} · ${status}`, '', '## Arguments', '', fence(JSON.stringify(r.arguments, null, 2), 'json'), ''];
-  if (r.error) {
-    out.push('## Error', '', plainText(r.error), '');
-    return out.join('\n');
-  }
+  const out = [`// ${r.server} › ${r.tool}`, `// Called at ${when} · took ${formatMs(r.durationMs)} · ${status}`];
   const content = Array.isArray(r.result?.content) ? r.result!.content : [];
   const texts = content.filter((c): c is { type: 'text'; text: string } => !!c && typeof c === 'object' && (c as { type?: unknown }).type === 'text' && typeof (c as { text?: unknown }).text === 'string');
   if (texts.length) {
-    out.push('## Text', '');
-    for (const t of texts.slice(0, 20)) out.push(fence(t.text.length > 100_000 ? `${t.text.slice(0, 100_000)}\n… (${t.text.length} characters)` : t.text), '');
+    const lines = texts.flatMap((t) => t.text.split(/\r?\n/));
+    out.push('//', '// Text content:', ...lines.slice(0, MAX_TEXT_LINES).map((l) => `//   ${l}`));
+    if (lines.length > MAX_TEXT_LINES) out.push(`//   … ${lines.length - MAX_TEXT_LINES} more lines (in "result" below)`);
   }
-  const json = JSON.stringify(r.result ?? null, null, 2);
-  out.push('## Result', '', fence(json.length > 500_000 ? `${json.slice(0, 500_000)}\n… (${json.length} characters)` : json, 'json'), '');
+  const body = r.error ? { arguments: r.arguments, error: plainText(r.error) } : { arguments: r.arguments, result: r.result ?? null };
+  let json = JSON.stringify(body, null, 2);
+  if (json.length > 1_000_000) json = `${json.slice(0, 1_000_000)}\n// … cut at 1,000,000 of ${json.length} characters`;
+  out.push(json, '');
   return out.join('\n');
 }

@@ -28,6 +28,8 @@ export function processLabel(command: string): string {
   const words = shortenCommand(command, 400).split(' ').filter((w) => w && w !== '…');
   const base = (w: string) => w.replace(/^.*[/\\]/, '');
   const exe = base(words[0] ?? '?');
+  // Inline code (node -e, sh -c) says nothing in a label: keep the flag, the tooltip and Copy Command have the rest.
+  if (['-e', '-c', '--eval', '-p'].includes(words[1] ?? '')) return `${exe} ${words[1]} …`;
   const arg = words.slice(1).find((w) => !w.startsWith('-'));
   return shortenCommand(arg ? `${exe} ${base(arg)}` : exe, 48);
 }

@@ -4,7 +4,7 @@ import { formatBytes } from '../../shared/format';
 import type { ServerState } from '../../shared/protocol';
 import type { HelperStatus, ServerEntry } from '../model';
 import { buildProcessTree, flattenProcessTree } from '../present/processTree';
-import { coarseUptime, escapeMarkdown, plainText, plural, shortenCommand } from '../present/text';
+import { coarseUptime, escapeMarkdown, plainText, plural, processLabel, shortenCommand } from '../present/text';
 
 export type Severity = 'ok' | 'warning' | 'error';
 
@@ -118,7 +118,7 @@ export function serverTooltip(e: ServerEntry, nowMs: number): string {
       const ordered = flattenProcessTree(buildProcessTree(s.processes));
       for (const n of ordered.slice(0, 20)) {
         const indent = n.depth ? `${'&nbsp;&nbsp;'.repeat(n.depth - 1)}↳ ` : '';
-        lines.push(`| ${indent}${n.process.pid} | ${formatBytes(n.process.rssBytes)} | ${escapeMarkdown(shortenCommand(n.process.command, 60))} |`);
+        lines.push(`| ${indent}${n.process.pid} | ${formatBytes(n.process.rssBytes)} | ${escapeMarkdown(processLabel(n.process.command))} |`);
       }
       if (ordered.length > 20) lines.push(`| … | | ${ordered.length - 20} more |`);
       lines.push('');

@@ -22,6 +22,7 @@ describe('presentation text', () => {
   it('names a process by its executable and first argument', () => {
     assert.equal(processLabel('/usr/bin/node /repo/test/fixtures/leaky.mjs --x'), 'node leaky.mjs');
     assert.equal(processLabel('sleep'), 'sleep');
+    assert.equal(processLabel("/usr/bin/node -e const { spawn } = require('x');\nsetInterval()"), 'node -e …');
   });
   it('shows uptime at a minute grain', () => {
     assert.equal(coarseUptime(59_000), '<1m');

@@ -53,11 +53,13 @@ describe('Call Tool result document', () => {
     assert.equal(callTitle(record), 'every∕thing › echo (12 ms)');
     assert.equal(callTitle({ ...record, result: undefined, error: 'timeout' }), 'every∕thing › echo (failed)');
   });
-  it('shows the arguments, the text content and the whole result, fenced so result text cannot break out', () => {
-    const text = callDocumentText(record);
-    assert.match(text, /^# every\/thing › echo/);
-    assert.match(text, /## Arguments\n\n```json\n\{\n {2}"message": "hi"\n\}\n```/);
-    assert.match(text, /````\nEcho: ```hi```\n````/);
-    assert.match(text, /## Result/);
+  it('shows what was called, the text content readably, then the arguments and the whole result as JSON', () => {
+    const text = callDocumentText({ ...record, result: { content: [{ type: 'text', text: 'line one\nline two' }] } });
+    assert.match(text, /^\/\/ every\/thing › echo\n\/\/ Called at .* · took 12 ms · ok\n/);
+    assert.match(text, /\/\/ Text content:\n\/\/ {3}line one\n\/\/ {3}line two\n\{\n {2}"arguments": \{\n {4}"message": "hi"/);
+    assert.match(text, /"result": \{\n {4}"content"/);
+    assert.doesNotMatch(text, /`/);
+    const failed = callDocumentText({ ...record, result: undefined, error: '`x` did not answer' });
+    assert.match(failed, /"error": "x did not answer"/);
   });
 });
