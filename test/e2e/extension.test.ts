@@ -134,7 +134,7 @@ test('the resource graph shows every server over time', async () => {
   // Live samples for a while, so the leaky server's saw-tooth (grow, cap, restart) shows.
   await parkMouse(s.page);
   await sleep(8000);
-  await s.screenshot('graph');
+  await s.screenshot('graph-leak');
 });
 
 /** `mcp-warden memory …` against this window's state dir: a second writer on the same database, as a terminal is. */
@@ -171,18 +171,20 @@ test('Memories: Remember Selection saves within the bound set in settings, and S
     await input.press('Enter');
     await sleep(300);
   }
-  const toast = page.locator('.notification-toast', { hasText: 'remembered as' }).first();
+  const toast = page.locator('.notification-toast', { hasText: 'remembered “MCP Warden end-to-end workspace”' }).first();
   await toast.waitFor({ state: 'visible', timeout: 15_000 });
   const told = (await toast.textContent()) ?? '';
-  const id = /remembered as (\w+)/.exec(told)?.[1];
-  assert.ok(id, `no id in the notification: ${told}`);
+  const recent = memoryCli('recent') as { id: string; content: string }[];
+  const id = recent.find((m) => m.content.startsWith('# MCP Warden end-to-end workspace'))?.id;
+  assert.ok(id, `the saved memory is not in the store: ${JSON.stringify(recent)}`);
   // Five memories against a bound of three: the save evicted two and said so; the database agrees.
   assert.match(told, /2 older memories evicted to stay within bounds/);
   const stats = memoryCli('stats') as { count: number };
   assert.equal(stats.count, 3);
   const saved = memoryCli('get', id) as { content: string; category: string; tags: string[]; source: string };
   assert.match(saved.content, /^# MCP Warden end-to-end workspace/);
-  assert.deepEqual([saved.category, saved.tags, saved.source], ['decision', ['e2e', 'readme'], 'vscode']);
+  assert.deepEqual([saved.category, saved.tags], ['decision', ['e2e', 'readme']]);
+  assert.match(saved.source, /^[a-z-]+:\/\/.*\/README\.md#L1-L\d+$/, 'the memory links back to the file and lines it came from');
   // The Memories view lists it.
   const memoriesPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Memories/i }) });
   const header = memoriesPane.locator('.pane-header');
@@ -196,7 +198,7 @@ test('Memories: Remember Selection saves within the bound set in settings, and S
   const hit = page.locator('.quick-input-list .monaco-list-row', { hasText: 'MCP Warden end-to-end workspace' }).filter({ hasText: /score [\d.]+ · decision/ });
   await hit.first().waitFor({ state: 'visible', timeout: 15_000 });
   await input.press('Enter');
-  await page.locator('.tab', { hasText: `${id}.md` }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  await page.locator('.tab', { hasText: 'MCP Warden end-to-end workspace' }).first().waitFor({ state: 'visible', timeout: 15_000 });
   await page.locator('.editor-instance .view-lines', { hasText: 'fixture servers' }).first().waitFor({ state: 'visible', timeout: 15_000 });
   await page.keyboard.press('Escape');
 });

@@ -14,16 +14,18 @@ import {
   type MemoryRecord,
 } from '../../shared/protocol';
 import type { HelperClient } from '../helperClient';
+import { plainText } from '../present/text';
 import type { MemoryModel } from './memoryModel';
-import { MEMORY_SCHEME, memoryUri, type MemoryNode } from './memoryTree';
-import { memoryDescription, memoryMarkdown, memoryTitle, parseTags } from './present';
+import { MEMORY_SCHEME, memoryIdOf, memoryUri, type MemoryNode } from './memoryTree';
+import { memoryDescription, memoryMarkdown, memoryTitle, parseMemorySource, parseTags, SOURCE_LINE_PREFIX, sourceForSelection } from './present';
+import { MemoryStatsRequest } from '../../shared/protocol';
 
 /** Typing pauses shorter than this do not send a search. */
 export const SEARCH_DEBOUNCE_MS = 200;
 const SEARCH_LIMIT = 30;
 
 function fail(err: unknown): void {
-  void vscode.window.showErrorMessage(`MCP Warden: ${WardenError.from(err).message}`);
+  void vscode.window.showErrorMessage(`MCP Warden: ${plainText(WardenError.from(err).message)}`);
 }
 
 type MemoryItem = vscode.QuickPickItem & { memory?: MemoryRecord | MemoryHit };
@@ -35,14 +37,51 @@ function toItem(m: MemoryRecord | MemoryHit): MemoryItem {
 
 export function registerMemoryCommands(client: HelperClient, model: MemoryModel): vscode.Disposable[] {
   const open = async (m: MemoryNode | string | undefined) => {
-    const id = typeof m === 'string' ? m : m?.id;
-    if (!id) return;
+    if (!m) return;
     try {
-      const doc = await vscode.workspace.openTextDocument(memoryUri(id));
+      const record = typeof m === 'string' ? await client.request(MemoryGetRequest.type, { id: m }) : m;
+      const doc = await vscode.workspace.openTextDocument(memoryUri(record));
+      await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
       await vscode.window.showTextDocument(doc, { preview: true });
     } catch (err) {
       fail(err);
     }
+  };
+
+  /** Existing categories (most used first) to pick from, or a new one typed in; undefined when dismissed. */
+  const pickCategory = async (): Promise<string | undefined> => {
+    let existing: { category: string; count: number }[] = [];
+    try {
+      existing = (await client.request0(MemoryStatsRequest.type)).categories.filter((c) => c.category);
+    } catch {
+      // No suggestions; typing a category still works.
+    }
+    type Item = vscode.QuickPickItem & { category: string };
+    const base: Item[] = [
+      { label: '$(circle-slash) No category', category: '', alwaysShow: true },
+      ...existing.slice(0, 50).map((c) => ({ label: c.category, description: `${c.count} ${c.count === 1 ? 'memory' : 'memories'}`, category: c.category })),
+    ];
+    const qp = vscode.window.createQuickPick<Item>();
+    qp.title = 'Remember Selection (1/2)';
+    qp.placeholder = existing.length ? 'Category: pick one, or type a new one' : 'Category (optional): type one, e.g. decision, fact, note';
+    qp.items = base;
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (v: string | undefined) => {
+        if (done) return;
+        done = true;
+        resolve(v);
+        qp.dispose();
+      };
+      qp.onDidChangeValue((v) => {
+        const typed = v.trim();
+        const known = base.some((i) => i.category === typed);
+        qp.items = typed && !known ? [{ label: typed, description: 'new category', category: typed, alwaysShow: true }, ...base] : base;
+      });
+      qp.onDidAccept(() => finish(qp.selectedItems[0]?.category ?? qp.value.trim()));
+      qp.onDidHide(() => finish(undefined));
+      qp.show();
+    });
   };
 
   const remember = async () => {
@@ -52,24 +91,38 @@ export function registerMemoryCommands(client: HelperClient, model: MemoryModel)
       void vscode.window.showInformationMessage('MCP Warden: select the text to remember first.');
       return;
     }
-    const category = await vscode.window.showInputBox({ title: 'Remember Selection (1/2)', prompt: 'Category (optional)', placeHolder: 'e.g. decision, fact, note' });
+    const category = await pickCategory();
     if (category === undefined) return;
     const tags = await vscode.window.showInputBox({ title: 'Remember Selection (2/2)', prompt: 'Tags, comma-separated (optional)' });
     if (tags === undefined) return;
     try {
+      const doc = editor.document;
+      // The file and lines it came from, so the memory links back (an unsaved editor has no file to link to).
+      const sel = editor.selection;
+      // A selection of whole lines ends at column 0 of the next line, which is not part of it.
+      const lastLine = sel.end.character === 0 && sel.end.line > sel.start.line ? sel.end.line : sel.end.line + 1;
+      const source = doc.uri.scheme !== 'untitled' ? sourceForSelection(doc.uri.toString(), sel.start.line + 1, lastLine) : 'vscode';
       const r = await client.request(MemorySaveRequest.type, {
         content: text,
         category: category.trim() || undefined,
         tags: parseTags(tags),
-        source: 'vscode',
+        source,
         workspace: vscode.workspace.name ?? '',
       });
       const evicted = r.evicted.length ? ` (${r.evicted.length} older memories evicted to stay within bounds)` : '';
       const warning = r.warning ? ` ${r.warning}` : '';
-      void vscode.window.showInformationMessage(
-        r.duplicate ? `MCP Warden: already remembered (memory ${r.id}).${warning}` : `MCP Warden: remembered as ${r.id}${evicted}.${warning}`,
-      );
+      const title = memoryTitle(text, 50);
       await model.refresh();
+      const choice = await vscode.window.showInformationMessage(
+        r.duplicate ? `MCP Warden: already remembered “${title}”.${warning}` : `MCP Warden: remembered “${title}”${evicted}.${warning}`,
+        ...(r.duplicate ? ['Open'] : ['Open', 'Undo']),
+      );
+      if (choice === 'Open') await open(r.id);
+      else if (choice === 'Undo') {
+        await client.request(MemoryDeleteRequest.type, { id: r.id });
+        await model.refresh();
+        void vscode.window.showInformationMessage(`MCP Warden: forgot “${title}” again.`);
+      }
     } catch (err) {
       fail(err);
     }
@@ -107,7 +160,8 @@ export function registerMemoryCommands(client: HelperClient, model: MemoryModel)
           if (gen !== generation) return;
           lastHits = result.hits;
           qp.items = result.hits.length ? result.hits.map(toItem) : [{ label: 'No memories match', alwaysShow: true }];
-          qp.title = result.warning ? `Search Memories — ${result.warning}` : `Search Memories (${result.mode})`;
+          const how = result.mode === 'hybrid' ? ' — meaning and words' : result.mode === 'vector' ? ' — by meaning' : '';
+          qp.title = result.warning ? `Search Memories — ${result.warning}` : `Search Memories${how}`;
           qp.busy = false;
         },
         (err) => {
@@ -150,11 +204,11 @@ export function registerMemoryCommands(client: HelperClient, model: MemoryModel)
       }
     }
     if (!m) return;
-    const ok = await vscode.window.showWarningMessage(`Forget "${memoryTitle(m.content, 60)}"? This deletes it from the store.`, { modal: true }, 'Forget');
+    const ok = await vscode.window.showWarningMessage(`Forget “${memoryTitle(m.content, 60)}”?`, { modal: true, detail: 'This deletes it from the memory store.' }, 'Forget');
     if (ok !== 'Forget') return;
     try {
       const r = await client.request(MemoryDeleteRequest.type, { id: m.id });
-      if (!r.deleted) void vscode.window.showInformationMessage(`MCP Warden: memory ${m.id} was already gone.`);
+      if (!r.deleted) void vscode.window.showInformationMessage(`MCP Warden: “${memoryTitle(m.content, 60)}” was already gone.`);
       await model.refresh();
     } catch (err) {
       fail(err);
@@ -215,18 +269,39 @@ export function registerMemoryCommands(client: HelperClient, model: MemoryModel)
 
   const provider: vscode.TextDocumentContentProvider = {
     async provideTextDocumentContent(uri) {
-      const id = uri.path.replace(/^\//, '').replace(/\.md$/, '');
+      const id = memoryIdOf(uri);
       try {
         return memoryMarkdown(await client.request(MemoryGetRequest.type, { id }));
       } catch (err) {
-        return `# Memory ${id}\n\nCould not load it: ${WardenError.from(err).message}\n`;
+        return `Memory ${id} could not be loaded: ${WardenError.from(err).message}\n`;
       }
+    },
+  };
+
+  // The "Source:" line links to the file and lines the memory was saved from.
+  const links: vscode.DocumentLinkProvider = {
+    async provideDocumentLinks(document) {
+      const out: vscode.DocumentLink[] = [];
+      for (let i = document.lineCount - 1; i >= Math.max(0, document.lineCount - 12); i--) {
+        const line = document.lineAt(i);
+        if (!line.text.startsWith(SOURCE_LINE_PREFIX)) continue;
+        const record = await client.request(MemoryGetRequest.type, { id: memoryIdOf(document.uri) }).catch(() => undefined);
+        const src = record && parseMemorySource(record.source);
+        if (!src) break;
+        const target = vscode.Uri.parse(src.file).with({ fragment: `L${src.startLine}` });
+        const link = new vscode.DocumentLink(new vscode.Range(i, SOURCE_LINE_PREFIX.length, i, line.text.replace(/\s+$/, '').length), target);
+        link.tooltip = `Open ${src.label}`;
+        out.push(link);
+        break;
+      }
+      return out;
     },
   };
 
   const r = vscode.commands.registerCommand;
   return [
     vscode.workspace.registerTextDocumentContentProvider(MEMORY_SCHEME, provider),
+    vscode.languages.registerDocumentLinkProvider({ scheme: MEMORY_SCHEME }, links),
     r('mcpWarden.rememberSelection', remember),
     r('mcpWarden.searchMemories', search),
     r('mcpWarden.forgetMemory', forget),

@@ -47,7 +47,7 @@ export class MemorySettingsController implements vscode.Disposable {
     const { settings, problems } = readMemorySettings((k) => cfg.get(k), isSet);
     for (const p of problems) this.output.warn(p);
     const key = problems.join('\n');
-    if (key && key !== this.lastProblems) void vscode.window.showWarningMessage(`MCP Warden memory settings: ${problems[0]}`);
+    if (key && key !== this.lastProblems) void vscode.window.showWarningMessage(`MCP Warden memory settings: ${problems[0]}`, 'Open Settings').then((b) => b && vscode.commands.executeCommand('workbench.action.openSettings', '@ext:mcp-warden.mcp-warden memory'));
     this.lastProblems = key;
     return settings;
   }
