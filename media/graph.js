@@ -324,7 +324,8 @@
       setLatest(m.servers);
       // Only live servers get a point: a stopped one leaves a gap rather than a line at zero.
       for (const srv of m.servers) {
-        if (srv.state !== 'running' && srv.state !== 'starting') continue;
+        // A server just spawned has no sampled tree yet (0 B): no point, rather than a plunge to zero.
+        if ((srv.state !== 'running' && srv.state !== 'starting') || srv.rssBytes <= 0) continue;
         const s = seriesFor(srv.name);
         if (s) push(s, { t: m.t, rssBytes: srv.rssBytes, children: srv.children });
       }

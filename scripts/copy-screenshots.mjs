@@ -1,4 +1,4 @@
-// Copies the end-to-end run's screenshots (test/e2e/artifacts/{tree,status-warning,graph}.png) to docs/images/ for the README.
+// Copies the end-to-end run's screenshots (test/e2e/artifacts/*.png named below) to docs/images/ for the README.
 // Run after `npm run test:e2e`; or run the suite with MCP_WARDEN_SCREENSHOTS_TO_DOCS=1 to write both at once.
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const from = join(root, 'test', 'e2e', 'artifacts');
 const to = join(root, 'docs', 'images');
-const names = ['tree', 'status-warning', 'graph'];
+const names = ['tree-structure', 'tooltip', 'notifications', 'status-attention', 'status-warning', 'call-tool', 'graph', 'settings', 'memory'];
 const missing = names.filter((n) => !existsSync(join(from, `${n}.png`)));
 if (missing.length) {
   console.error(`copy-screenshots: ${missing.map((n) => `${n}.png`).join(', ')} not in ${from}: run \`npm run test:e2e\` first`);

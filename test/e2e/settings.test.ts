@@ -1,0 +1,87 @@
+// End to end: Warden's settings in the Settings editor are grouped in titled sections with labels free of unit
+// suffixes, and the palette lists only what applies (no duplicate "Show Servers", no Stop All when nothing runs).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { CodeServerSession } from './support/codeServer';
+import { pollUntil, sleep } from '../support/procfs';
+import { parkMouse, quickInput, runCommand, waitForWarden } from './support/workbench';
+
+let s: CodeServerSession;
+
+before(async () => {
+  s = await CodeServerSession.start({ label: 'settings', servers: () => ({}) });
+  await s.openWorkbench();
+  await waitForWarden(s.page);
+});
+
+after(async () => {
+  if (s) await s.dispose();
+});
+
+test('the settings are grouped in titled sections, labelled without unit suffixes', async () => {
+  const page = s.page;
+  await runCommand(page, 'Preferences: Open User Settings');
+  const editor = page.locator('.settings-editor');
+  await editor.waitFor({ state: 'visible', timeout: 30_000 });
+  await page.keyboard.type('@ext:mcp-warden.mcp-warden', { delay: 10 });
+  const toc = editor.locator('.settings-toc-container');
+  // code-server is a remote window: the User tab lists what a user (or workspace) setting can hold ...
+  const sections = await pollUntil(async () => {
+    const t = (await toc.textContent()) ?? '';
+    return ['Servers', 'Caps', 'Sampling', 'Memory Store'].every((x) => t.includes(x)) ? t : null;
+  }, 30_000, 500);
+  assert.ok(sections, `settings table of contents: ${await toc.textContent()}`);
+  await s.screenshot('settings');
+  // Each renamed setting, found by its label: the unit is in the description, not the label.
+  const search = editor.locator('.settings-header .suggest-input-container').first();
+  for (const label of ['Memory Limit', 'Warn Threshold', 'Memory Growth Rate', 'Restart Window', 'Request Timeout', 'Shutdown Grace', 'Sample Interval', 'Max Size']) {
+    await search.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(`@ext:mcp-warden.mcp-warden ${label}`, { delay: 5 });
+    const labels = await pollUntil(async () => {
+      const all = await editor.locator('.setting-item-label').allTextContents();
+      return all.includes(label) ? all : null;
+    }, 15_000, 300);
+    assert.ok(labels, `no setting labelled "${label}": ${JSON.stringify(await editor.locator('.setting-item-label').allTextContents())}`);
+    for (const l of labels) assert.doesNotMatch(l, /\b(MB|Ms|Sec|Percent|Per Min|Megabytes)$/, `a label carries a unit: ${l}`);
+  }
+  await search.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('@ext:mcp-warden.mcp-warden', { delay: 5 });
+
+  // ... and the Remote tab the machine-scoped ones (Advanced: the helper's runtime and state dir; the embeddings
+  // provider), each saying where it can be set in a local and a remote window.
+  await editor.locator('.settings-tabs-widget .action-label', { hasText: /Remote/ }).first().click();
+  const remote = await pollUntil(async () => {
+    const t = (await toc.textContent()) ?? '';
+    return t.includes('Advanced') && t.includes('Memory Store') ? t : null;
+  }, 20_000, 500);
+  assert.ok(remote, `Remote tab table of contents: ${await toc.textContent()}`);
+  await search.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('@ext:mcp-warden.mcp-warden Node Path', { delay: 5 });
+  const nodePath = editor.locator('.setting-item-contents', { hasText: 'Node Path' }).first();
+  await nodePath.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.match((await nodePath.textContent()) ?? '', /User settings, or .* remote window .* Remote settings/);
+  await parkMouse(page);
+});
+
+test('the palette lists only what applies', async () => {
+  const page = s.page;
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = quickInput(page);
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  const listedFor = async (title: string): Promise<string[]> => {
+    await input.fill(`>MCP Warden: ${title}`);
+    await sleep(400);
+    return (await page.locator('.quick-input-list .monaco-list-row').allTextContents()).filter((l) => l.includes(`MCP Warden: ${title}`));
+  };
+  assert.ok((await listedFor('Kill Orphans…')).length > 0, 'Kill Orphans is listed');
+  assert.ok((await listedFor('Search Memories')).length > 0, 'Search Memories is listed');
+  for (const absent of ['Show Servers', 'Stop All', 'Stop Server', 'Restart Server', 'Call Tool', 'Kill Process', 'Copy PID', 'Acknowledge Server Problems']) {
+    const rows = await listedFor(absent);
+    assert.deepEqual(rows.filter((r) => new RegExp(`MCP Warden: ${absent}(\\W|$)`).test(r)), [], `"${absent}" is listed with no server running`);
+  }
+  await page.keyboard.press('Escape');
+});
