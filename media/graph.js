@@ -313,7 +313,8 @@
       intervalMs = m.intervalMs || intervalMs;
       for (const name of Object.keys(m.series).sort()) {
         const s = seriesFor(name);
-        if (s) for (const p of m.series[name]) push(s, p);
+        // memoryBytes is what the caps judge and the tree shows (RSS where the helper has no better figure).
+        if (s) for (const p of m.series[name]) push(s, { t: p.t, rssBytes: p.memoryBytes ?? p.rssBytes, children: p.children });
       }
       markers = (m.markers || []).slice(-MAX_MARKERS);
       setLatest(m.servers || []);

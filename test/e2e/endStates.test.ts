@@ -74,8 +74,8 @@ test("Raise Limit on a server with its own limit edits that entry, keeps the fil
     ...servers(s.run),
     // Unchanged, so it stays failed (the next test acknowledges it).
     crashy: fixtureServer(s.run, 'crashy', 'crash-after-handshake.mjs', { CRASH_AFTER_MS: '300' }, { maxRestarts: 3, restartWindowSec: 120 }),
-    // ~75 MB at start, +10 MB/s up to +120 MB: over its own 160 MB (kill), under the 256 MB proposed instead.
-    leaky: fixtureServer(s.run, 'leaky', 'leaky.mjs', { LEAK_MB_PER_SEC: '10', LEAK_MAX_MB: '120' }, { memoryLimitMB: 160, memoryAction: 'kill' }),
+    // 40-75 MB at start (PSS or RSS), +15 MB/s up to +165 MB: over its own 160 MB (kill), under the 256 MB proposed instead.
+    leaky: fixtureServer(s.run, 'leaky', 'leaky.mjs', { LEAK_MB_PER_SEC: '15', LEAK_MAX_MB: '165' }, { memoryLimitMB: 160, memoryAction: 'kill' }),
   };
   const text = `// Servers for the end-state test.\n${JSON.stringify({ servers: entries }, null, 2).replace('"leaky": {', '// leaks on purpose\n    "leaky": {')}\n`;
   writeFileSync(mcpJson, text);
@@ -96,7 +96,9 @@ test("Raise Limit on a server with its own limit edits that entry, keeps the fil
   assert.match(after, /^\/\/ Servers for the end-state test\./);
   assert.match(after, /\/\/ leaks on purpose/);
   assert.equal(after.replace('"memoryLimitMB": 256', '"memoryLimitMB": 160'), text, 'only the limit changed');
-  await waitForToast(s.page, /restarted leaky with a 256 MB memory limit/, 30_000);
+  await waitForToast(s.page, /restarted leaky with a 256 MB memory limit/, 45_000).catch(async (err: Error) => {
+    throw new Error(`${err.message}\ntoasts: ${JSON.stringify(await toastTexts(s.page))}\nlog: ${s.wardenLog().split('\n').filter((l) => l.includes('[leaky]')).slice(-15).join('\n')}`);
+  });
   await waitForRow(s.page, 'leaky', (l) => /, running, /.test(l), 30_000, 'leaky running again');
   // The global setting was not touched.
   const settings = readFileSync(join(s.userDataDir, 'User', 'settings.json'), 'utf8');

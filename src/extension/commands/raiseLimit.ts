@@ -3,7 +3,8 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { MB, formatBytes } from '../../shared/format';
-import { RestartServerRequest } from '../../shared/protocol';
+import { RestartServerRequest, StartServerRequest } from '../../shared/protocol';
+import { plainText } from '../present/text';
 import { settingKey } from '../configSources';
 import { findLimitOrigin, proposeLimitMB, setJsoncValue, validateLimitMB, type LimitOrigin } from '../config/limitEdit';
 import type { HelperClient } from '../helperClient';
@@ -79,9 +80,8 @@ async function write(t: Target, valueMB: number): Promise<string> {
   return `settings (mcpWarden.${key})`;
 }
 
-/** Resolves when the helper reports `valueMB` as the server's limit (the config watcher re-sends it), or after timeoutMs. */
-function limitApplied(model: WardenModel, name: string, valueMB: number, timeoutMs: number): Promise<boolean> {
-  const has = () => model.get(name)?.snapshot?.caps.memoryLimitMB === valueMB;
+/** Resolves true as soon as `has()` holds after a model change, or with `has()` after timeoutMs. */
+function waitFor(model: WardenModel, has: () => boolean, timeoutMs: number): Promise<boolean> {
   if (has()) return Promise.resolve(true);
   return new Promise((resolve) => {
     const sub = model.onDidChange(() => {
@@ -95,6 +95,11 @@ function limitApplied(model: WardenModel, name: string, valueMB: number, timeout
       resolve(has());
     }, timeoutMs);
   });
+}
+
+/** Resolves when the helper reports `valueMB` as the server's limit (the config watcher re-sends it), or after timeoutMs. */
+function limitApplied(model: WardenModel, name: string, valueMB: number, timeoutMs: number): Promise<boolean> {
+  return waitFor(model, () => model.get(name)?.snapshot?.caps.memoryLimitMB === valueMB, timeoutMs);
 }
 
 export async function raiseMemoryLimit(client: HelperClient, model: WardenModel, name: string, opts: RaiseLimitOptions = {}): Promise<void> {
@@ -133,13 +138,27 @@ export async function raiseMemoryLimit(client: HelperClient, model: WardenModel,
   }
   await vscode.window.withProgress({ location: { viewId: 'mcpWarden.servers' }, title: `Restarting ${name}` }, async () => {
     const applied = await limitApplied(model, name, valueMB, 15_000);
+    // With auto-start on, the helper starts a capped or failed server by itself once its config changed; a second
+    // start (or a restart) now would kill that one mid-handshake.
+    const startedByHelper = await waitFor(model, () => isLiveState(model.get(name)?.snapshot?.state), 2000);
     try {
-      await client.request(RestartServerRequest.type, { name });
-      void vscode.window.showInformationMessage(
-        applied ? `MCP Warden: restarted ${name} with a ${valueMB} MB memory limit.` : `MCP Warden: restarted ${name}; the helper had not reported the ${valueMB} MB limit yet.`,
-      );
+      if (!startedByHelper) {
+        const state = model.get(name)?.snapshot?.state;
+        await client.request(isLiveState(state) ? RestartServerRequest.type : StartServerRequest.type, { name });
+      }
+      const running = await waitFor(model, () => model.get(name)?.snapshot?.state === 'running', 30_000);
+      const now = model.get(name)?.snapshot;
+      if (running) {
+        void vscode.window.showInformationMessage(
+          applied ? `MCP Warden: restarted ${name} with a ${valueMB} MB memory limit.` : `MCP Warden: restarted ${name}; the helper had not reported the ${valueMB} MB limit yet.`,
+        );
+      } else {
+        void vscode.window.showErrorMessage(`MCP Warden: ${name} did not come back: it is ${now?.state ?? 'not started'}${now?.stateReason ? ` (${plainText(now.stateReason)})` : ''}.`, 'Show Logs').then(
+          (b) => b && vscode.commands.executeCommand('mcpWarden.showLogs', name),
+        );
+      }
     } catch (err) {
-      void vscode.window.showErrorMessage(`MCP Warden: ${name} did not restart: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(`MCP Warden: ${name} did not restart: ${plainText((err as Error).message)}`);
     }
   });
 }

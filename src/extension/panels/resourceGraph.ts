@@ -48,7 +48,8 @@ function latestServers(s: WardenSnapshot | null) {
   return (s?.servers ?? []).map((x) => ({
     name: x.name,
     state: x.state,
-    rssBytes: x.rssBytes,
+    // The figure the tree shows and the caps judge (a cgroup's working set or the tree's PSS; RSS where neither).
+    rssBytes: x.memoryBytes ?? x.rssBytes,
     children: x.children,
     limitBytes: x.caps.memoryLimitMB * MB,
     warnBytes: Math.round((x.caps.memoryLimitMB * MB * x.caps.warnAtPercent) / 100),
@@ -102,8 +103,8 @@ export class ResourceGraphPanel implements vscode.Disposable {
 <title>MCP Warden: Resources</title>
 </head>
 <body data-max-points="${GRAPH_MAX_POINTS}">
-<h2>Memory (RSS of each server's process tree)</h2>
-<canvas id="rss" aria-label="RSS over time per server"></canvas>
+<h2>Memory of each server's process tree (the figure its memory cap judges)</h2>
+<canvas id="rss" aria-label="Memory over time per server"></canvas>
 <h2>Child processes</h2>
 <canvas id="children" aria-label="Child processes over time per server"></canvas>
 <div id="legend" role="list" aria-label="Servers"></div>

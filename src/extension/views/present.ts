@@ -106,7 +106,7 @@ export function serverTooltip(e: ServerEntry, nowMs: number): string {
     const live = isLiveState(s.state);
     if (live) {
       lines.push(
-        `PID ${s.pid ?? '—'} · ${formatBytes(s.rssBytes)} · ${plural(s.children, 'child', 'children')}` +
+        `PID ${s.pid ?? '—'} · ${formatBytes(s.memoryBytes ?? s.rssBytes)} · ${plural(s.children, 'child', 'children')}` +
           (s.startedAt !== null ? ` · up ${coarseUptime(nowMs - s.startedAt)}` : ''),
         '',
       );
@@ -172,7 +172,7 @@ export function statusSummary(entries: ServerEntry[], status: HelperStatus, reap
   for (const e of entries) {
     const s = e.snapshot;
     if (s && (s.state === 'running' || s.state === 'starting')) running++;
-    if (s) rssBytes += s.rssBytes;
+    if (s) rssBytes += s.memoryBytes ?? s.rssBytes;
     const sev = attentionSeverity(e);
     if (sev === 'ok') continue;
     const why = plainText(e.recentCap?.message ?? s?.warnings[0]?.message ?? s?.stateReason ?? s?.state ?? '');

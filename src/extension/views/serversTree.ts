@@ -40,6 +40,8 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
   private readonly changeEmitter = new vscode.EventEmitter<ServersNode | ServersNode[] | undefined>();
   private readonly subscriptions: { dispose(): void }[] = [];
   private structureKey = '';
+  /** What each source row last showed (its running count). */
+  private readonly sourceKeys = new Map<string, string>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
 
   constructor(private readonly model: WardenModel) {
@@ -74,6 +76,15 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
       return;
     }
     const changed: ServersNode[] = [];
+    if (this.grouped) {
+      for (const g of groupBySource(this.model.servers())) {
+        const key = this.sourceKey(g.names);
+        if (this.sourceKeys.get(g.source) === key) continue;
+        this.sourceKeys.set(g.source, key);
+        // Only the row: its servers refresh on their own.
+        if (this.sources.has(g.source)) changed.push(this.sourceNode(g.source));
+      }
+    }
     for (const name of names) {
       const entry = this.model.get(name);
       const n = this.nodes.get(name);
@@ -276,12 +287,17 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     return item;
   }
 
+  private sourceKey(names: string[]): string {
+    return `${names.filter((n) => isLiveState(this.model.get(n)?.snapshot?.state)).length}/${names.length}`;
+  }
+
   private sourceItem(source: string): vscode.TreeItem {
     const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, fsPath: f.uri.fsPath }));
     const { label, description } = sourceLabel(source, folders, homedir());
     const group = groupBySource(this.model.servers()).find((g) => g.source === source);
     const names = group?.names ?? [];
     const running = names.filter((n) => isLiveState(this.model.get(n)?.snapshot?.state)).length;
+    this.sourceKeys.set(source, this.sourceKey(names));
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `source:${source}`;
     item.description = `${description ? `${description} · ` : ''}${running}/${names.length} running`;

@@ -79,7 +79,7 @@ describe('tree item tooltip', () => {
 describe('status bar summary', () => {
   const running = { kind: 'running' } as const;
   it('counts running servers and totals their memory', () => {
-    const s = statusSummary([entry(), entry({ name: 'b', snapshot: server('b', { rssBytes: 812 * MiB }) })], running, 0);
+    const s = statusSummary([entry(), entry({ name: 'b', snapshot: server('b', { rssBytes: 812 * MiB, memoryBytes: 812 * MiB }) })], running, 0);
     assert.equal(s.text, '$(server-process) 2/2 running · 1.2 GB');
     assert.equal(s.severity, 'ok');
     assert.equal(s.troubleCount, 0);
