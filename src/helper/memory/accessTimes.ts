@@ -49,9 +49,4 @@ export class AccessTimes {
       this.db.pragma(`busy_timeout = ${timeoutMs}`);
     }
   }
-
-  /** Deferred bumps waiting for the lock (for tests). */
-  get pending(): number {
-    return this.deferred.size;
-  }
 }

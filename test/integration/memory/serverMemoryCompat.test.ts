@@ -3,6 +3,7 @@
 // search_nodes finding at least what server-memory finds (best matches first), two processes writing at once losing
 // nothing, read_graph bounded and paged, and a user's MEMORY_FILE_PATH graph brought along on the first start.
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -151,6 +152,12 @@ describe('memory-server --compat server-memory', () => {
       for (const [k, v] of Object.entries(t.outputSchema?.properties ?? {})) assert.deepEqual((u.outputSchema?.properties as Record<string, unknown>)[k], v, `${name} result ${k}`);
       if (!['read_graph', 'search_nodes'].includes(name)) assert.equal(u.description, t.description, name);
     }
+  });
+
+  it('refuses an unknown --compat value with a usage error', () => {
+    const r = spawnSync(process.execPath, [cli, 'memory-server', '--compat', 'server-everything', '--state-dir', tempDir('compat-bad')], { encoding: 'utf8', timeout: 60_000, input: '' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--compat takes "server-memory"/);
   });
 
   for (const seed of [1, 7, 42]) {

@@ -58,7 +58,6 @@ export class GraphStore {
          WHERE from_name IN (SELECT value FROM json_each(@names)) OR to_name IN (SELECT value FROM json_each(@names))
          ORDER BY id LIMIT @limit`,
       ),
-      entityCount: db.prepare('SELECT count(*) FROM kg_entities').pluck(),
       maxEntityId: db.prepare('SELECT coalesce(max(id), 0) FROM kg_entities').pluck(),
       maxObservationId: db.prepare('SELECT coalesce(max(id), 0) FROM kg_observations').pluck(),
       // New rows get ids above every existing one (no deletes in the same call), so ">= first new id" is exactly them.
@@ -195,10 +194,6 @@ export class GraphStore {
   relationsTouching(names: readonly string[]): Relation[] {
     if (!names.length) return [];
     return this.s.relationsTouching.all({ names: JSON.stringify(names), limit: MAX_RELATIONS_PER_PAGE }) as Relation[];
-  }
-
-  entityCount(): number {
-    return this.s.entityCount.get() as number;
   }
 
   /** Memory ids (search hits) to entity ids, in rank order. */

@@ -19,10 +19,6 @@ export class PageFiller<T> {
     this.bytes += size;
     return true;
   }
-
-  get full(): boolean {
-    return this.bytes >= PAGE_BYTES || this.items.length >= PAGE_MAX_ITEMS;
-  }
 }
 
 export function encodeCursor(value: Record<string, unknown>): string {
