@@ -32,7 +32,7 @@ export async function runSupervisor(options: ServeOptions): Promise<number> {
     startedBy: 'cli',
     log,
     registerExtra: (host: RequestHost) => registerMemoryHandlers(host, { stateDir }),
-    serveClients: { httpPort: options.httpPort, httpHost: options.httpHost, lockCommand: daemon ? 'mcp-warden daemon' : 'mcp-warden run' },
+    serveClients: { httpPort: options.httpPort, httpHost: options.httpHost, lockCommand: daemon ? 'mcp-warden daemon' : 'mcp-warden run', stopWhenUnused: !!daemon },
   });
   const { supervisor } = engine;
   if (daemon) {

@@ -46,6 +46,8 @@ export interface EngineOptions {
     rootsShareConfigured?: boolean;
     /** Servers answered in-process at /mcp/NAME (the memory store for VS Code's agent). */
     builtins?: ReadonlyMap<string, () => Promise<BuiltinServer>>;
+    /** Stop a configured server the session layer started when its last client leaves (the daemon; see SessionManager). */
+    stopWhenUnused?: boolean;
   };
 }
 
@@ -91,11 +93,13 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     store.add(relayNotifications(host, supervisor));
     if (options.registerExtra) store.add(options.registerExtra(host));
     store.add(
-      host.onRequest(SessionsRequest.type, () =>
-        sessions
+      host.onRequest(SessionsRequest.type, () => {
+        // Leak tests start the engine with --expose-gc, so the heap figure is live data, not garbage not yet collected.
+        (globalThis as { gc?: () => void }).gc?.();
+        return sessions
           ? { sizes: sessions.internalSizes(), instances: sessions.describe(), activeResources: process.getActiveResourcesInfo().length, heapUsedBytes: process.memoryUsage().heapUsed }
-          : null,
-      ),
+          : null;
+      }),
     );
     return store;
   };
@@ -132,7 +136,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
   let endpoints: HelperEndpoints | null = null;
   if (options.serveClients) {
-    const manager = (sessions = disposables.add(new SessionManager({ supervisor, log: options.log, rootsShareConfigured: options.serveClients.rootsShareConfigured })));
+    const manager = (sessions = disposables.add(
+      new SessionManager({ supervisor, log: options.log, rootsShareConfigured: options.serveClients.rootsShareConfigured, stopWhenUnused: options.serveClients.stopWhenUnused }),
+    ));
     const tokenFile = httpTokenPath(stateDir);
     const wantTcp = options.serveClients.httpPort !== undefined && options.serveClients.httpPort !== null;
     const token = wantTcp ? ensureHttpToken(tokenFile, options.log) : null;

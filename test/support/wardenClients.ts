@@ -51,8 +51,8 @@ export interface EngineHandle {
 }
 
 /** `mcp-warden run` serving clients (and TCP HTTP on a free port when `http`). */
-export async function startEngineProcess(stateDir: string, env: NodeJS.ProcessEnv, options: { http?: boolean; args?: string[] } = {}): Promise<EngineHandle> {
-  const child = spawn(process.execPath, [cli, 'run', '--state-dir', stateDir, ...(options.http ? ['--http-port', '0'] : []), ...(options.args ?? [])], {
+export async function startEngineProcess(stateDir: string, env: NodeJS.ProcessEnv, options: { http?: boolean; args?: string[]; execArgv?: string[] } = {}): Promise<EngineHandle> {
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), cli, 'run', '--state-dir', stateDir, ...(options.http ? ['--http-port', '0'] : []), ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });

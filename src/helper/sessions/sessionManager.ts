@@ -25,6 +25,11 @@ export interface SessionManagerOptions {
    * second tree per roots would only double every server the agent uses.
    */
   rootsShareConfigured?: boolean;
+  /**
+   * The daemon's policy: a configured server the session layer started stops when its last client leaves. `run`
+   * starts every server itself and keeps them running (a client that comes first must not make it client-owned).
+   */
+  stopWhenUnused?: boolean;
 }
 
 export class SessionManager implements SessionHost, InstanceHost, Disposable {
@@ -90,14 +95,16 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
     const spec = this.configured(session.serverName);
     const hash = configHash(spec);
     const perClient = (spec.sessions ?? DEFAULT_SESSION_OPTIONS).instances === 'perClient';
-    const rootsKey = JSON.stringify(roots);
+    // With rootsShareConfigured every roots maps to the one key (and so the one Instance: two Instances on one process
+    // would each install their tap on its transport, and the second would take the first one's replies).
+    const rootsKey = JSON.stringify(this.options.rootsShareConfigured ? [] : roots);
     const key = perClient ? `${session.serverName}\0${hash}\0client:${session.id}` : `${session.serverName}\0${hash}\0${rootsKey}`;
     let instance = this.instances.get(key);
     if (!instance) {
       // The configured server itself serves clients without roots; other roots and perClient sessions get an added instance.
       const serverName = perClient
         ? this.supervisor.addInstance(session.serverName, `c${session.id}`).name
-        : roots.length === 0 || this.options.rootsShareConfigured
+        : rootsKey === '[]'
           ? session.serverName
           : this.supervisor.addInstance(session.serverName, createHash('sha256').update(rootsKey).digest('hex').slice(0, 8)).name;
       instance = new Instance(key, serverName, session.serverName, roots, this);
@@ -129,7 +136,7 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
     this.instances.delete(instance.key);
     if (instance.serverName !== instance.baseName) {
       void this.supervisor.removeInstance(instance.serverName, 'its last client left').catch(() => undefined);
-    } else if (instance.startedHere) {
+    } else if (instance.startedHere && this.options.stopWhenUnused) {
       // Started for clients, stopped when the last one leaves; a server `run` or a person started keeps running.
       void this.supervisor.stop(instance.serverName).catch(() => undefined);
     }
