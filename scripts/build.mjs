@@ -57,7 +57,10 @@ const common = {
 const productEntries = {
   extension: 'src/extension/extension.ts',
   helper: 'src/helper/main.ts',
-  cli: 'src/cli/main.ts',
+  // dist/cli.js is a small entry that loads dist/connect.js (the bridge, kept small) or dist/cli-main.js (the rest).
+  cli: 'src/cli/entry.ts',
+  'cli-main': 'src/cli/main.ts',
+  connect: 'src/cli/connectMain.ts',
   // Joins a server's cgroups, then execs its command (src/helper/containment/launcher.ts starts servers through it).
   launcher: 'src/launcher/main.ts',
 };

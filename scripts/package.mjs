@@ -41,7 +41,7 @@ function fail(message) {
 }
 
 if (target !== 'all' && !PREBUILD_FOR_TARGET[target]) fail(`unknown --target ${target}; use one of ${Object.keys(PREBUILD_FOR_TARGET).join(', ')} or all`);
-for (const f of ['dist/extension.js', 'dist/helper.js', 'dist/cli.js', 'dist/launcher.js']) {
+for (const f of ['dist/extension.js', 'dist/helper.js', 'dist/cli.js', 'dist/cli-main.js', 'dist/connect.js', 'dist/launcher.js']) {
   if (!existsSync(join(root, f))) fail(`${f} is missing: run \`node scripts/build.mjs\` first`);
 }
 
@@ -58,7 +58,7 @@ function copy(rel, toRel = rel) {
 }
 
 // The bundles (source maps stay out: they name build paths and double the size).
-for (const f of ['extension.js', 'helper.js', 'cli.js', 'launcher.js']) copy(`dist/${f}`);
+for (const f of ['extension.js', 'helper.js', 'cli.js', 'cli-main.js', 'connect.js', 'launcher.js']) copy(`dist/${f}`);
 copy('media');
 copy('LICENSE');
 copy('README.md');

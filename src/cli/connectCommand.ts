@@ -4,7 +4,7 @@
 // node:net and node:child_process only, no SDK, no JSON-RPC parsing.
 import { connect, type Socket } from 'node:net';
 import { engineSocketPath } from '../helper/endpoints/paths';
-import { DAEMON_START_TIMEOUT_MS, spawnDaemon } from './daemonCommand';
+import { DAEMON_START_TIMEOUT_MS, spawnDaemon } from './daemonSpawn';
 
 const PARENT_POLL_MS = 1000;
 

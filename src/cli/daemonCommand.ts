@@ -1,13 +1,12 @@
 // `mcp-warden daemon`: the engine of `run`, detached, logging to a bounded file in the state dir. Without
 // --foreground it starts itself in the background, waits until its socket answers, and says where it is.
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { ensureStateDir } from '../helper/platform/stateDir';
 import { daemonLogPath, engineLockPath, engineSocketPath } from '../helper/endpoints/paths';
 import { DEFAULT_DAEMON_IDLE_EXIT_SEC } from '../helper/daemon/idleExit';
 import { UsageError } from './args';
+import { DAEMON_START_TIMEOUT_MS, spawnDaemon } from './daemonSpawn';
 
-export const DAEMON_START_TIMEOUT_MS = 15_000;
 
 export function idleExitSec(flag: string | undefined): number {
   const raw = flag ?? process.env.MCP_WARDEN_DAEMON_IDLE_EXIT_SEC;
@@ -30,22 +29,6 @@ export function engineAnswers(socketPath: string, timeoutMs = 1000): Promise<boo
     s.once('connect', () => finish(true));
     s.once('error', () => finish(false));
   });
-}
-
-/** Starts a detached daemon for the state dir (its own session: a client's process group dying does not take it). */
-export function spawnDaemon(stateDir: string, extraArgs: string[] = []): { pid: number | undefined; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [process.argv[1]!, 'daemon', '--foreground', '--state-dir', stateDir, ...extraArgs], {
-    detached: true,
-    stdio: 'ignore',
-    windowsHide: true,
-    shell: false,
-  });
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.once('error', () => resolve(-1));
-  });
-  child.unref();
-  return { pid: child.pid, exited };
 }
 
 export async function runDaemon(options: { configs: string[]; stateDir: string; httpPort: number | null; httpHost: string; idleExitSec: number; foreground: boolean }): Promise<number> {

@@ -1,5 +1,6 @@
-// Entry point of the `mcp-warden` command (dist/cli.js): checks Node, parses the command, dispatches.
+// The `mcp-warden` command (dist/cli-main.js, loaded by dist/cli.js for every command but connect): checks Node, parses the command, dispatches.
 import { exitIfNodeTooOld } from '../helper/platform/nodeVersion';
+import { isOptionValue as isValueOf } from './optionValues';
 
 exitIfNodeTooOld();
 
@@ -42,15 +43,6 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'adopt' || command === 'unadopt') {
       const { runAdoptCommand } = await import('./adopt/command');
       return await runAdoptCommand(command, argv.filter((_, i) => i !== argv.indexOf(command)));
-    }
-    if (command === 'connect') {
-      // The bridge stays small: it parses its two arguments itself and loads nothing else.
-      const rest = argv.filter((_, i) => i !== argv.indexOf('connect'));
-      const args = parseArgs(rest, ['state-dir'], ['help']);
-      const name = args.positionals[0];
-      if (!name || args.positionals.length > 1 || args.flags.has('help')) throw new UsageError('usage: mcp-warden connect NAME [--state-dir DIR]');
-      const { runConnect } = await import('./connectCommand');
-      return await runConnect(name, option(args, 'state-dir') ?? defaultStateDir());
     }
     const args = parseArgs(argv, ['config', 'state-dir', 'pid', 'http-port', 'http-host', 'idle-exit-sec'], ['json', 'help', 'version', 'foreground']);
     if (args.flags.has('version')) {
@@ -106,9 +98,7 @@ function exitCodeFor(code: string): number {
 
 /** `--state-dir memory` must not be taken for the `memory` command. */
 function isOptionValue(argv: string[], a: string): boolean {
-  const i = argv.indexOf(a);
-  const prev = argv[i - 1];
-  return !!prev && ['--config', '--state-dir', '--pid', '--compat', '--category', '--tags', '--importance', '--limit', '--client', '--project', '--http-port', '--http-host', '--idle-exit-sec'].includes(prev);
+  return isValueOf(argv[argv.indexOf(a) - 1]);
 }
 
 void main(process.argv.slice(2)).then(

@@ -48,7 +48,7 @@ after(async () => {
   assert.deepEqual(left, [], 'processes outlived the sharing tests');
 });
 
-describe('a shared instance', () => {
+describe('a shared instance', { timeout: 180_000 }, () => {
   it('serves two clients from one server tree, each with its own replies, progress and cancellation', async () => {
     const a = await client('shared');
     const b = await client('shared');
@@ -110,7 +110,7 @@ describe('a shared instance', () => {
   });
 });
 
-describe('instances of their own', () => {
+describe('instances of their own', { timeout: 180_000 }, () => {
   it('gives a perClient server one tree per client, stopped when its client leaves', async () => {
     const a = await client('solo');
     const b = await client('solo');
@@ -153,7 +153,7 @@ describe('instances of their own', () => {
   });
 });
 
-describe('bounded', () => {
+describe('bounded', { timeout: 180_000 }, () => {
   it('empties every session map when the sessions end', async () => {
     await waitFor('no sessions', async () => (await engine.sessions()).sizes.sessions === 0, 10_000);
     const { sizes } = await engine.sessions();

@@ -39,7 +39,7 @@ function lockPid(stateDir: string): number {
   return (JSON.parse(readFileSync(join(stateDir, 'engine.lock'), 'utf8')) as { pid: number }).pid;
 }
 
-describe('mcp-warden connect and daemon', () => {
+describe('mcp-warden connect and daemon', { timeout: 180_000 }, () => {
   it('connect starts a daemon when none answers; the SDK client lists and calls tools; a second engine names the holder; the daemon leaves when idle', async () => {
     const home = wardenHome('connect', { echo: marked('well-behaved') });
     const env = { ...home.env, MCP_WARDEN_DAEMON_IDLE_EXIT_SEC: '2' };
@@ -139,7 +139,7 @@ describe('mcp-warden connect and daemon', () => {
   });
 });
 
-describe('Streamable HTTP', () => {
+describe('Streamable HTTP', { timeout: 180_000 }, () => {
   let engine: EngineHandle | undefined;
   after(async () => {
     if (engine && engine.child.exitCode === null) {
@@ -190,7 +190,7 @@ describe('Streamable HTTP', () => {
   });
 });
 
-describe('faults', () => {
+describe('faults', { timeout: 180_000 }, () => {
   it('kill -9 of a bridge ends its session and stops the server it started; kill -9 of the engine makes the bridge exit with a clear message, and the next engine reaps the trees', async () => {
     const home = wardenHome('faults', { tree: marked('well-behaved', { CHILDREN: '2' }) });
     const env = { ...home.env, MCP_WARDEN_DAEMON_IDLE_EXIT_SEC: '600' };

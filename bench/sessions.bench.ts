@@ -1,0 +1,184 @@
+// Session-layer figures: the latency a small tools/call gains through Warden (connect, HTTP on the unix socket, HTTP
+// on TCP) against the same client talking to the same server directly; 3 clients × 10 servers, processes and PSS,
+// each client spawning its own vs all through one engine with shared instances; bridge RSS; engine RSS with 30 sessions.
+import { readFileSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { fixture, fixtureServer, nodeBin } from '../test/support/fixtures';
+import { isRunning, killAll, procsWithEnvMarker, waitFor } from '../test/support/procfs';
+import { connectOverHttp, connectThroughBridge, readToken, startEngineProcess, wardenHome } from '../test/support/wardenClients';
+import { median, percentile, round, writeResults } from './support';
+
+const MB = 1024 * 1024;
+const ROUNDS = 6;
+const CALLS_PER_ROUND = 150;
+const WARMUP = 100;
+
+interface Caller {
+  call(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+function pssBytes(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function rssBytes(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function latency(): Promise<Record<string, unknown>> {
+  const MARK = `bench-lat-${process.pid}`;
+  const home = wardenHome('bench-latency', { tiny: fixtureServer('tiny', { WARDEN_BENCH_MARK: MARK }) });
+  const engine = await startEngineProcess(home.stateDir, home.env, { http: true });
+  const { endpoints } = engine.status();
+  const token = readToken(endpoints.tokenFile!);
+  const sdkCaller = (client: Client, close: () => Promise<void>): Caller => ({
+    call: () => client.callTool({ name: 'ping', arguments: {} }),
+    close,
+  });
+  const direct = new Client({ name: 'bench', version: '1' });
+  const directTransport = new StdioClientTransport({ command: nodeBin, args: [fixture('tiny')], stderr: 'ignore' });
+  await direct.connect(directTransport);
+  const bridge = await connectThroughBridge(home.stateDir, home.env, 'tiny');
+  const unix = await connectOverHttp('http://localhost/mcp/tiny', { socketPath: endpoints.unixSocket! });
+  const tcp = await connectOverHttp(`${endpoints.http}/tiny`, { token });
+  const callers: Record<string, Caller> = {
+    direct: sdkCaller(direct, () => direct.close()),
+    connect: sdkCaller(bridge.client, bridge.close),
+    httpUnix: sdkCaller(unix.client, unix.close),
+    httpTcp: sdkCaller(tcp.client, tcp.close),
+  };
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(callers).map((k) => [k, []]));
+  for (const c of Object.values(callers)) for (let i = 0; i < WARMUP; i++) await c.call();
+  // Interleaved rounds: a phase of the shared machine's speed falls on every path alike.
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, c] of Object.entries(callers)) {
+      for (let i = 0; i < CALLS_PER_ROUND; i++) {
+        const t = performance.now();
+        await c.call();
+        samples[name]!.push(performance.now() - t);
+      }
+    }
+  }
+  for (const c of Object.values(callers)) await c.close();
+  engine.child.kill('SIGTERM');
+  await waitFor('the engine to exit', () => engine.child.exitCode !== null, 15_000);
+  killAll(procsWithEnvMarker('WARDEN_BENCH_MARK', MARK).map((p) => p.pid));
+  const d50 = median(samples.direct!);
+  const d99 = percentile(samples.direct!, 99);
+  const out: Record<string, unknown> = { calls: ROUNDS * CALLS_PER_ROUND, directP50Ms: round(d50, 3), directP99Ms: round(d99, 3) };
+  for (const name of ['connect', 'httpUnix', 'httpTcp']) {
+    const p50 = median(samples[name]!);
+    const p99 = percentile(samples[name]!, 99);
+    out[name] = { p50Ms: round(p50, 3), p99Ms: round(p99, 3), addedP50Ms: round(p50 - d50, 3), addedP99Ms: round(p99 - d99, 3) };
+  }
+  return out;
+}
+
+interface Footprint {
+  processes: number;
+  pssBytes: number;
+  rssBytes: number;
+}
+
+function footprint(pids: number[]): Footprint {
+  const live = pids.filter(isRunning);
+  return { processes: live.length, pssBytes: live.reduce((s, p) => s + pssBytes(p), 0), rssBytes: live.reduce((s, p) => s + rssBytes(p), 0) };
+}
+
+async function sharing(): Promise<Record<string, unknown>> {
+  const CLIENTS = 3;
+  const SERVERS = 10;
+  const names = Array.from({ length: SERVERS }, (_, i) => `s${i}`);
+
+  // 1. Each client spawns its own copy of every server (what clients do today).
+  const MARK_A = `bench-own-${process.pid}`;
+  const own: Client[] = [];
+  for (let c = 0; c < CLIENTS; c++) {
+    for (const n of names) {
+      const client = new Client({ name: `client${c}`, version: '1' });
+      await client.connect(new StdioClientTransport({ command: nodeBin, args: [fixture('well-behaved')], env: { ...process.env, WARDEN_BENCH_MARK: MARK_A, NAME: n } as Record<string, string>, stderr: 'ignore' }));
+      await client.callTool({ name: 'echo', arguments: { text: 'x' } });
+      own.push(client);
+    }
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const ownPids = procsWithEnvMarker('WARDEN_BENCH_MARK', MARK_A).map((p) => p.pid);
+  const ownFootprint = footprint(ownPids);
+  for (const c of own) await c.close();
+  await waitFor('the own servers to exit', () => ownPids.every((p) => !isRunning(p)), 20_000).catch(() => killAll(ownPids));
+
+  // 2. The same clients through one engine: every server shared by the three, each client through its own bridges.
+  const MARK_B = `bench-shared-${process.pid}`;
+  const home = wardenHome('bench-sharing', Object.fromEntries(names.map((n) => [n, fixtureServer('well-behaved', { WARDEN_BENCH_MARK: MARK_B })])));
+  const engine = await startEngineProcess(home.stateDir, home.env);
+  const enginePid = engine.child.pid!;
+  await waitFor('every server running', () => engine.status().servers.filter((s) => s.state === 'running').length === SERVERS, 60_000, 250);
+  const engineIdleRss = rssBytes(enginePid);
+  const bridges = [];
+  for (let c = 0; c < CLIENTS; c++) {
+    for (const n of names) {
+      const b = await connectThroughBridge(home.stateDir, home.env, n);
+      await b.client.callTool({ name: 'echo', arguments: { text: 'x' } });
+      bridges.push(b);
+    }
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const serverPids = procsWithEnvMarker('WARDEN_BENCH_MARK', MARK_B).map((p) => p.pid);
+  const bridgePids = bridges.map((b) => b.bridgePid);
+  const servers = footprint(serverPids);
+  const bridgeFootprint = footprint(bridgePids);
+  const engineFp = footprint([enginePid]);
+  const sessions = (await engine.sessions()).sizes.sessions;
+  const bridgeRss = bridgePids.map(rssBytes);
+  const bridgePss = bridgePids.map(pssBytes);
+  for (const b of bridges) await b.close();
+  engine.child.kill('SIGTERM');
+  await waitFor('the engine to exit', () => engine.child.exitCode !== null, 20_000);
+  killAll(procsWithEnvMarker('WARDEN_BENCH_MARK', MARK_B).map((p) => p.pid));
+
+  const warden: Footprint = {
+    processes: servers.processes + bridgeFootprint.processes + engineFp.processes,
+    pssBytes: servers.pssBytes + bridgeFootprint.pssBytes + engineFp.pssBytes,
+    rssBytes: servers.rssBytes + bridgeFootprint.rssBytes + engineFp.rssBytes,
+  };
+  const noBridges: Footprint = { processes: servers.processes + 1, pssBytes: servers.pssBytes + engineFp.pssBytes, rssBytes: servers.rssBytes + engineFp.rssBytes };
+  const mb = (f: Footprint) => ({ processes: f.processes, pssMB: round(f.pssBytes / MB, 1), rssMB: round(f.rssBytes / MB, 1) });
+  return {
+    clients: CLIENTS,
+    servers: SERVERS,
+    eachSpawnsOwn: mb(ownFootprint),
+    throughWarden: { ...mb(warden), servers: mb(servers), bridges: mb(bridgeFootprint), engine: mb(engineFp) },
+    throughWardenWithoutBridges: mb(noBridges),
+    ratioProcesses: round(ownFootprint.processes / warden.processes, 2),
+    ratioPss: round(ownFootprint.pssBytes / warden.pssBytes, 2),
+    ratioProcessesWithoutBridges: round(ownFootprint.processes / noBridges.processes, 2),
+    ratioPssWithoutBridges: round(ownFootprint.pssBytes / noBridges.pssBytes, 2),
+    bridgeRssMB: { median: round(median(bridgeRss) / MB, 1), max: round(Math.max(...bridgeRss) / MB, 1) },
+    bridgePssMB: { median: round(median(bridgePss) / MB, 1) },
+    engineRssMB: { idleWith10Servers: round(engineIdleRss / MB, 1), with30Sessions: round(engineFp.rssBytes / MB, 1), sessions },
+  };
+}
+
+void (async () => {
+  const lat = await latency();
+  console.log('latency', JSON.stringify(lat));
+  const share = await sharing();
+  console.log('sharing', JSON.stringify(share));
+  writeResults('sessions', { latency: lat, sharing: share });
+  process.exit(0);
+})().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
