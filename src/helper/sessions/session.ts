@@ -1,6 +1,7 @@
 // One client's connection to one server through Warden: its capabilities and roots, and — shaped like the SDK's
 // Protocol class — bounded maps of everything in flight: its requests by upstream id (with its own id and progress
 // token), its ids back to upstream ids for cancellation, and the server's requests it is answering. close() settles all.
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { WardenError } from '../../shared/errors';
 import type { ClientLink } from './clientLink';
 import type { Instance } from './instance';
@@ -225,7 +226,11 @@ export class Session {
         result = await instance.initializeResult();
       }
       if (this.closed) return;
-      this.link.send({ jsonrpc: '2.0', id: m.id, result } as Message, m.id);
+      // The server negotiated its version with Warden's client; this client asked for its own. As an SDK server does,
+      // answer with the client's version when it is one MCP Warden knows, else with the server's.
+      const asked = params.protocolVersion;
+      const version = typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked) ? asked : result.protocolVersion;
+      this.link.send({ jsonrpc: '2.0', id: m.id, result: { ...result, protocolVersion: version } } as Message, m.id);
     } catch (err) {
       const e = WardenError.from(err);
       this.link.send(wardenError(m.id, e.code, e.message), m.id);

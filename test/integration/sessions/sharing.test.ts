@@ -18,6 +18,7 @@ const home = wardenHome('sharing', {
 });
 let engine: EngineHandle;
 let socketPath = '';
+let lastInitialize: Record<string, unknown> | undefined;
 const clients: BridgeClient[] = [];
 const pids = new Set<number>();
 
@@ -97,6 +98,9 @@ describe('a shared instance', { timeout: 180_000 }, () => {
     const reply = await rawExchange('tiny', [{ jsonrpc: '2.0', id: 7, method: 'custom/whatever', params: { x: 1 } }]);
     // tiny answers unknown methods with its own message: the request reached it, id restored.
     assert.deepEqual(reply, { jsonrpc: '2.0', id: 7, error: { code: -32601, message: 'no method custom/whatever' } });
+    // The client asked for 2025-06-18 (Warden's own client asked the server for the newest): it gets its own version.
+    assert.equal(lastInitialize?.protocolVersion, '2025-06-18');
+    assert.deepEqual(lastInitialize?.serverInfo, { name: 'tiny', version: '1.0.0' });
   });
 
   it('caps each client at maxInFlightPerClient requests in flight', async () => {
@@ -216,6 +220,7 @@ function rawExchange(server: string, messages: object[]): Promise<unknown> {
           stage = 1;
           socket.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })}\n`);
         } else if (stage === 1 && msg.id === 1) {
+          lastInitialize = msg.result as Record<string, unknown>;
           stage = 2;
           socket.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
           for (const m of messages) socket.write(`${JSON.stringify(m)}\n`);
