@@ -278,7 +278,7 @@ async function main() {
     fullText: fts,
     vector: vectors,
     notes: [
-      `full-text ranks at most ${2000} newest matches per query (FTS_CANDIDATES), so cost is bounded whatever the corpus size`,
+      'full-text search is exact (schema v8/v10, issue 14): plain-word queries through the exact top-k (impact-ordered postings, stopped by a proven bound), prefix queries (a quarter of these) by ranking every match; ingest includes the top-k index (document frequencies, postings segments)',
       'vector top-k scans int8 codes (1/4 of the float bytes) chunk by chunk with a SIMD wasm kernel, then re-ranks 4k candidates exactly from the float32 embeddings: scores are exact cosines, recall@10 is measured against an exact scan, RSS does not grow with the number of memories',
       'sqlite-vec (devDependency, bench only) is measured on the same vectors for comparison; the product uses the streaming chunk scan, one native module fewer',
     ],

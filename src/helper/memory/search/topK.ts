@@ -18,10 +18,10 @@ const FIRST_BATCH = 64;
 const MAX_BATCH = 65_536;
 /**
  * Memories seen for some words but not others are looked up (scored from their text) when their upper bound keeps
- * the reading going: at most this many per round, highest bound first. Without it, a memory seen for one common
- * word keeps every list open until the other lists are read down to its weight (No-Random-Access reads ~all).
+ * the reading going, highest bound first. A lookup costs about as much as reading 64 postings, so a round looks up
+ * at most batch / 64 of them (k at least) and otherwise reads on: deeper bounds settle most of them for free.
  */
-const LOOKUPS_PER_ROUND = 2048;
+const POSTINGS_PER_LOOKUP = 64;
 
 interface Head {
   cursor: GroupCursor;
@@ -220,7 +220,8 @@ export class ExactTopK {
         }
         if (blockers.length) {
           blockers.sort((a, b) => b.ub - a.ub);
-          const lookup = blockers.slice(0, LOOKUPS_PER_ROUND).map((b) => b.c);
+          const allowed = Math.max(k, Math.floor(batch / POSTINGS_PER_LOOKUP));
+          const lookup = blockers.slice(0, allowed).map((b) => b.c);
           const texts = new Map((this.stmts.texts.all(JSON.stringify(lookup.map((c) => c.rowid))) as TextRow[]).map((r) => [r.rowid, r]));
           for (const c of lookup) {
             const r = texts.get(c.rowid);
@@ -235,8 +236,8 @@ export class ExactTopK {
             c.matched = e.matched;
             c.sum = e.bm25;
           }
-          // Read on only when the lookups settled everything they could.
-          read = blockers.length > LOOKUPS_PER_ROUND;
+          // Read on unless these lookups settle every blocker.
+          read = blockers.length > allowed;
           continue;
         }
       }
