@@ -67,9 +67,11 @@ function readReply(socket: Socket): Promise<{ reply: Record<string, unknown>; re
   });
 }
 
-export async function runConnect(name: string, stateDir: string): Promise<number> {
+/** `gateway`: `mcp-warden gateway` — the same bridge, asking the engine for the gateway over `servers` (null: all). */
+export async function runConnect(name: string, stateDir: string, gateway?: { servers: string[] | null }): Promise<number> {
+  const who = gateway ? 'gateway' : `connect ${name}`;
   const fail = (message: string) => {
-    process.stderr.write(`mcp-warden connect ${name}: ${message}\n`);
+    process.stderr.write(`mcp-warden ${who}: ${message}\n`);
     return 1;
   };
   let socket: Socket;
@@ -78,7 +80,8 @@ export async function runConnect(name: string, stateDir: string): Promise<number
   } catch (err) {
     return fail((err as Error).message);
   }
-  socket.write(`${JSON.stringify({ wardenConnect: 1, server: name, pid: process.pid, clientPid: process.ppid })}\n`);
+  const hello = gateway ? { wardenConnect: 1, gateway: 1, ...(gateway.servers ? { servers: gateway.servers } : {}) } : { wardenConnect: 1, server: name };
+  socket.write(`${JSON.stringify({ ...hello, pid: process.pid, clientPid: process.ppid })}\n`);
   let reply: Record<string, unknown>;
   let rest: Buffer;
   try {
@@ -99,7 +102,7 @@ export async function runConnect(name: string, stateDir: string): Promise<number
       if (done) return;
       done = true;
       clearInterval(parentTimer);
-      if (message) process.stderr.write(`mcp-warden connect ${name}: ${message}\n`);
+      if (message) process.stderr.write(`mcp-warden ${who}: ${message}\n`);
       socket.destroy();
       process.stdin.destroy();
       resolve(code);
@@ -120,7 +123,7 @@ export async function runConnect(name: string, stateDir: string): Promise<number
     process.stdout.on('error', () => finish(0));
     socket.once('close', () => {
       if (stdinEnded) finish(0);
-      else finish(1, `the MCP Warden engine (pid ${String(enginePid)}) closed the connection; \`${name}\` is no longer reachable through it. Restart the client to reconnect.`);
+      else finish(1, `the MCP Warden engine (pid ${String(enginePid)}) closed the connection; ${gateway ? 'the gateway is' : `\`${name}\` is`} no longer reachable through it. Restart the client to reconnect.`);
     });
     socket.on('error', () => undefined);
     socket.resume();

@@ -11,6 +11,7 @@ usage:
   mcp-warden daemon [--config FILE]… [--http-port N] [--idle-exit-sec S] [--state-dir DIR]
                                                                     the same engine in the background (started on demand by connect)
   mcp-warden connect NAME [--state-dir DIR]                         a stdio MCP server that reaches NAME through the engine
+  mcp-warden gateway [--servers a,b] [--state-dir DIR]              one stdio MCP server with the tools of all (or the named) servers
   mcp-warden status [--json] [--pid PID] [--state-dir DIR]          what a running helper supervises
   mcp-warden start|stop|restart NAME [--state-dir DIR]
   mcp-warden call NAME TOOL [JSON-ARGS] [--json] [--state-dir DIR]
@@ -43,6 +44,15 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'adopt' || command === 'unadopt') {
       const { runAdoptCommand } = await import('./adopt/command');
       return await runAdoptCommand(command, argv.filter((_, i) => i !== argv.indexOf(command)));
+    }
+    if (command === 'gateway') {
+      const args = parseArgs(argv.filter((_, i) => i !== argv.indexOf('gateway')), ['state-dir', 'servers'], ['help']);
+      if (args.positionals.length || args.flags.has('help')) throw new UsageError('usage: mcp-warden gateway [--servers a,b] [--state-dir DIR]');
+      const list = option(args, 'servers');
+      const servers = list === undefined ? null : list.split(',').map((s) => s.trim()).filter(Boolean);
+      if (servers && !servers.length) throw new UsageError('--servers needs at least one server name (a,b,…)');
+      const { runConnect } = await import('./connectCommand');
+      return await runConnect('gateway', option(args, 'state-dir') ?? defaultStateDir(), { servers });
     }
     const args = parseArgs(argv, ['config', 'state-dir', 'pid', 'http-port', 'http-host', 'idle-exit-sec'], ['json', 'help', 'version', 'foreground']);
     if (args.flags.has('version')) {

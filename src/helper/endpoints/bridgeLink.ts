@@ -6,11 +6,15 @@ import { WardenError } from '../../shared/errors';
 import { ChildProcessTransport } from '../mcp/childProcessTransport';
 import type { Message } from '../sessions/jsonrpc';
 import type { SessionManager } from '../sessions/sessionManager';
+import { GatewaySession } from '../gateway/gatewaySession';
 
 /** What the bridge sends first. */
 export interface BridgeHello {
   wardenConnect: 1;
   server: string;
+  /** `mcp-warden gateway`: the union of `servers` (all configured servers when absent) instead of one server. */
+  gateway?: 1;
+  servers?: string[];
   /** The bridge's pid and its parent's (the MCP client), for status. */
   pid?: number;
   clientPid?: number;
@@ -22,23 +26,25 @@ export type BridgeReply = { wardenConnected: 1; enginePid: number } | { wardenEr
 export function serveBridge(socket: Socket, hello: unknown, manager: SessionManager, log: (line: string) => void): void {
   const h = hello as Partial<BridgeHello>;
   const reply = (r: BridgeReply) => socket.write(`${JSON.stringify(r)}\n`);
-  if (!h || h.wardenConnect !== 1 || typeof h.server !== 'string') {
-    reply({ wardenError: { code: 'INTERNAL', message: 'The first line must be {"wardenConnect":1,"server":NAME}.' } });
+  const gateway = h?.gateway === 1 && (h.servers === undefined || (Array.isArray(h.servers) && h.servers.length <= 500 && h.servers.every((s) => typeof s === 'string')));
+  if (!h || h.wardenConnect !== 1 || (typeof h.server !== 'string' && !gateway)) {
+    reply({ wardenError: { code: 'INTERNAL', message: 'The first line must be {"wardenConnect":1,"server":NAME} or {"wardenConnect":1,"gateway":1,"servers":[…]}.' } });
     socket.end();
     return;
   }
-  const label = `connect (pid ${typeof h.pid === 'number' ? h.pid : '?'}${typeof h.clientPid === 'number' ? `, client ${h.clientPid}` : ''})`;
+  const label = `${gateway ? 'gateway' : 'connect'} (pid ${typeof h.pid === 'number' ? h.pid : '?'}${typeof h.clientPid === 'number' ? `, client ${h.clientPid}` : ''})`;
   let transport: ChildProcessTransport | undefined;
-  let session;
+  let session: { receive(m: Message): void; close(reason: string): void };
   try {
-    session = manager.open(h.server, {
+    const link = {
       label,
       send: (m: Message) => void transport?.send(m).catch(() => undefined),
       close: () => {
         void transport?.close();
         socket.end();
       },
-    });
+    };
+    session = gateway ? new GatewaySession(manager, link, { servers: h.servers ?? null, log }) : manager.open(h.server!, link);
   } catch (err) {
     const e = WardenError.from(err);
     reply({ wardenError: { code: e.code, message: e.message } });

@@ -10,6 +10,7 @@ import { WardenError } from '../../shared/errors';
 import type { Id, Message } from '../sessions/jsonrpc';
 import type { Session } from '../sessions/session';
 import type { SessionManager } from '../sessions/sessionManager';
+import { GatewaySession } from '../gateway/gatewaySession';
 
 /** HTTP sessions at once; one more gets 503. */
 export const MAX_HTTP_SESSIONS = 128;
@@ -30,7 +31,8 @@ export interface HttpHandler extends Disposable {
 
 interface HttpSession {
   transport: StreamableHTTPServerTransport;
-  session: Session;
+  /** One server's session, or the gateway's (serverName ''). */
+  session: Pick<Session, 'receive' | 'close' | 'inFlight' | 'lastActivity' | 'serverName' | 'link'>;
 }
 
 /** An MCP server the engine answers itself (the memory store), one per HTTP session: the SDK's McpServer fits. */
@@ -112,7 +114,8 @@ export function createHttpHandler(
   }, SWEEP_MS);
   sweeper.unref();
 
-  const open = async (serverName: string, res: ServerResponse): Promise<HttpSession | null> => {
+  /** `gateway`: the servers /mcp serves (null: all of them), for the gateway's path; absent: /mcp/NAME. */
+  const open = async (serverName: string, res: ServerResponse, gateway?: string[] | null): Promise<HttpSession | null> => {
     if (sessions.size >= MAX_HTTP_SESSIONS) {
       reply(res, 503, `MCP Warden already holds ${MAX_HTTP_SESSIONS} HTTP sessions; end one (DELETE) and try again.`);
       return null;
@@ -125,9 +128,9 @@ export function createHttpHandler(
         if (record) sessions.set(id, record);
       },
     });
-    let session: Session;
+    let session: HttpSession['session'];
     try {
-      session = manager.open(serverName, {
+      const link = {
         label: 'http',
         send: (m: Message, related?: Id) => void transport.send(m, related !== undefined ? { relatedRequestId: related } : undefined).catch(() => undefined),
         close: () => {
@@ -135,13 +138,20 @@ export function createHttpHandler(
           if (id) sessions.delete(id);
           void transport.close().catch(() => undefined);
         },
-      });
+      };
+      if (gateway !== undefined) {
+        link.label = 'http gateway';
+        session = new GatewaySession(manager, link, { servers: gateway, log: options.log });
+      } else {
+        const one = manager.open(serverName, link);
+        Object.assign(one.link, { label: `http ${one.id}` });
+        session = one;
+      }
     } catch (err) {
       const e = WardenError.from(err);
       reply(res, e.code === 'UNKNOWN_SERVER' ? 404 : 503, e.message);
       return null;
     }
-    Object.assign(session.link, { label: `http ${session.id}` });
     transport.onmessage = (m) => session.receive(m as Message);
     transport.onclose = () => session.close('the HTTP session ended');
     record = { transport, session };
@@ -191,10 +201,12 @@ export function createHttpHandler(
         if (refused) return reply(res, refused[0], refused[1], refused[0] === 401 ? { 'www-authenticate': 'Bearer' } : {});
         const url = new URL(req.url ?? '/', 'http://localhost');
         const m = /^\/mcp\/([^/]+)\/?$/.exec(url.pathname);
-        if (url.pathname === '/mcp' || url.pathname === '/mcp/') return reply(res, 501, 'The gateway (/mcp) is not served yet; use /mcp/NAME for one server.');
-        if (!m) return reply(res, 404, 'Not found: MCP Warden serves /mcp/NAME.');
-        const serverName = decodeURIComponent(m[1]!);
-        const builtin = options.builtins?.get(serverName);
+        const isGateway = url.pathname === '/mcp' || url.pathname === '/mcp/';
+        if (!m && !isGateway) return reply(res, 404, 'Not found: MCP Warden serves /mcp (the gateway) and /mcp/NAME.');
+        // The gateway's servers: ?servers=a,b (all configured servers when absent).
+        const gatewayServers = isGateway ? (url.searchParams.get('servers')?.split(',').map((x) => x.trim()).filter(Boolean) ?? null) : undefined;
+        const serverName = m ? decodeURIComponent(m[1]!) : '';
+        const builtin = m ? options.builtins?.get(serverName) : undefined;
         if (builtin) return await handleBuiltin(serverName, builtin, req, res);
         const sid = req.headers['mcp-session-id'];
         if (typeof sid === 'string') {
@@ -205,7 +217,7 @@ export function createHttpHandler(
           return;
         }
         if (req.method !== 'POST') return reply(res, 400, 'No MCP session: POST an initialize request first.');
-        const h = await open(serverName, res);
+        const h = await open(serverName, res, gatewayServers);
         if (!h) return;
         await h.transport.handleRequest(req, res);
         // Not an initialize (the SDK answered 400): nothing to keep.
