@@ -40,7 +40,7 @@ async function throughGateway(stateDir: string, env: NodeJS.ProcessEnv, servers?
   return { client, pid: transport.pid!, stderr: () => err };
 }
 
-const text = (r: { content?: unknown }) => (r.content as { text: string }[])[0]!.text;
+const text = (r: unknown) => ((r as { content: { text: string }[] }).content)[0]!.text;
 
 describe('mcp-warden gateway', () => {
   it('lists the union of two servers as server__tool and calls each on its own server, started by a daemon on demand', async () => {
