@@ -2,8 +2,10 @@
 // (cgroup2 for membership and cgroup.kill, v1 memory and pids for limits: what the machines here have), and pure
 // cgroup1 (memory, pids, freezer). Every engine keeps its containers under mcp-warden/<pid>-<start time>/, below
 // the engine's own cgroup in each hierarchy, so parallel engines and test runs never collide.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, normalize } from 'node:path';
-import { makeDir, readText, removeDir, safeName, under, writable, writeText, type CgroupMounts } from './cgroupFs';
+import { parseStat } from '../sampling/procFsTable';
+import { makeDir, readPids, readText, removeDir, safeName, under, writable, writeText, type CgroupMounts } from './cgroupFs';
 import { CgroupContainer, type CgroupDir, type Role } from './cgroupContainer';
 import type { Container, ContainerLimits, ContainmentBackend, ContainmentKind } from './types';
 
@@ -60,6 +62,46 @@ export class CgroupBackend implements ContainmentBackend {
   }
 }
 
+/** Whether `<pid>-<start time>` names a live process (the start time guards against a reused pid). */
+function engineAlive(tag: string): boolean {
+  const m = /^(\d+)-(\d+)$/.exec(tag);
+  if (!m) return true; // not an engine's name: not ours to judge
+  try {
+    const st = parseStat(Number(m[1]), readFileSync(`/proc/${m[1]}/stat`, 'latin1'));
+    return !!st && st.state !== 'Z' && st.startTime === Number(m[2]);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes the empty containers (and then the directories) of engines that are gone, so the hierarchy does not
+ * collect them when an engine ended without its cleanup. Containers with members are left alone: killing an
+ * engine's orphans is the pid registry's job, which names them and proves whose they are.
+ */
+export function sweepDeadEngines(parent: string, ownTag: string): number {
+  let removed = 0;
+  let names: string[] = [];
+  try {
+    names = readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return 0;
+  }
+  for (const name of names.slice(0, 1000)) {
+    if (name === ownTag || engineAlive(name)) continue;
+    const dir = join(parent, name);
+    let leaves: string[] = [];
+    try {
+      leaves = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      continue;
+    }
+    for (const leaf of leaves) if (readPids(join(dir, leaf)).length === 0 && removeDir(join(dir, leaf))) removed++;
+    removeDir(dir);
+  }
+  return removed;
+}
+
 /** Creates this engine's directory in a hierarchy; returns why not when it cannot. */
 export function prepareEngineDir(base: string, engineTag: string): { dir?: string; why?: string } {
   const dir = join(base, CGROUP_PARENT, engineTag);
@@ -72,6 +114,7 @@ export function prepareEngineDir(base: string, engineTag: string): { dir?: strin
     removeDir(dir);
     return { why: `${dir}/cgroup.procs is not writable` };
   }
+  sweepDeadEngines(join(base, CGROUP_PARENT), engineTag);
   return { dir };
 }
 

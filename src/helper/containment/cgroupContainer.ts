@@ -157,10 +157,11 @@ export class CgroupContainer implements Container {
     if (p) tryWrite(join(p.path, 'pids.max'), limits.pidsMax > 0 ? String(limits.pidsMax) : 'max');
   }
 
-  remove(): void {
-    if (this.removed) return;
+  remove(): boolean {
+    if (this.removed) return true;
     let all = true;
     for (const d of this.dirs) if (!removeDir(d.path) && readText(join(d.path, 'cgroup.procs')) !== undefined) all = false;
     this.removed = all;
+    return all;
   }
 }

@@ -26,7 +26,9 @@ export class ProcessGroupContainer implements Container {
     return 0;
   }
   setLimits(): void {}
-  remove(): void {}
+  remove(): boolean {
+    return true;
+  }
 }
 
 export class ProcessGroupBackend implements ContainmentBackend {

@@ -3,6 +3,7 @@
 import { readMounts, removeDir } from './cgroupFs';
 import { engineDirOf, validateRecordedPaths } from './cgroupBackend';
 import { CgroupContainer } from './cgroupContainer';
+import { removeWhenReleased } from './remove';
 
 const EMPTY_WAIT_MS = 2000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,7 +28,7 @@ export async function reapRecordedCgroups(paths: unknown, ownerPid: number, owne
   const end = Date.now() + EMPTY_WAIT_MS;
   while (container.isEmpty() === false && Date.now() < end) await sleep(20);
   if (container.isEmpty() === false) result.warnings.push(`cgroup ${dirs[0]!.path} still has members: ${container.members().join(', ')}`);
-  container.remove();
+  if (!(await removeWhenReleased(container))) result.warnings.push(`cgroup ${dirs[0]!.path} could not be removed`);
   for (const d of dirs) removeDir(engineDirOf(d.path));
   return result;
 }

@@ -79,8 +79,9 @@ class ScopeContainer implements Container {
       // not started yet (launch carries the limits) or already gone
     }
   }
-  remove(): void {
+  remove(): boolean {
     // --collect: systemd removes the scope once it is empty.
+    return true;
   }
 }
 

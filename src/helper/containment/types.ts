@@ -44,8 +44,8 @@ export interface Container {
   /** How many forks the kernel's pids limit refused (pids.events "max"): a fork bomb held at the cap. */
   pidsLimitHits(): number;
   setLimits(limits: ContainerLimits): void;
-  /** Removes the (empty) container; idempotent, never throws. */
-  remove(): void;
+  /** Removes the (empty) container; true once it is gone. Idempotent, never throws. */
+  remove(): boolean;
 }
 
 export interface ContainmentBackend {

@@ -70,9 +70,10 @@ class JobContainer implements Container {
     return 0;
   }
   setLimits(): void {}
-  remove(): void {
+  remove(): boolean {
     // Closing the holder's stdin ends it; the job's last handle closes and kills whatever is left.
     this.holder.stdin?.end();
+    return true;
   }
 }
 

@@ -8,6 +8,7 @@ import { RingBuffer } from '../../shared/bounded';
 import { WardenError } from '../../shared/errors';
 import type { CallToolResultJson, ContainmentInfo, HistoryPoint, MemorySource, ProcessInfo, ServerState, ServerWarning, ToolInfo } from '../../shared/protocol';
 import { kernelLimits } from '../containment/limits';
+import { removeWhenReleased } from '../containment/remove';
 import { ProcessGroupContainer } from '../containment/processGroup';
 import type { Container, ContainmentBackend } from '../containment/types';
 import { LineSplitter } from '../mcp/lineSplitter';
@@ -446,12 +447,12 @@ export class ManagedServer {
         this.host.table,
         Math.max(0, grace - stdinWaitMs),
       );
-      // The container goes once the kernel says it is empty; a busy one stays recorded for the next engine.
-      if (container && container.isEmpty() !== false) {
-        container.remove();
+      // The container goes once the kernel says it is empty (and has released its dead: rmdir is EBUSY until the
+      // last zombie is reaped); one that stays busy stays recorded, for the next engine to kill and remove.
+      if (!container || (container.isEmpty() !== false && (await removeWhenReleased(container)))) {
         this.container = undefined;
         this.host.registry.remove(root.pid);
-      } else if (!container) this.host.registry.remove(root.pid);
+      }
       this.rootIdentity = undefined;
       this.generation++;
       this.child = undefined;

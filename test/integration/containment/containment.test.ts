@@ -5,9 +5,10 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { ownCgroups, readMounts } from '../../../src/helper/containment/cgroupFs';
 import { selectContainment } from '../../../src/helper/containment/select';
 import type { ContainmentKind } from '../../../src/shared/protocol';
 import { fixtureServer, repoRoot, tempDir, writeConfig } from '../../support/fixtures';
@@ -202,6 +203,31 @@ function pidsLimited(kind: ContainmentKind): boolean {
   b.dispose();
   return b.kind === kind && b.limits.pids;
 }
+
+describe('stale containers of dead engines', { skip: availability('cgroup2') ?? undefined }, () => {
+  it('the next engine removes a dead engine\'s empty containers and leaves one with a live member alone', async () => {
+    const mount = readMounts().v2!;
+    const own = ownCgroups().get('');
+    const parent = join(own && own !== '/' ? join(mount, own) : mount, 'mcp-warden');
+    // Pid 4194305 is above any pid_max: never a live engine.
+    const dead = join(parent, `4194305-${process.pid}`);
+    mkdirSync(join(dead, 'empty-1'), { recursive: true });
+    mkdirSync(join(dead, 'busy-2'), { recursive: true });
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(dead, 'busy-2', 'cgroup.procs'), String(sleeper.pid));
+      const b = selectContainment({ engineTag: `${process.pid}-sweep`, force: 'cgroup2' });
+      b.dispose();
+      assert.equal(existsSync(join(dead, 'empty-1')), false, 'the empty container was removed');
+      assert.equal(existsSync(join(dead, 'busy-2')), true, 'the one with a member was left alone');
+      assert.equal(sleeper.exitCode, null, 'and its member was not killed');
+    } finally {
+      sleeper.kill('SIGKILL');
+      await waitFor('the sleeper gone from its cgroup', () => !existsSync(join(dead, 'busy-2', 'cgroup.procs')) || readFileSync(join(dead, 'busy-2', 'cgroup.procs'), 'utf8').trim() === '');
+      for (const d of [join(dead, 'busy-2'), join(dead, 'empty-1'), dead]) await waitFor(`rmdir ${d}`, () => { try { rmdirSync(d); } catch { /* busy a moment */ } return !existsSync(d); });
+    }
+  });
+});
 
 describe('containment: process-group (the fallback)', () => {
   it('is chosen when forced, says why, and still stops an ordinary tree', async () => {
