@@ -95,9 +95,9 @@ for (const kind of CGROUP_BACKENDS) {
       await h.configure({
         d: fixtureServer('daemonize', { [MARK]: m, DAEMON_LEAK_MB_PER_SEC: '100' }, { memoryLimitMB: 64, memoryAction: 'kill' }),
       });
-      await h.waitState('d', 'running');
       const server = h.supervisor.managed('d')!;
-      const paths = [...server.container!.paths];
+      // The leak may cross the limit before the handshake ends: the cap can come while it is still starting.
+      const paths = await waitFor('its container', () => (server.container ? [...server.container.paths] : undefined), 15_000, 5);
       if (limited) {
         // The daemon is no descendant of the server: only the cgroup's charge sees its memory.
         const cap = await h.waitEvent((e) => e.code === 'CAP_MEMORY' && e.server === 'd', 'the memory cap', 30_000);
