@@ -78,6 +78,8 @@ export class Session {
   private queue: Message[] = [];
   private nextUpstream = 0;
   private nextDownstream = 0;
+  private initializedSeen = false;
+  private rootsAsked = false;
   private rootsWaiter: { resolve: (roots: string[] | null) => void; timer: NodeJS.Timeout } | undefined;
   readonly openedAt = Date.now();
   lastActivity = Date.now();
@@ -126,6 +128,10 @@ export class Session {
     if (this.state !== 'ready') {
       if (this.queue.length >= MAX_QUEUED) return this.link.send(wardenError(m.id, 'CAP_IN_FLIGHT', `Too many requests before \`${this.serverName}\` was ready (limit ${MAX_QUEUED}).`), m.id);
       this.queue.push(m);
+      if (this.initializedSeen && this.clientCapabilities.roots && !this.rootsAsked) {
+        this.rootsAsked = true;
+        void this.resolveRoots(m.id);
+      }
       return;
     }
     this.forward(m);
@@ -238,13 +244,26 @@ export class Session {
     }
   }
 
-  private async initialized(): Promise<void> {
-    if (this.state !== 'initializing') return;
-    let roots: string[] = [];
-    if (this.clientCapabilities.roots) {
-      roots = (await this.askRoots()) ?? [];
-      if (this.closed) return;
+  private initialized(): void {
+    if (this.state !== 'initializing' || this.initializedSeen) return;
+    this.initializedSeen = true;
+    // A client with roots is asked for them along with its first request, on that request's stream: over Streamable
+    // HTTP a request Warden sends on its own goes on the client's GET stream, which it may not have opened yet.
+    if (!this.clientCapabilities.roots) return void this.attachWithRoots([]);
+    const first = this.queue.find(isRequest);
+    if (first) {
+      this.rootsAsked = true;
+      void this.resolveRoots(first.id);
     }
+  }
+
+  private async resolveRoots(related: Id): Promise<void> {
+    const roots = (await this.askRoots(related)) ?? [];
+    if (this.closed) return;
+    await this.attachWithRoots(roots);
+  }
+
+  private async attachWithRoots(roots: string[]): Promise<void> {
     try {
       this.roots = [...new Set(roots)].sort();
       this.instance = await this.host.attach(this, this.roots);
@@ -261,7 +280,7 @@ export class Session {
     for (const q of queued) this.receive(q);
   }
 
-  private askRoots(): Promise<string[] | null> {
+  private askRoots(related: Id): Promise<string[] | null> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.rootsWaiter = undefined;
@@ -270,7 +289,7 @@ export class Session {
       }, this.limits.rootsTimeoutMs);
       timer.unref?.();
       this.rootsWaiter = { resolve, timer };
-      this.link.send({ jsonrpc: '2.0', id: ROOTS_REQUEST_ID, method: 'roots/list' } as Message);
+      this.link.send({ jsonrpc: '2.0', id: ROOTS_REQUEST_ID, method: 'roots/list' } as Message, related);
     });
   }
 

@@ -2,7 +2,7 @@
 // daemon on demand), over Streamable HTTP on the engine's unix socket and on 127.0.0.1 with the token (401/403
 // otherwise), the Inspector CLI through connect; one engine per state dir; and kill -9 of a bridge and of the engine.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -149,7 +149,7 @@ describe('Streamable HTTP', { timeout: 180_000 }, () => {
   });
 
   it('serves /mcp/NAME on the unix socket and on 127.0.0.1 with the token; refuses a wrong token (401) and a foreign Origin or Host (403)', async () => {
-    const home = wardenHome('http', { echo: marked('well-behaved') });
+    const home = wardenHome('http', { echo: marked('well-behaved'), sessions: marked('sessions') });
     engine = await startEngineProcess(home.stateDir, home.env, { http: true });
     track(engine.child.pid);
     const { endpoints } = engine.status();
@@ -163,6 +163,10 @@ describe('Streamable HTTP', { timeout: 180_000 }, () => {
     const viaTcp = await connectOverHttp(`${endpoints.http}/echo`, { token });
     assert.deepEqual((await viaTcp.client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })).content, [{ type: 'text', text: '3' }]);
     assert.equal((await engine.sessions()).sizes.sessions, 2);
+    // A client with roots over HTTP: Warden asks for them on its first request's stream, and the server sees them.
+    const withRoots = await connectOverHttp('http://localhost/mcp/sessions', { socketPath: endpoints.unixSocket, roots: ['file:///http/ws'] });
+    assert.deepEqual(JSON.parse((await withRoots.client.callTool({ name: 'roots', arguments: {} }) as { content: { text: string }[] }).content[0]!.text), ['file:///http/ws']);
+    await withRoots.close();
 
     const url = `${endpoints.http}/echo`;
     assert.equal((await rawPost(url, {}, INITIALIZE)).status, 401, 'no token');
@@ -227,6 +231,26 @@ describe('faults', { timeout: 180_000 }, () => {
     process.kill(next, 'SIGTERM');
     await waitFor('the engine to exit', () => !isRunning(next), 15_000);
     assert.equal(procsWithEnvMarker('WARDEN_TEST_MARK', MARK).length, 0);
+  });
+
+  it('kill -9 of a client: its bridge exits, its session ends, and the server the daemon started for it stops', async () => {
+    const home = wardenHome('faults-client', { tree: marked('well-behaved', { CHILDREN: '1' }) });
+    const env = { ...home.env, MCP_WARDEN_DAEMON_IDLE_EXIT_SEC: '600' };
+    const client = spawn(process.execPath, [join(repoRoot, 'out/test/support/bridgeClient.entry.js'), cli, 'tree', home.stateDir], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    track(client.pid);
+    let out = '';
+    client.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const bridgePid = Number((await waitFor('the client to be ready', () => /ready (\d+)/.exec(out), 30_000))[1]);
+    track(bridgePid);
+    const daemon = lockPid(home.stateDir);
+    track(daemon);
+    assert.equal(procsWithEnvMarker('WARDEN_TEST_MARK', MARK).length, 2, 'server + child');
+    process.kill(client.pid!, 'SIGKILL');
+    await waitFor('the bridge to exit', () => !isRunning(bridgePid), 10_000);
+    await waitFor('the session to end', async () => (await engineSessions(home.stateDir, daemon)).sizes.sessions === 0, 10_000);
+    await waitFor('the server and its child to stop', () => procsWithEnvMarker('WARDEN_TEST_MARK', MARK).length === 0, 15_000);
+    process.kill(daemon, 'SIGTERM');
+    await waitFor('the daemon to exit', () => !isRunning(daemon), 15_000);
   });
 
   it("with `run`, the engine owns what it started: a bridge's kill -9 ends only its session", async () => {
