@@ -107,14 +107,14 @@
     const isBytes = key === 'rssBytes';
     let vMax = 0;
     for (const s of series.values()) for (const p of s.points) if (p[key] > vMax) vMax = p[key];
-    // Limit lines are part of the scale when they are near the data (within 3×); further off they would flatten it.
+    // Limit lines are part of the scale when they are within 8× of the data; further off they would flatten it.
     const limits = [];
     if (isBytes) {
       for (const [name, l] of latest) {
         const s = series.get(name);
         if (!s || !l.limitBytes) continue;
         const seriesMax = Math.max(0, ...s.points.map((p) => p.rssBytes));
-        const near = l.limitBytes <= 3 * Math.max(seriesMax, vMax * 0.25);
+        const near = l.limitBytes <= 8 * Math.max(seriesMax, vMax * 0.25);
         limits.push({ name, color: s.color, limit: l.limitBytes, warn: l.warnBytes, near });
         if (near) vMax = Math.max(vMax, l.limitBytes);
       }

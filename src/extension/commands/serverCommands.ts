@@ -301,10 +301,10 @@ export function registerServerCommands(deps: ServerCommandDeps): vscode.Disposab
     if (!res) return;
     const took = formatMs(Date.now() - began);
     if (res.survivors.length) {
-      void vscode.window.showErrorMessage(
-        `MCP Warden: stopped ${plural(res.stopped.length, 'server', 'servers')} in ${took}, but ${plural(res.survivors.length, 'process', 'processes')} survived SIGKILL: ${res.survivors.map((p) => `${p.pid} (${shortenCommand(p.command, 40)})`).join(', ')}.`,
-        'Copy PIDs',
-      ).then((b) => b && vscode.env.clipboard.writeText(res.survivors.map((p) => p.pid).join(' ')));
+      // Each server's survivors get their own notification (with Copy PIDs) from its stop's state event.
+      void vscode.window.showWarningMessage(
+        `MCP Warden: stopped ${plural(res.stopped.length, 'server', 'servers')} in ${took}, but ${plural(res.survivors.length, 'process', 'processes')} survived SIGKILL (pids ${res.survivors.map((p) => p.pid).join(', ')}).`,
+      );
     } else {
       void vscode.window.showInformationMessage(`MCP Warden: stopped ${plural(res.stopped.length, 'server', 'servers')} in ${took}; no process survived.`);
     }

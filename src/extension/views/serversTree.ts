@@ -271,13 +271,10 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     }
   }
 
-  /** Tooltips are built when hovered: they may hold figures that change every sample without redrawing the row. */
+  /** Process and tool tooltips are built when hovered (a server's is set with its row). */
   resolveTreeItem(item: vscode.TreeItem, node: ServersNode): vscode.TreeItem {
     let md: string | undefined;
-    if (node.kind === 'server') {
-      const entry = this.model.get(node.name);
-      if (entry) md = serverTooltip(entry, Date.now());
-    } else if (node.kind === 'process') md = processRow(node.process).tooltip;
+    if (node.kind === 'process') md = processRow(node.process).tooltip;
     else if (node.kind === 'tool') md = toolRow(node.server, node.tool, node.cached).tooltip;
     if (md !== undefined) {
       const m = new vscode.MarkdownString(md);
@@ -342,6 +339,11 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.contextValue = serverContextValue(entry, hasTools);
     item.accessibilityInformation = { label: `${name}, ${stateWord(entry)}, ${item.description}` };
+    // Set with the row (not resolved on hover): a row is redrawn only when what it shows changed, so an open tooltip
+    // stays open through samples, and one open across a real change (a stop, a restart) does not keep saying the old state.
+    const md = new vscode.MarkdownString(serverTooltip(entry, Date.now()));
+    md.supportThemeIcons = true;
+    item.tooltip = md;
     return item;
   }
 
