@@ -4,7 +4,7 @@
 // machine has no cgroup filesystem or the test is not root.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -203,6 +203,25 @@ function pidsLimited(kind: ContainmentKind): boolean {
   b.dispose();
   return b.kind === kind && b.limits.pids;
 }
+
+describe('the launcher', { skip: process.platform !== 'linux' ? 'Linux only' : undefined }, () => {
+  it('execs in place (same pid) with the default signal dispositions a directly spawned server has', () => {
+    const status = (file: string, args: string[]) => spawnSync(file, args, { encoding: 'utf8' });
+    const direct = status('/bin/grep', ['-E', '^(SigIgn|SigBlk)', '/proc/self/status']);
+    const launched = status(process.execPath, ['--disable-warning=ExperimentalWarning', join(repoRoot, 'dist/launcher.js'), '--', '/bin/grep', '-E', '^(SigIgn|SigBlk)', '/proc/self/status']);
+    assert.equal(launched.status, 0, launched.stderr);
+    // Node ignores SIGPIPE and SIGXFSZ; an ignored signal would stay ignored across exec.
+    assert.equal(launched.stdout, direct.stdout);
+    const self = status(process.execPath, [join(repoRoot, 'dist/launcher.js'), '--', '/bin/sh', '-c', 'echo $$']);
+    assert.equal(Number(self.stdout.trim()), self.pid, 'the command runs as the launcher\'s own pid');
+    const missing = status(process.execPath, [join(repoRoot, 'dist/launcher.js'), '--', '/nonexistent/server']);
+    assert.equal(missing.status, 127);
+    assert.match(missing.stderr, /could not exec \/nonexistent\/server/);
+    const cannotJoin = status(process.execPath, [join(repoRoot, 'dist/launcher.js'), '/nonexistent/cgroup.procs', '--', '/bin/true']);
+    assert.equal(cannotJoin.status, 126, 'a server that would run uncontained is not started');
+    assert.match(cannotJoin.stderr, /could not join \/nonexistent\/cgroup\.procs/);
+  });
+});
 
 describe('stale containers of dead engines', { skip: availability('cgroup2') ?? undefined }, () => {
   it('the next engine removes a dead engine\'s empty containers and leaves one with a live member alone', async () => {
