@@ -34,6 +34,8 @@ export function statusJson(snapshot: WardenSnapshot) {
       restarts: s.restarts,
       tools: s.tools.map((t) => t.name),
       lastError: s.lastError,
+      // Who calls what through the session layer (clients, tools/call counts and latency); null before any client.
+      usage: s.usage ?? null,
     })),
   };
 }

@@ -153,6 +153,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     const builtinNames = [...(options.serveClients.builtins?.keys() ?? [])];
     if (builtinNames.length) endpoints.builtins = builtinNames;
     supervisor.endpoints = endpoints;
+    supervisor.usage = (name) => manager.usage(name);
   }
 
   return { supervisor, stateDir, controlSocket: control.path, sessions, endpoints, serve, exit: (reason, code) => cleanup.run(reason, code) };

@@ -70,6 +70,31 @@ export interface ServerSnapshot {
   inFlightRequests: number;
   /** Set on an instance the session layer added (other roots, or one per client): the configured server it copies. */
   instanceOf?: string;
+  /** Clients and tools/call statistics through the session layer, once a client has connected. */
+  usage?: ServerUsage;
+}
+
+/** One tool's calls through the session layer (clients of Warden, not Warden's own Call Tool). */
+export interface ToolUsage {
+  name: string;
+  calls: number;
+  errors: number;
+  lastError: string | null;
+  lastCallAt: number | null;
+}
+
+/** Who calls a server through Warden and how it goes: bounded in the helper (latest 256 durations, 64 tools, 16 clients). */
+export interface ServerUsage {
+  /** By client name (initialize's clientInfo.name, e.g. "Visual Studio Code"), busiest first. */
+  clients: { name: string; sessions: number; calls: number; lastCallAt: number | null }[];
+  calls: number;
+  errors: number;
+  /** Over the latest durations kept; null before the first call. */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  lastCallAt: number | null;
+  lastError: string | null;
+  tools: ToolUsage[];
 }
 
 /** Where MCP clients reach an engine that serves them (`mcp-warden run` / `daemon`); null fields are not served. */

@@ -28,6 +28,8 @@ export interface SessionHost {
   cachedInitialize(serverName: string): Record<string, unknown> | undefined;
   ended(session: Session): void;
   log(line: string): void;
+  /** One tools/call settled (who calls what): `error` null for a result that is not an error. */
+  recordCall?(session: Session, tool: string, durationMs: number, error: string | null): void;
 }
 
 export interface SessionLimits {
@@ -47,6 +49,9 @@ export interface PendingRequest {
   method: string;
   instance: Instance;
   timer: NodeJS.Timeout;
+  /** For tools/call: the tool and when it was sent (performance.now()), for the call statistics. */
+  tool?: string;
+  startedAt?: number;
 }
 
 interface RelayedServerRequest {
@@ -153,31 +158,33 @@ export class Session {
     const params = clientToken === undefined ? m.params : { ...m.params, _meta: { ...meta, progressToken: up } };
     const timer = setTimeout(() => this.timeOut(up), this.limits.requestTimeoutMs);
     timer.unref?.();
-    this.requests.set(up, { seq: ++requestSeq, clientId: m.id, clientToken, method: m.method, instance, timer });
+    const tool = m.method === 'tools/call' && typeof m.params?.name === 'string' ? m.params.name : undefined;
+    this.requests.set(up, { seq: ++requestSeq, clientId: m.id, clientToken, method: m.method, instance, timer, ...(tool !== undefined ? { tool, startedAt: performance.now() } : {}) });
     this.clientIds.set(clientKey, up);
     const upstream = { jsonrpc: '2.0', id: up, method: m.method, ...(params !== undefined ? { params } : {}) } as Message;
     instance.forward(this, upstream).catch((err: unknown) => {
-      const pending = this.settle(up);
-      if (!pending) return;
       const e = WardenError.from(err);
+      const pending = this.settle(up, e.message);
+      if (!pending) return;
       this.link.send(wardenError(pending.clientId, e.code, e.message), pending.clientId);
     });
   }
 
   private timeOut(up: string): void {
-    const pending = this.settle(up);
+    const pending = this.settle(up, `timed out after ${this.limits.requestTimeoutMs} ms`);
     if (!pending) return;
     pending.instance.cancelUpstream(up, 'timed out in MCP Warden');
     this.link.send(wardenError(pending.clientId, 'REQUEST_TIMEOUT', `\`${this.serverName}\` did not answer ${pending.method} within ${this.limits.requestTimeoutMs} ms; the request was cancelled.`), pending.clientId);
   }
 
-  /** Forgets one request in flight; returns it when it was still there. */
-  private settle(up: string): PendingRequest | undefined {
+  /** Forgets one request in flight; returns it when it was still there. `outcome`: null for success, else why not. */
+  private settle(up: string, outcome: string | null): PendingRequest | undefined {
     const pending = this.requests.get(up);
     if (!pending) return undefined;
     clearTimeout(pending.timer);
     this.requests.delete(up);
     this.clientIds.delete(JSON.stringify(pending.clientId));
+    if (pending.tool !== undefined && pending.startedAt !== undefined) this.host.recordCall?.(this, pending.tool, performance.now() - pending.startedAt, outcome);
     return pending;
   }
 
@@ -205,7 +212,7 @@ export class Session {
       const requestId = m.params?.requestId;
       const up = this.clientIds.get(JSON.stringify(requestId));
       if (!up) return;
-      const pending = this.settle(up);
+      const pending = this.settle(up, 'cancelled by the client');
       // The client gave up on it: the server hears of it, and a late reply finds no entry and is dropped.
       pending?.instance.cancelUpstream(up, typeof m.params?.reason === 'string' ? m.params.reason : 'cancelled by the client');
       return;
@@ -296,7 +303,7 @@ export class Session {
   // --- from the server (through the instance) -------------------------------------------------------
 
   deliverResponse(m: Response): void {
-    const pending = this.settle(String(m.id));
+    const pending = this.settle(String(m.id), responseError(m));
     if (!pending) return; // cancelled or timed out: a late reply is dropped
     this.link.send({ ...m, id: pending.clientId } as Message, pending.clientId);
   }
@@ -354,7 +361,7 @@ export class Session {
   instanceGone(instance: Instance, why: string): void {
     for (const [up, pending] of [...this.requests]) {
       if (pending.instance !== instance) continue;
-      this.settle(up);
+      this.settle(up, `the server ${why}`);
       this.link.send(wardenError(pending.clientId, 'SERVER_NOT_RUNNING', `\`${this.serverName}\` ${why} while ${pending.method} was in flight.`), pending.clientId);
     }
     for (const [down, r] of [...this.relayed]) if (r.instance === instance) this.relayed.delete(down);
@@ -371,7 +378,7 @@ export class Session {
     if (this.state === 'closed') return;
     this.state = 'closed';
     for (const [up, pending] of [...this.requests]) {
-      this.settle(up);
+      this.settle(up, `the client disconnected (${reason})`);
       pending.instance.cancelUpstream(up, `the client disconnected (${reason})`);
     }
     for (const r of this.relayed.values()) void r.instance.sendUpstream(rpcError(r.upstream, -32603, `The client (${this.label}) disconnected before answering.`)).catch(() => undefined);
@@ -390,4 +397,15 @@ export class Session {
   sizes(): { requests: number; clientIds: number; relayed: number; queued: number } {
     return { requests: this.requests.size, clientIds: this.clientIds.size, relayed: this.relayed.size, queued: this.queue.length };
   }
+}
+
+/** Why a response is not a success: a JSON-RPC error, or a tool result with isError (its first text). Null otherwise. */
+function responseError(m: Response): string | null {
+  const r = m as { error?: { message?: unknown }; result?: { isError?: unknown; content?: { type?: unknown; text?: unknown }[] } };
+  if (r.error) return typeof r.error.message === 'string' ? r.error.message : 'error';
+  if (r.result?.isError === true) {
+    const text = r.result.content?.find((c) => c?.type === 'text' && typeof c.text === 'string')?.text;
+    return typeof text === 'string' ? text : 'the tool reported an error';
+  }
+  return null;
 }

@@ -8,6 +8,8 @@ import { Emitter, type Disposable } from '../../shared/disposable';
 import { WardenError } from '../../shared/errors';
 import type { Supervisor } from '../supervisor/supervisor';
 import type { ClientLink } from './clientLink';
+import type { ServerUsage } from '../../shared/protocol';
+import { CallStats } from './callStats';
 import { Instance, type InstanceHost } from './instance';
 import { Session, type SessionHost } from './session';
 
@@ -39,6 +41,8 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
   /** Initialize results by config hash: a client with roots is answered without starting the roots-less instance. */
   private readonly initCache = new BoundedMap<string, Record<string, unknown>>(500);
   private readonly changed = new Emitter<void>();
+  /** Who calls what, per configured server (bounded; kept after sessions end, so a row shows its history). */
+  readonly calls = new CallStats();
   private nextId = 0;
   private readonly maxSessions: number;
   private disposed = false;
@@ -125,6 +129,21 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
     return instance;
   }
 
+  recordCall(session: Session, tool: string, durationMs: number, error: string | null): void {
+    this.calls.record(session.serverName, tool, clientName(session), durationMs, error);
+  }
+
+  /** Clients (live sessions by client name) and call statistics of one configured server, for its snapshot. */
+  usage(serverName: string): ServerUsage | undefined {
+    const live = new Map<string, number>();
+    for (const s of this.sessions.values()) {
+      if (s.serverName !== serverName || s.state === 'closed' || s.state === 'new') continue;
+      const name = clientName(s);
+      live.set(name, (live.get(name) ?? 0) + 1);
+    }
+    return this.calls.usage(serverName, live);
+  }
+
   ended(session: Session): void {
     if (!this.sessions.delete(session.id)) return;
     session.instance?.detach(session);
@@ -153,7 +172,7 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
       queued += z.queued;
     }
     for (const i of this.instances.values()) attached += i.sessions.size;
-    return { sessions: this.sessions.size, instances: this.instances.size, attached, requests, clientIds, relayed, queued, initCache: this.initCache.size };
+    return { sessions: this.sessions.size, instances: this.instances.size, attached, requests, clientIds, relayed, queued, initCache: this.initCache.size, callStats: this.calls.size };
   }
 
   /** Per instance: its process name, its clients (for status and issue 13's "who calls what"). */
@@ -167,6 +186,12 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
     for (const s of [...this.sessions.values()]) s.close('MCP Warden is shutting down');
     this.changed.dispose();
   }
+}
+
+/** A client as a person knows it: the name it gave in initialize ("Visual Studio Code"), else its way in. */
+function clientName(session: Session): string {
+  const name = session.clientInfo.name;
+  return typeof name === 'string' && name.trim() ? name.trim().slice(0, 80) : session.label.replace(/\s+\d+$/, '');
 }
 
 /** The resolved launch config: two entries with the same name but a different command are different instances. */

@@ -12,6 +12,7 @@ import type {
   ConfigReport,
   ConfigureParams,
   HelperEndpoints,
+  ServerUsage,
   HistoryPoint,
   MemorySource,
   ProcessInfo,
@@ -92,6 +93,8 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   controlSocket: string | null = null;
   /** Where clients reach this engine (set by the engine when it serves them). */
   endpoints: HelperEndpoints | null = null;
+  /** Clients and call statistics of a server from the session layer (set by the engine that serves clients). */
+  usage: ((name: string) => ServerUsage | undefined) | null = null;
 
   constructor(options: SupervisorOptions) {
     this.table = options.table;
@@ -629,7 +632,11 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
         endpoints: this.endpoints,
         containment: { backend: this.containment.kind, reason: this.containment.reason },
       },
-      servers: [...this.servers.values()].map((s) => this.serverSnapshot(s)),
+      servers: [...this.servers.values()].map((s) => {
+        const snap = this.serverSnapshot(s);
+        const usage = this.usage?.(s.name);
+        return usage ? { ...snap, usage } : snap;
+      }),
     };
   }
 
