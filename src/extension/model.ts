@@ -225,6 +225,6 @@ function signature(e: ServerEntry): string {
     e.source,
     // The shown uptime is part of the row at a coarse grain ("up 5m"), so it changes once a minute, not every sample.
     s && s.startedAt !== null ? coarseUptime(Date.now() - s.startedAt) : null,
-    s && [s.state, s.stateReason, s.pid, s.rssBytes, s.memoryBytes, s.children, s.restarts, s.startedAt, s.lastError, s.warnings, s.tools.map((t) => t.name), s.processes.map((p) => [p.pid, p.rssBytes]), s.caps],
+    s && [s.state, s.stateReason, s.pid, s.rssBytes, s.memoryBytes, s.children, s.restarts, s.startedAt, s.lastError, s.warnings, s.tools.map((t) => t.name), s.processes.map((p) => [p.pid, p.rssBytes]), s.caps, s.usage ? [s.usage.calls, s.usage.errors, s.usage.p50Ms, s.usage.clients.map((c) => [c.name, c.sessions])] : null],
   ]);
 }

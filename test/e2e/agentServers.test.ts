@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { MEMORY_SERVER_NAME } from '../../src/shared/protocol';
 import { CodeServerSession, fixtureServer, node24, repoRoot, VSCODE_MCP_ON, type McpServerEntry } from './support/codeServer';
 import { descendants, isAlive, pollUntil, type ProcInfo } from '../support/procfs';
-import { runCommand, showServersView, waitForRow } from './support/workbench';
+import { parkMouse, runCommand, serverRow, showServersView, waitForRow, widenSideBar } from './support/workbench';
 
 /** VS Code's id for a server from Warden's provider: `<publisher.name>/<label>`. */
 const wardenId = (name: string) => `mcp-warden.mcp-warden/${name} (run by MCP Warden)`;
@@ -24,6 +24,7 @@ before(async () => {
   s = await CodeServerSession.start({ label: 'agent', servers, installProbe: true, settings: VSCODE_MCP_ON });
   await s.openWorkbench();
   await showServersView(s.page);
+  await widenSideBar(s.page);
 });
 
 after(async () => {
@@ -56,6 +57,24 @@ test('VS Code starts a Warden-run server through Warden\'s provider and calls it
   assert.equal(root.ppid, helper.pid, 'well-behaved is not the helper\'s child');
   assert.equal(procs.length, 3, `expected well-behaved + 2 children, found ${procs.length}`);
   assert.ok(isAlive(root), 'the call restarted or replaced the server');
+});
+
+test('the row of a server called through VS Code shows the call count and latency, its tooltip VS Code as a client', async () => {
+  // One more call, so the count is the agent's own two calls (the first test made one).
+  const again = await s.probe({ op: 'call', serverId: wardenId('well-behaved'), toolSuffix: 'echo', input: { text: 'twice' } });
+  assert.equal(again.error, undefined, JSON.stringify(again));
+  const label = await waitForRow(s.page, 'well-behaved', (l) => /\b2 calls · p50 [\d.]+ ms\b/.test(l), 15_000, 'well-behaved row with 2 calls and a p50');
+  assert.doesNotMatch(label, /error/);
+  const row = serverRow(s.page, 'well-behaved').first();
+  await row.hover();
+  const hover = s.page.locator('.monaco-hover, .workbench-hover', { hasText: 'Clients:' }).first();
+  await hover.waitFor({ state: 'visible', timeout: 10_000 });
+  const tip = (await hover.textContent()) ?? '';
+  // VS Code names itself by its product: "code-server" here, "Visual Studio Code" on the desktop.
+  assert.match(tip, /Clients: (code-server|Visual Studio Code) \(1 session, 2 calls\)/, `tooltip: ${tip}`);
+  assert.match(tip, /Calls: 2 · errors 0 · p50/);
+  await s.screenshot('agent-calls');
+  await parkMouse(s.page);
 });
 
 test('MCP: List Servers lists Warden\'s servers, labelled as run by MCP Warden, the one VS Code started as Running', async () => {

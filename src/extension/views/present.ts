@@ -1,7 +1,7 @@
 // How a server and the whole fleet read to a person: tree descriptions, tooltips, icons, status-bar text and severity.
 // vscode-free (icons and colors are ids), so every string here is unit-tested.
 import { formatBytes } from '../../shared/format';
-import type { ServerState } from '../../shared/protocol';
+import type { ServerState, ServerUsage } from '../../shared/protocol';
 import type { HelperStatus, ServerEntry } from '../model';
 import { buildProcessTree, flattenProcessTree } from '../present/processTree';
 import { coarseUptime, escapeMarkdown, plainText, plural, processLabel, shortenCommand } from '../present/text';
@@ -70,6 +70,8 @@ export function serverDescription(e: ServerEntry, nowMs: number, shownRssBytes?:
     const parts = [formatBytes(shownRssBytes ?? s.memoryBytes ?? s.rssBytes), plural(s.children, 'child', 'children')];
     if (s.state !== 'running') parts.unshift(s.state);
     else if (s.startedAt !== null) parts.push(`up ${coarseUptime(nowMs - s.startedAt)}`);
+    const calls = callsSummary(s.usage);
+    if (calls) parts.push(calls);
     if (s.warnings.length) parts.push(`⚠ ${plainText(s.warnings[0]!.message)}`);
     return parts.join(' · ');
   }
@@ -78,6 +80,37 @@ export function serverDescription(e: ServerEntry, nowMs: number, shownRssBytes?:
   if (!s) return 'not started';
   const reason = plainText(s.stateReason);
   return reason ? `${s.state} · ${shortenCommand(reason, 120)}` : s.state;
+}
+
+/** `12 calls · p50 3.1 ms · 1 error` once a client (VS Code's agent, a terminal agent) has called a tool through Warden. */
+export function callsSummary(u: ServerUsage | undefined): string {
+  if (!u || !u.calls) return '';
+  const parts = [plural(u.calls, 'call', 'calls')];
+  if (u.p50Ms !== null) parts.push(`p50 ${formatMs(u.p50Ms)}`);
+  if (u.errors) parts.push(plural(u.errors, 'error', 'errors'));
+  return parts.join(' · ');
+}
+
+function formatMs(ms: number): string {
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+/** Who calls a server and how it goes, for its tooltip. */
+function usageLines(u: ServerUsage, nowMs: number): string[] {
+  const lines: string[] = [];
+  if (u.clients.length) {
+    const clients = u.clients.slice(0, 8).map((c) => `${escapeMarkdown(c.name)} (${c.sessions ? plural(c.sessions, 'session', 'sessions') : 'gone'}, ${plural(c.calls, 'call', 'calls')})`);
+    lines.push(`Clients: ${clients.join(' · ')}${u.clients.length > 8 ? ` · ${u.clients.length - 8} more` : ''}`, '');
+  }
+  if (u.calls) {
+    lines.push(
+      `Calls: ${u.calls} · errors ${u.errors}` + (u.p50Ms !== null ? ` · p50 ${formatMs(u.p50Ms)} · p95 ${formatMs(u.p95Ms ?? u.p50Ms)}` : '') +
+        (u.lastCallAt !== null ? ` · last ${coarseUptime(Math.max(0, nowMs - u.lastCallAt))} ago` : ''),
+      '',
+    );
+    if (u.lastError) lines.push(`Last call error: ${escapeMarkdown(u.lastError)}`, '');
+  }
+  return lines;
 }
 
 /** Steadies a row's memory figure: it moves when the real value differs by more than 3 % (or 1 MB), not for every page. */
@@ -112,6 +145,7 @@ export function serverTooltip(e: ServerEntry, nowMs: number): string {
       );
     }
     lines.push(`Restarts: ${s.restarts} · requests in flight: ${s.inFlightRequests}`, '');
+    if (s.usage) lines.push(...usageLines(s.usage, nowMs));
     if (live && s.containment) lines.push(`Memory ${formatBytes(s.memoryBytes)} (${s.memorySource}) · RSS ${formatBytes(s.rssBytes)} · contained by ${escapeMarkdown(s.containment.backend)}: ${escapeMarkdown(s.containment.detail)}`, '');
     if (live && s.processes.length) {
       lines.push('| PID | Memory | Command |', '|---:|---:|:---|');

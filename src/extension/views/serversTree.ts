@@ -169,7 +169,8 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
 
   private toolKeyOf(entry: ServerEntry): string {
     const t = this.tools(entry);
-    return JSON.stringify([t.cached, t.tools.map((x) => x.name)]);
+    const usage = entry.snapshot?.usage?.tools ?? [];
+    return JSON.stringify([t.cached, t.tools.map((x) => x.name), usage.map((u) => [u.name, u.calls, u.errors])]);
   }
 
   getChildren(node?: ServersNode): ServersNode[] {
@@ -259,7 +260,7 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
         return item;
       }
       case 'tool': {
-        const row = toolRow(node.server, node.tool, node.cached);
+        const row = toolRow(node.server, node.tool, node.cached, this.model.get(node.server)?.snapshot?.usage?.tools.find((u) => u.name === node.tool.name));
         const item = new vscode.TreeItem(node.tool.name, vscode.TreeItemCollapsibleState.None);
         item.id = `server:${node.server}/tool:${node.tool.name}`;
         item.description = row.description;

@@ -2,8 +2,8 @@
 // key that says whether a row must be redrawn. vscode-free so it is unit-tested.
 import { formatBytes } from '../../shared/format';
 import type { SpecOrigin } from '../../shared/config';
-import type { ProcessInfo, ToolInfo } from '../../shared/protocol';
-import { escapeMarkdown, plainText, processLabel, shortenCommand } from '../present/text';
+import type { ProcessInfo, ToolInfo, ToolUsage } from '../../shared/protocol';
+import { escapeMarkdown, plainText, plural, processLabel, shortenCommand } from '../present/text';
 
 export interface SourceGroup {
   source: string;
@@ -70,18 +70,21 @@ export function toolParameters(tool: ToolInfo): string[] {
 }
 
 /** A tool row; a cached one (its server is not running) says so and cannot be called. */
-export function toolRow(server: string, tool: ToolInfo, cached: boolean): { description: string; tooltip: string; accessibleLabel: string } {
+export function toolRow(server: string, tool: ToolInfo, cached: boolean, usage?: ToolUsage): { description: string; tooltip: string; accessibleLabel: string } {
   const first = plainText(tool.description?.split('\n')[0] ?? '');
+  // Calls through Warden by its clients (VS Code's agent, terminal agents), and the last error, before the description.
+  const calls = usage?.calls ? `${plural(usage.calls, 'call', 'calls')}${usage.errors ? ` · ${plural(usage.errors, 'error', 'errors')}` : ''}` : '';
   const params = toolParameters(tool);
   const tooltip = [
     `**${escapeMarkdown(tool.name)}** — a tool of ${escapeMarkdown(server)}${cached ? ' (cached: the server is not running, so it cannot be called)' : ''}`,
     '',
     tool.description ? escapeMarkdown(tool.description.slice(0, 600)) : '*No description.*',
     ...(params.length ? ['', 'Parameters:', '', ...params.slice(0, 20).map((p) => `- ${escapeMarkdown(p)}`)] : []),
+    ...(calls ? ['', `Called ${calls} through MCP Warden${usage?.lastError ? `; last error: ${escapeMarkdown(usage.lastError)}` : ''}`] : []),
   ].join('\n');
   return {
-    description: cached ? `cached${first ? ` · ${first}` : ''}` : first,
+    description: [cached ? 'cached' : '', calls, first].filter(Boolean).join(' · '),
     tooltip,
-    accessibleLabel: `Tool ${tool.name} of ${server}, ${cached ? 'cached, server not running' : 'available'}${first ? `, ${first}` : ''}`,
+    accessibleLabel: `Tool ${tool.name} of ${server}, ${cached ? 'cached, server not running' : 'available'}${calls ? `, ${calls}` : ''}${first ? `, ${first}` : ''}`,
   };
 }
