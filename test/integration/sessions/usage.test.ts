@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { after, it } from 'node:test';
 import { fixtureServer } from '../../support/fixtures';
-import { isRunning, killAll, procsWithEnvMarker } from '../../support/procfs';
+import { isRunning, killAll, procsWithEnvMarker, waitFor } from '../../support/procfs';
 import { connectOverHttp, connectThroughBridge, startEngineProcess, wardenHome, type EngineHandle } from '../../support/wardenClients';
 import type { ServerUsage } from '../../../src/shared/protocol';
 
@@ -52,5 +52,8 @@ it('counts each client\'s tools/call per server and tool, errors with their reas
   // The clients left: their history stays, their sessions do not.
   const after = (engine.status().servers as unknown as { name: string; usage: ServerUsage | null }[]).find((s) => s.name === 'echo')!.usage!;
   assert.equal(after.calls, 6);
+  const exited = new Promise((r) => engine.child.once('exit', r));
   engine.child.kill('SIGTERM');
+  await exited;
+  await waitFor('the engine\'s servers to stop', () => procsWithEnvMarker('WARDEN_TEST_MARK', MARK).length === 0, 15_000);
 });
