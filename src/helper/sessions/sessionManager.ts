@@ -172,7 +172,7 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
       queued += z.queued;
     }
     for (const i of this.instances.values()) attached += i.sessions.size;
-    return { sessions: this.sessions.size, instances: this.instances.size, attached, requests, clientIds, relayed, queued, initCache: this.initCache.size, callStats: this.calls.size };
+    return { sessions: this.sessions.size, instances: this.instances.size, attached, requests, clientIds, relayed, queued, initCache: this.initCache.size };
   }
 
   /** Per instance: its process name, its clients (for status and issue 13's "who calls what"). */
