@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CodeServerSession } from './support/codeServer';
 import { pollUntil, sleep } from '../support/procfs';
-import { parkMouse, quickInput, runCommand, waitForWarden } from './support/workbench';
+import { answerDialog, parkMouse, quickInput, runCommand, waitForToast, waitForWarden } from './support/workbench';
 
 let s: CodeServerSession;
 
@@ -84,4 +84,13 @@ test('the palette lists only what applies', async () => {
     assert.deepEqual(rows.filter((r) => new RegExp(`MCP Warden: ${absent}(\\W|$)`).test(r)), [], `"${absent}" is listed with no server running`);
   }
   await page.keyboard.press('Escape');
+});
+
+test('Kill Orphans asks first, then says what it did', async () => {
+  const page = s.page;
+  await runCommand(page, 'MCP Warden: Kill Orphans…');
+  const question = await answerDialog(page, 'Kill Orphans');
+  assert.match(question, /Kill orphaned MCP server processes\?/);
+  assert.match(question, /A live helper's servers and reused pids are never touched/);
+  await waitForToast(page, /no orphaned processes found; nothing was killed|killed \d+ orphaned process/, 15_000);
 });

@@ -92,6 +92,12 @@ test('processes show as the real parent → child tree', async () => {
     assert.equal(readProc(pid)?.ppid, pidOf(info[j]!.label), `${r.label} is not under its parent`);
   }
   assert.ok(info.some((r) => r.level === info[0]!.level + 2), 'grandchildren are two levels below the server');
+  // A process row has a tooltip too: its pid, parent and full command.
+  await serversPane(s.page).locator(`.monaco-list-row[aria-label^="Process ${root.pid},"] .label-name`).first().hover();
+  const tip = s.page.locator('.monaco-hover', { hasText: `pid ${root.pid} (parent ` }).first();
+  await tip.waitFor({ state: 'visible', timeout: 10_000 });
+  assert.match((await tip.textContent()) ?? '', /Command: .*grandchildren\.mjs/);
+  await parkMouse(s.page);
   await parkMouse(s.page);
   await s.screenshot('tree-structure');
 });
