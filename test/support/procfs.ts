@@ -56,6 +56,24 @@ export function isAlive(p: { pid: number; startTicks: number }): boolean {
   return !!now && now.startTicks === p.startTicks && now.state !== 'Z';
 }
 
+/**
+ * Processes a test started or saw, by identity (pid + start time): at cleanup only those very processes are alive
+ * leaks, never whoever has their pid by then (pids wrap on a busy machine).
+ */
+export class SeenProcesses {
+  private readonly ids = new Map<number, number>();
+  add(pid: number | undefined): this {
+    if (pid === undefined || this.ids.has(pid)) return this;
+    const p = readProc(pid);
+    if (p) this.ids.set(pid, p.startTicks);
+    return this;
+  }
+  /** Those still alive (same start time, not a zombie). */
+  alive(): number[] {
+    return [...this.ids].filter(([pid, startTicks]) => isAlive({ pid, startTicks })).map(([pid]) => pid);
+  }
+}
+
 export function listProcs(): ProcInfo[] {
   const out: ProcInfo[] = [];
   for (const name of readdirSync('/proc')) {

@@ -7,7 +7,7 @@ import { PidRegistry } from '../../src/helper/registry/pidRegistry';
 import { createProcessTable } from '../../src/helper/sampling/processTable';
 import { Supervisor } from '../../src/helper/supervisor/supervisor';
 import { collectDescendants } from '../../src/helper/sampling/processTree';
-import { isRunning, killAll, readProc, waitFor } from './procfs';
+import { isAlive, killAll, readProc, waitFor } from './procfs';
 import { tempDir, writeConfig } from './fixtures';
 
 export interface Harness {
@@ -35,9 +35,16 @@ export async function createHarness(label: string, settings: Partial<WardenSetti
     events.push(e);
     if (events.length > 1000) events.shift();
   });
-  const seenPids = new Set<number>();
+  // Identities, not pids: over a long test (the soak) on a busy machine pids wrap (pid_max 32768 here), and a pid seen
+  // once under one of our servers may name another developer's process at the end. Only the same process is a leak.
+  const seen = new Map<number, number>();
+  const see = (pid: number) => {
+    if (seen.has(pid)) return;
+    const startTicks = readProc(pid)?.startTicks;
+    if (startTicks !== undefined) seen.set(pid, startTicks);
+  };
   supervisor.onSnapshot((s) => {
-    for (const srv of s.servers) for (const p of srv.processes) seenPids.add(p.pid);
+    for (const srv of s.servers) for (const p of srv.processes) see(p.pid);
   });
   const h: Harness = {
     supervisor,
@@ -60,7 +67,7 @@ export async function createHarness(label: string, settings: Partial<WardenSetti
       const snap = await table.read();
       const pids = collectDescendants(snap, m.root.pid, m.tracked.values()).map((e) => e.pid);
       if (snap.has(m.root.pid)) pids.push(m.root.pid);
-      for (const p of pids) seenPids.add(p);
+      for (const p of pids) see(p);
       return pids;
     },
     async close() {
@@ -69,7 +76,7 @@ export async function createHarness(label: string, settings: Partial<WardenSetti
       registry.dispose();
       backend.dispose();
       // Anything we ever saw that is still alive is a leak: kill it so the machine stays clean, and report it.
-      const leaked = [...seenPids].filter(isRunning);
+      const leaked = [...seen].filter(([pid, startTicks]) => isAlive({ pid, startTicks })).map(([pid]) => pid);
       const described = leaked.map((p) => { const i = readProc(p); return `${p} (ppid ${i?.ppid}, ${i?.cmdline.slice(0, 80)})`; });
       killAll(leaked);
       if (leaked.length) throw new Error(`processes survived the test: ${described.join(', ')}`);

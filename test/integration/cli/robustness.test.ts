@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { WardenEvent } from '../../../src/shared/protocol';
 import { fixtureServer, repoRoot, tempDir, writeConfig } from '../../support/fixtures';
-import { isRunning, killAll, waitFor } from '../../support/procfs';
+import { isRunning, killAll, SeenProcesses, waitFor } from '../../support/procfs';
 
 const cli = join(repoRoot, 'dist/cli.js');
-const seen = new Set<number>();
+const seen = new SeenProcesses();
 after(() => {
-  const leaked = [...seen].filter(isRunning);
+  const leaked = seen.alive();
   killAll(leaked);
   assert.deepEqual(leaked, [], 'processes survived the CLI robustness tests');
 });
@@ -46,7 +46,7 @@ describe('mcp-warden run, robustly', () => {
     const dir = tempDir('watch');
     const config = writeConfig(dir, { servers: { a: fixtureServer('tiny'), b: fixtureServer('tiny') } });
     const run = spawn(process.execPath, [cli, 'run', '--config', config, '--state-dir', join(dir, 'state')], { stdio: ['ignore', 'pipe', 'pipe'], env: isolatedEnv(dir) });
-    seen.add(run.pid!);
+    seen.add(run.pid);
     const events: WardenEvent[] = [];
     let buffered = '';
     run.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -68,7 +68,7 @@ describe('mcp-warden run, robustly', () => {
       writeFileSync(next, JSON.stringify({ servers: { a: fixtureServer('tiny', { CHANGED: '1' }), c: fixtureServer('tiny') } }));
       renameSync(next, config);
       await waitFor('the reload', () => runningPid('c') && runningPid('a') && runningPid('a') !== a1, 30_000);
-      seen.add(runningPid('a')!).add(runningPid('c')!);
+      seen.add(runningPid('a')).add(runningPid('c'));
       const changes = events.filter((e) => e.kind === 'config-change').map((e) => `${e.server}:${e.change}`).sort();
       assert.deepEqual(changes, ['a:changed', 'b:removed', 'c:added']);
       await waitFor('b stopped', () => !isRunning(b1), 10_000);

@@ -10,13 +10,13 @@ import { ProcFsProcessTable } from '../../../src/helper/sampling/procFsTable';
 import { startControlServer } from '../../../src/helper/control/controlServer';
 import { rotatingLog } from '../../../src/helper/daemon/rotatingLog';
 import { fixtureServer, repoRoot, tempDir, writeConfig } from '../../support/fixtures';
-import { isRunning, killAll, listProcs, readProc, waitFor } from '../../support/procfs';
+import { isRunning, killAll, listProcs, readProc, SeenProcesses, waitFor } from '../../support/procfs';
 
 const cli = join(repoRoot, 'dist/cli.js');
 const table = new ProcFsProcessTable();
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
-const started = new Set<number>();
+const started = new SeenProcesses();
 const IDLE = 'setInterval(() => {}, 1 << 30)';
 
 function startIdle(): { pid: number; startTicks: number } {
@@ -66,7 +66,7 @@ function runCli(stateDir: string, ...args: string[]) {
 }
 
 after(() => {
-  const leaked = [...started].filter(isRunning);
+  const leaked = started.alive();
   killAll(leaked);
 });
 

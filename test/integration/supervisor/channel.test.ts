@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { WardenError } from '../../../src/shared/errors';
 import { fixtureServer, repoRoot, tempDir, writeConfig } from '../../support/fixtures';
-import { isRunning, killAll, listProcs, waitFor } from '../../support/procfs';
+import { isRunning, killAll, listProcs, SeenProcesses, waitFor } from '../../support/procfs';
 import { createHarness, type Harness } from '../../support/supervisorHarness';
 
 const harnesses: Harness[] = [];
@@ -47,7 +47,7 @@ async function engineRssUnderFlood(flood: 'stderr' | 'stderr-lines' | 'stdout'):
   let out = '';
   run.stdout!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-200_000)));
   run.stderr!.resume();
-  const seen = new Set<number>([run.pid!]);
+  const seen = new SeenProcesses().add(run.pid);
   try {
     await waitFor('the flood server running', () => /"state":"running"/.test(out), 30_000);
     const idle: number[] = [];
@@ -64,7 +64,7 @@ async function engineRssUnderFlood(flood: 'stderr' | 'stderr-lines' | 'stdout'):
   } finally {
     run.kill('SIGTERM');
     await new Promise((r) => run.once('exit', r));
-    const leaked = [...seen].filter(isRunning);
+    const leaked = seen.alive();
     killAll(leaked);
     assert.deepEqual(leaked, [], 'the engine left processes behind');
   }
