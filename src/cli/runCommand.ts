@@ -5,6 +5,7 @@ import { registerMemoryHandlers } from '../helper/memory/handlers';
 import type { RequestHost } from '../helper/rpc/requestHost';
 import { watchConfigFiles } from '../helper/daemon/configWatch';
 import { exitWhenIdle } from '../helper/daemon/idleExit';
+import { startEagerServers } from '../helper/lazy/eager';
 import { renderTable } from './statusTable';
 import { engineConfigFiles } from './engineConfig';
 import { guardStdio, safeLog, safeStdout } from '../helper/lifecycle/safeLog';
@@ -58,6 +59,7 @@ export async function runSupervisor(options: ServeOptions): Promise<number> {
   const configure = async (autoStart: boolean) => {
     const report = await supervisor.configure({ files: files.refs(), autoStart });
     for (const p of report.problems) log(`config: ${p.message}`);
+    if (!autoStart) await startEagerServers(supervisor, log);
     return report;
   };
   const report = await configure(!daemon);

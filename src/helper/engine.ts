@@ -137,7 +137,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   let endpoints: HelperEndpoints | null = null;
   if (options.serveClients) {
     const manager = (sessions = disposables.add(
-      new SessionManager({ supervisor, log: options.log, rootsShareConfigured: options.serveClients.rootsShareConfigured, stopWhenUnused: options.serveClients.stopWhenUnused }),
+      new SessionManager({ supervisor, log: options.log, stateDir, rootsShareConfigured: options.serveClients.rootsShareConfigured, stopWhenUnused: options.serveClients.stopWhenUnused }),
     ));
     const tokenFile = httpTokenPath(stateDir);
     const wantTcp = options.serveClients.httpPort !== undefined && options.serveClients.httpPort !== null;

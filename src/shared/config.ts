@@ -97,12 +97,17 @@ export interface SessionOptions {
   instances: InstanceMode;
   /** Requests one client may have in flight through one instance; the next one fails at once. */
   maxInFlightPerClient: number;
+  /** Answer initialize and the list methods from the last run's cache and start on the first call (src/helper/lazy/); false: start at once. */
+  lazy?: boolean;
+  /** A server the session layer started stops after this long without requests (and no resource subscription). */
+  idleStopSec?: number;
 }
 
-export const DEFAULT_SESSION_OPTIONS: Readonly<SessionOptions> = Object.freeze({ instances: 'shared', maxInFlightPerClient: 8 });
+export const DEFAULT_SESSION_OPTIONS: Readonly<SessionOptions> = Object.freeze({ instances: 'shared', maxInFlightPerClient: 8, lazy: true, idleStopSec: 600 });
 
-export const SESSION_OPTION_BOUNDS: Readonly<Record<'maxInFlightPerClient', readonly [number, number]>> = Object.freeze({
+export const SESSION_OPTION_BOUNDS: Readonly<Record<'maxInFlightPerClient' | 'idleStopSec', readonly [number, number]>> = Object.freeze({
   maxInFlightPerClient: [1, 1000],
+  idleStopSec: [1, 7 * 86_400],
 });
 
 export const INSTANCE_MODES: readonly InstanceMode[] = ['shared', 'perClient'];

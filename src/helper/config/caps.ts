@@ -32,7 +32,7 @@ export function validateCaps(raw: unknown, where: string): { caps: Partial<Warde
   return { caps, errors };
 }
 
-const SESSION_KEYS = new Set(['instances', ...Object.keys(SESSION_OPTION_BOUNDS)]);
+const SESSION_KEYS = new Set(['instances', 'lazy', ...Object.keys(SESSION_OPTION_BOUNDS)]);
 
 /** The session-layer options in a "warden" object (`instances`, `maxInFlightPerClient`); invalid ones are named and dropped. */
 export function validateSessionOptions(raw: unknown, where: string): { options: Partial<SessionOptions>; errors: string[] } {
@@ -49,6 +49,16 @@ export function validateSessionOptions(raw: unknown, where: string): { options: 
     const v = r.maxInFlightPerClient;
     if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) options.maxInFlightPerClient = v;
     else errors.push(`${where}: "warden.maxInFlightPerClient" must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})`);
+  }
+  if (r.lazy !== undefined) {
+    if (typeof r.lazy === 'boolean') options.lazy = r.lazy;
+    else errors.push(`${where}: "warden.lazy" must be true or false (got ${JSON.stringify(r.lazy)})`);
+  }
+  if (r.idleStopSec !== undefined) {
+    const [min, max] = SESSION_OPTION_BOUNDS.idleStopSec;
+    const v = r.idleStopSec;
+    if (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max) options.idleStopSec = v;
+    else errors.push(`${where}: "warden.idleStopSec" must be a number of seconds from ${min} to ${max} (got ${JSON.stringify(v)})`);
   }
   return { options, errors };
 }

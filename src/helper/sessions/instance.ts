@@ -4,6 +4,7 @@
 import { WardenError } from '../../shared/errors';
 import type { RawChannel } from '../mcp/tapTransport';
 import type { Supervisor } from '../supervisor/supervisor';
+import type { LazyStarts } from '../lazy/lazyStarts';
 import { isNotification, isRequest, isResponse, METHOD_NOT_FOUND, rpcError, sessionOf, type Message } from './jsonrpc';
 import type { Session } from './session';
 
@@ -12,6 +13,8 @@ export const MAX_SESSIONS_PER_INSTANCE = 64;
 
 export interface InstanceHost {
   readonly supervisor: Supervisor;
+  /** Lazy start: cached answers while the server is not running, the idle stop, the cache refresh (src/helper/lazy/). */
+  readonly lazy?: LazyStarts;
   log(line: string): void;
   /** The last session left: the manager forgets the instance (and stops what the session layer started). */
   empty(instance: Instance): void;
@@ -48,6 +51,8 @@ export class Instance {
 
   /** The server's initialize result (capabilities, serverInfo, instructions) as it gave it to Warden. */
   async initializeResult(): Promise<Record<string, unknown>> {
+    const cached = this.host.lazy?.cachedInitialize(this);
+    if (cached) return cached;
     const channel = await this.ensureRunning();
     if (!channel.initializeResult) throw new WardenError('HANDSHAKE_FAILED', `\`${this.baseName}\` completed no initialize that Warden saw.`, this.baseName);
     return channel.initializeResult;
@@ -55,7 +60,10 @@ export class Instance {
 
   /** Sends a client's request upstream (its id already remapped), starting the server first if needed. */
   async forward(session: Session, m: Message): Promise<void> {
+    const cached = this.host.lazy?.cachedAnswer(this, m as never);
+    if (cached !== undefined) return session.deliverResponse({ jsonrpc: '2.0', id: (m as { id: string }).id, result: cached });
     const channel = await this.ensureRunning();
+    this.host.lazy?.used(this, m as never);
     const caps = this.host.supervisor.managed(this.serverName)?.spec.caps;
     const inFlight = this.inFlight();
     // This request is already counted in its session's map, hence `>`.
@@ -128,7 +136,8 @@ export class Instance {
   private bind(raw: RawChannel): RawChannel {
     if (this.channel === raw) return raw;
     this.channel = raw;
-    raw.setTap({ message: (m) => this.fromServer(m), closed: () => this.closed(raw) });
+    raw.setTap({ message: (m) => this.host.lazy?.fromServer(this, raw, m) || this.fromServer(m), closed: () => this.closed(raw) });
+    this.host.lazy?.bound(this, raw);
     return raw;
   }
 

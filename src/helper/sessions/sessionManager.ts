@@ -12,6 +12,8 @@ import type { ServerUsage } from '../../shared/protocol';
 import { CallStats } from './callStats';
 import { Instance, type InstanceHost } from './instance';
 import { Session, type SessionHost } from './session';
+import { LazyStarts } from '../lazy/lazyStarts';
+import { ListCache } from '../lazy/listCache';
 
 /** Client sessions one engine holds at once; one more is refused with a sentence saying so. */
 export const MAX_SESSIONS = 256;
@@ -32,10 +34,13 @@ export interface SessionManagerOptions {
    * starts every server itself and keeps them running (a client that comes first must not make it client-owned).
    */
   stopWhenUnused?: boolean;
+  /** Where lazy start keeps what servers listed (<state dir>/lazy/); without it every server starts for its first client. */
+  stateDir?: string;
 }
 
 export class SessionManager implements SessionHost, InstanceHost, Disposable {
   readonly supervisor: Supervisor;
+  readonly lazy: LazyStarts | undefined;
   private readonly sessions = new Map<number, Session>();
   private readonly instances = new Map<string, Instance>();
   /** Initialize results by config hash: a client with roots is answered without starting the roots-less instance. */
@@ -50,6 +55,7 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
   constructor(private readonly options: SessionManagerOptions) {
     this.supervisor = options.supervisor;
     this.maxSessions = options.maxSessions ?? MAX_SESSIONS;
+    this.lazy = options.stateDir ? new LazyStarts(new ListCache(options.stateDir, options.log), options.supervisor, configHash, options.log, !!options.stopWhenUnused) : undefined;
   }
 
   /** Fires when a session opens or ends (the daemon's idle clock listens). */
@@ -153,6 +159,7 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
   empty(instance: Instance): void {
     if (this.instances.get(instance.key) !== instance) return;
     this.instances.delete(instance.key);
+    this.lazy?.forget(instance);
     if (instance.serverName !== instance.baseName) {
       void this.supervisor.removeInstance(instance.serverName, 'its last client left').catch(() => undefined);
     } else if (instance.startedHere && this.options.stopWhenUnused) {
@@ -184,6 +191,7 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
     if (this.disposed) return;
     this.disposed = true;
     for (const s of [...this.sessions.values()]) s.close('MCP Warden is shutting down');
+    this.lazy?.dispose();
     this.changed.dispose();
   }
 }

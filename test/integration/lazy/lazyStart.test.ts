@@ -1,0 +1,138 @@
+// Lazy start with real processes: after a server's first run the daemon answers initialize and tools/list from the
+// cache in the state dir (0600 file, 0700 dir) with no process spawned (checked in /proc); the first call spawns it;
+// after a short idleStopSec it stops while the client stays; a command broken since the cache was made fails the
+// first call at once with its exit status and stderr; a list that changed since the cache was made is announced.
+import { strict as assert } from 'node:assert';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { fixture, nodeBin, tempDir } from '../../support/fixtures';
+import { isRunning, killAll, procsWithEnvMarker, waitFor } from '../../support/procfs';
+import { connectThroughBridge, wardenHome } from '../../support/wardenClients';
+
+const MARK = `lazy-${process.pid}-${Date.now()}`;
+const started = new Set<number>();
+
+after(() => {
+  const left = [...procsWithEnvMarker('WARDEN_TEST_MARK', MARK).map((p) => p.pid), ...[...started].filter(isRunning)];
+  killAll(left);
+  assert.deepEqual(left, [], 'processes outlived the lazy-start tests');
+});
+
+/** A server entry that runs `script` (a file we may rewrite later: the config, hence its hash, stays the same). */
+function wrapped(label: string, warden?: Record<string, unknown>) {
+  const script = join(tempDir(label), 'server.mjs');
+  writeFileSync(script, `await import(${JSON.stringify(pathToFileURL(fixture('well-behaved')).href)});\n`);
+  return { script, entry: { command: nodeBin, args: [script], env: { WARDEN_TEST_MARK: MARK }, ...(warden ? { warden } : {}) } };
+}
+
+const servers = () => procsWithEnvMarker('WARDEN_TEST_MARK', MARK);
+const daemonOf = (stateDir: string) => (JSON.parse(readFileSync(join(stateDir, 'engine.lock'), 'utf8')) as { pid: number }).pid;
+
+async function stopDaemon(stateDir: string): Promise<void> {
+  const pid = daemonOf(stateDir);
+  started.add(pid);
+  process.kill(pid, 'SIGTERM');
+  await waitFor('the daemon to exit', () => !isRunning(pid), 20_000, 100);
+}
+
+describe('lazy start', () => {
+  it('answers initialize and tools/list from the cache with no process spawned; the first call spawns; idleStopSec stops it', async () => {
+    const { entry } = wrapped('lazy-cache', { idleStopSec: 1 });
+    const home = wardenHome('lazy-cache', { echo: entry });
+    const env = { ...home.env, MCP_WARDEN_DAEMON_IDLE_EXIT_SEC: '120' };
+    // First run: the server starts for its first client, and what it listed is saved.
+    const first = await connectThroughBridge(home.stateDir, env, 'echo');
+    started.add(first.bridgePid);
+    assert.deepEqual((await first.client.listTools()).tools.map((t) => t.name).sort(), ['add', 'echo', 'sleep']);
+    const dir = join(home.stateDir, 'lazy');
+    await waitFor('the cache file', () => readdirSync(dir).some((f) => f.endsWith('.json')), 10_000);
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    const [file] = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    assert.equal(statSync(join(dir, file!)).mode & 0o777, 0o600);
+    await first.close();
+    await waitFor('the server to stop with its last client', () => servers().length === 0, 15_000);
+
+    // Second client: initialize and tools/list come from the cache — nothing is spawned.
+    const second = await connectThroughBridge(home.stateDir, env, 'echo');
+    started.add(second.bridgePid);
+    assert.equal(second.client.getServerVersion()?.name, 'fixture-well-behaved');
+    const tools = await second.client.listTools();
+    assert.deepEqual(tools.tools.map((t) => t.name).sort(), ['add', 'echo', 'sleep']);
+    assert.ok(tools.tools.find((t) => t.name === 'add')?.inputSchema.properties?.a, 'the cached list keeps the schemas');
+    assert.equal(servers().length, 0, 'tools/list from the cache spawned a process');
+    // The first call spawns it, under the daemon.
+    const r = await second.client.callTool({ name: 'add', arguments: { a: 2, b: 40 } });
+    assert.deepEqual(r.content, [{ type: 'text', text: '42' }]);
+    const [proc] = servers();
+    assert.ok(proc, 'the call started the server');
+    assert.equal(proc.ppid, daemonOf(home.stateDir));
+    // idleStopSec = 1: it stops while the client stays connected, and the next call starts it again.
+    await waitFor('the idle server to stop', () => servers().length === 0, 20_000, 100);
+    assert.ok(isRunning(second.bridgePid), 'the client is still connected');
+    assert.deepEqual((await second.client.callTool({ name: 'echo', arguments: { text: 'again' } })).content, [{ type: 'text', text: 'again' }]);
+    assert.equal(servers().length, 1);
+    await second.close();
+    await stopDaemon(home.stateDir);
+  });
+
+  it('a command broken since the cache was made fails the first call at once with its exit status and stderr', async () => {
+    const { script, entry } = wrapped('lazy-broken');
+    const home = wardenHome('lazy-broken', { echo: entry });
+    const env = { ...home.env, MCP_WARDEN_DAEMON_IDLE_EXIT_SEC: '120' };
+    const first = await connectThroughBridge(home.stateDir, env, 'echo');
+    started.add(first.bridgePid);
+    await first.client.listTools();
+    await waitFor('the cache file', () => readdirSync(join(home.stateDir, 'lazy')).length > 0, 10_000);
+    await first.close();
+    await waitFor('the server to stop', () => servers().length === 0, 15_000);
+    writeFileSync(script, `process.stderr.write('broken on purpose\\n'); process.exit(3);\n`);
+
+    const second = await connectThroughBridge(home.stateDir, env, 'echo');
+    started.add(second.bridgePid);
+    assert.equal((await second.client.listTools()).tools.length, 3, 'the list still comes from the cache');
+    const t0 = Date.now();
+    await assert.rejects(second.client.callTool({ name: 'echo', arguments: { text: 'x' } }), (err: Error) => {
+      assert.match(err.message, /code 3/);
+      assert.match(err.message, /broken on purpose/);
+      return true;
+    });
+    // Generous: a hang would reach the request timeout (60 s); a failed start is answered in well under that.
+    assert.ok(Date.now() - t0 < 20_000, `the failed start took ${Date.now() - t0} ms`);
+    await second.close();
+    await stopDaemon(home.stateDir);
+  });
+
+  it('a list that changed since the cache was made updates the cache and sends list_changed after the start', async () => {
+    const { entry } = wrapped('lazy-changed');
+    const home = wardenHome('lazy-changed', { echo: entry });
+    const env = { ...home.env, MCP_WARDEN_DAEMON_IDLE_EXIT_SEC: '120' };
+    const first = await connectThroughBridge(home.stateDir, env, 'echo');
+    started.add(first.bridgePid);
+    await first.client.listTools();
+    const dir = join(home.stateDir, 'lazy');
+    await waitFor('the cache file', () => readdirSync(dir).length > 0, 10_000);
+    await first.close();
+    await stopDaemon(home.stateDir);
+    // An older cache: the server had only `echo` then.
+    const file = join(dir, readdirSync(dir)[0]!);
+    const cached = JSON.parse(readFileSync(file, 'utf8')) as { lists: { tools: { tools: { name: string }[] } } };
+    cached.lists.tools.tools = cached.lists.tools.tools.filter((t) => t.name === 'echo');
+    writeFileSync(file, JSON.stringify(cached), { mode: 0o600 });
+
+    const second = await connectThroughBridge(home.stateDir, env, 'echo');
+    started.add(second.bridgePid);
+    let changed = 0;
+    second.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    assert.deepEqual((await second.client.listTools()).tools.map((t) => t.name), ['echo']);
+    await second.client.callTool({ name: 'echo', arguments: { text: 'start' } });
+    await waitFor('tools/list_changed', () => changed > 0, 15_000);
+    assert.deepEqual((await second.client.listTools()).tools.map((t) => t.name).sort(), ['add', 'echo', 'sleep']);
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as typeof cached;
+    assert.equal(saved.lists.tools.tools.length, 3, 'the cache is updated');
+    await second.close();
+    await stopDaemon(home.stateDir);
+  });
+});
