@@ -1,7 +1,9 @@
 // Exact top-10 search at 100k and 1M memories for 1–4 word queries of common words (each in 10–20 % of memories):
 // p50/p95 beside FTS5's full ORDER BY rank on the same store (the ratio) and beside schema v6's ranking of the
 // 2,000 newest matches (its overlap@10 with the exact top 10); prefix search as you type at 100k.
+import { hash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IMPORT_BATCH_RECORDS } from '../src/helper/memory/importExport';
@@ -51,6 +53,15 @@ function text(i: number): string {
   const out: string[] = [];
   for (let j = 0; j < n; j++) out.push(word());
   return `${out.join(' ')} #${i}`;
+}
+
+/** memory.bench.ts's fixed CPU workload (SHA-256 of 200k strings; ~75-90 ms when the machine is quiet). */
+function cpuCalibrationMs(): number {
+  const t0 = performance.now();
+  let n = 0;
+  for (let i = 0; i < 200_000; i++) n += hash('sha256', `calibration ${i}`, 'hex').length;
+  if (n === 0) throw new Error('unreachable');
+  return round(performance.now() - t0, 0);
 }
 
 async function build(size: number) {
@@ -147,7 +158,7 @@ async function topKFigures(size: number, withPrefix: boolean) {
       prefix = { queries: typed.length, ...stats(times) };
       console.log(size, 'prefix', prefix);
     }
-    return { commonWords: common.length, byQueryWords: perTerms, ...(prefix ? { prefixAsYouType: prefix } : {}) };
+    return { commonWords: common.length, cpuCalibrationMs: cpuCalibrationMs(), loadAverage1m: round(loadavg()[0]!, 1), byQueryWords: perTerms, ...(prefix ? { prefixAsYouType: prefix } : {}) };
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -19,6 +19,8 @@ export class FullRanking {
   private readonly scores;
   private readonly scoresFiltered;
   private readonly clauseRowids;
+  private readonly topOne;
+  private readonly topOneFiltered;
 
   constructor(db: Database) {
     this.scores = db.prepare('SELECT rowid, -bm25(memories_fts) AS bm25 FROM memories_fts WHERE memories_fts MATCH ?').raw(true);
@@ -26,16 +28,25 @@ export class FullRanking {
       .prepare(`SELECT f.rowid, -bm25(memories_fts) AS bm25 FROM memories_fts f JOIN memories m ON m.rowid = f.rowid WHERE memories_fts MATCH @match AND ${FILTER_SQL}`)
       .raw(true);
     this.clauseRowids = db.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').pluck();
+    // One clause: every match is in the same tier, so SQLite's sorter keeps the top `take` (ties newest first).
+    this.topOne = db.prepare('SELECT rowid, -bm25(memories_fts) AS bm25 FROM memories_fts WHERE memories_fts MATCH ? ORDER BY bm25(memories_fts), rowid DESC LIMIT ?').raw(true);
+    this.topOneFiltered = db
+      .prepare(`SELECT f.rowid, -bm25(memories_fts) AS bm25 FROM memories_fts f JOIN memories m ON m.rowid = f.rowid WHERE memories_fts MATCH @match AND ${FILTER_SQL} ORDER BY bm25(memories_fts), f.rowid DESC LIMIT @take`)
+      .raw(true);
   }
 
-  /** Every match, in the store's order. */
-  rank(q: ParsedQuery, filters: Filters, filtered: boolean): Scored[] {
+  /** The best `take` matches, in the store's order (every match is scored). */
+  rank(q: ParsedQuery, filters: Filters, filtered: boolean, take: number): Scored[] {
+    if (q.clauses.length === 1) {
+      const rows = (filtered ? this.topOneFiltered.all({ match: q.match, take, ...filterParams(filters) }) : this.topOne.all(q.match, take)) as [number, number][];
+      return rows.map(([rowid, bm25]) => ({ rowid, bm25, matched: 1 }));
+    }
     const rows = (filtered ? this.scoresFiltered.all({ match: q.match, ...filterParams(filters) }) : this.scores.all(q.match)) as [number, number][];
     const matched = new Map<number, number>();
     if (q.clauses.length > 1) {
       for (const c of q.clauses) for (const rowid of this.clauseRowids.iterate(c.fts) as IterableIterator<number>) matched.set(rowid, (matched.get(rowid) ?? 0) + 1);
     }
     const out: Scored[] = rows.map(([rowid, bm25]) => ({ rowid, bm25, matched: q.clauses.length > 1 ? matched.get(rowid) ?? 1 : 1 }));
-    return out.sort(compareScored);
+    return out.sort(compareScored).slice(0, take);
   }
 }

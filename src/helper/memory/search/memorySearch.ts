@@ -59,7 +59,7 @@ export class MemorySearch {
       const filtered = hasFilters(opts.filters);
       // Plain words without filters: the exact top-k reads postings best first. Phrases, prefixes and filters:
       // every match is ranked (exact too, and the filters are applied before ranking, never after a cut).
-      const scored = !filtered && ExactTopK.handles(parsed) ? this.topK.top(parsed, take) : this.full.rank(parsed, opts.filters, filtered).slice(0, take);
+      const scored = !filtered && ExactTopK.handles(parsed) ? this.topK.top(parsed, take) : this.full.rank(parsed, opts.filters, filtered, take);
       const best = scored[0];
       let ranked: RankedRow[] = this.readRows(scored).map(({ row, s }) => ({ row, score: relativeScore(s, best!) }));
       let mode = 'fts';
