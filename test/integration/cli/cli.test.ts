@@ -58,7 +58,7 @@ describe('mcp-warden CLI', () => {
     assert.deepEqual(Object.keys(s.helper).sort(), ['containment', 'heapUsedBytes', 'pid', 'rssBytes']);
     assert.equal(s.helper.pid, run.pid);
     const good = s.servers.find((x) => x.name === 'good')!;
-    assert.deepEqual(Object.keys(good).sort(), ['children', 'containment', 'lastError', 'memoryBytes', 'memorySource', 'name', 'pid', 'restarts', 'rssBytes', 'state', 'tools']);
+    assert.deepEqual(Object.keys(good).sort(), ['children', 'containment', 'lastError', 'memoryBytes', 'memorySource', 'name', 'pid', 'restarts', 'rssBytes', 'state', 'tools', 'usage']);
     assert.equal(good.children, 2);
     assert.ok(good.rssBytes > 10 * 1024 * 1024);
     // The true figure (cgroup charge or PSS) is never above summed RSS, which counts shared pages once per process.
