@@ -13,6 +13,7 @@ void (async () => {
   const { registerMemoryHandlers, sharedMemoryStore } = await import('./memory/handlers');
   const { MEMORY_SERVER_NAME } = await import('../shared/protocol');
   const { windowSocketPath } = await import('./endpoints/paths');
+  const { removeDeadWindowSockets } = await import('./endpoints/windowSockets');
   type RequestHost = import('./rpc/requestHost').RequestHost;
 
   const { guardStdio, safeLog } = await import('./lifecycle/safeLog');
@@ -32,6 +33,7 @@ void (async () => {
     safeLog(`[mcp-warden helper ${process.pid}] ${line}`);
   };
   const stateDir = args.stateDir ?? defaultStateDir();
+
   let closeReason: string | undefined;
   let exit: ((reason: string) => void) | undefined;
   const close = (reason: string) => {
@@ -76,6 +78,9 @@ void (async () => {
   watchParent(close, args.clientProcessId);
   connection.listen();
   const engine = await enginePromise;
+  // Once the engine has vetted the state dir: agent sockets of helpers that died without unlinking theirs (kill -9).
+  const staleSockets = removeDeadWindowSockets(engine.stateDir);
+  if (staleSockets) log(`removed ${staleSockets} agent socket(s) of helpers that are gone`);
   exit = (reason) => void engine.exit(reason);
   if (closeReason) return exit(closeReason);
 })().catch((err: unknown) => {

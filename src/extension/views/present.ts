@@ -201,12 +201,20 @@ export function statusSummary(entries: ServerEntry[], status: HelperStatus, reap
   }
   let running = 0;
   let rssBytes = 0;
+  let calls = 0;
+  let callErrors = 0;
+  const clients = new Set<string>();
   let severity: Severity = reapedOrphans > 0 ? 'warning' : 'ok';
   const trouble: string[] = [];
   for (const e of entries) {
     const s = e.snapshot;
     if (s && (s.state === 'running' || s.state === 'starting')) running++;
     if (s) rssBytes += s.memoryBytes ?? s.rssBytes;
+    if (s?.usage) {
+      calls += s.usage.calls;
+      callErrors += s.usage.errors;
+      for (const c of s.usage.clients) if (c.sessions) clients.add(c.name);
+    }
     const sev = attentionSeverity(e);
     if (sev === 'ok') continue;
     const why = plainText(e.recentCap?.message ?? s?.warnings[0]?.message ?? s?.stateReason ?? s?.state ?? '');
@@ -226,6 +234,11 @@ export function statusSummary(entries: ServerEntry[], status: HelperStatus, reap
     ? `**MCP Warden** — ${running} of ${plural(configured, 'server', 'servers')} running, ${formatBytes(rssBytes)} in total`
     : '**MCP Warden** — no MCP servers are configured';
   const parts = [head, ''];
+  // Who calls what, summed: every tool call Warden relayed for its clients (VS Code's agent, terminal agents).
+  if (calls || clients.size) {
+    const who = clients.size ? ` · clients now: ${[...clients].slice(0, 5).map(escapeMarkdown).join(', ')}${clients.size > 5 ? ', …' : ''}` : '';
+    parts.push(`${plural(calls, 'tool call', 'tool calls')} through Warden${callErrors ? ` (${plural(callErrors, 'error', 'errors')})` : ''}${who}`, '');
+  }
   if (trouble.length) parts.push('Needs attention:', '', ...trouble, '');
   if (reapedOrphans > 0) parts.push(`Reaped ${plural(reapedOrphans, 'orphaned process', 'orphaned processes')} left by an earlier helper.`, '');
   const footer = [commandLink('Show Servers', 'mcpWarden.servers.focus', [])];

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ServerEntry } from '../../../src/extension/model';
-import { callsSummary, serverDescription, serverTooltip } from '../../../src/extension/views/present';
+import { callsSummary, serverDescription, serverTooltip, statusSummary } from '../../../src/extension/views/present';
 import { toolRow } from '../../../src/extension/views/treePresent';
 import type { ServerUsage } from '../../../src/shared/protocol';
 import { server } from './snapshots';
@@ -42,5 +42,12 @@ describe('who calls what in the Servers view', () => {
     assert.equal(row.description, '12 calls · 1 error · Echoes text back.');
     assert.match(row.tooltip, /Called 12 calls · 1 error through MCP Warden; last error: disk full/);
     assert.equal(toolRow('fs', { name: 'echo', description: 'Echoes text back.' }, false).description, 'Echoes text back.');
+  });
+
+  it('the status-bar tooltip sums the calls and names the clients connected now', () => {
+    const other = { ...entry({ usage: { ...usage, calls: 3, errors: 0, clients: [{ name: 'cursor', sessions: 2, calls: 3, lastCallAt: 1 }] } }), name: 'git' } as ServerEntry;
+    const tip = statusSummary([entry({ usage }), other, entry()], { kind: 'running' }, 0).tooltip;
+    assert.match(tip, /15 tool calls through Warden \(1 error\) · clients now: Visual Studio Code, cursor/);
+    assert.doesNotMatch(statusSummary([entry()], { kind: 'running' }, 0).tooltip, /through Warden/);
   });
 });
