@@ -67,13 +67,19 @@ function cpuCalibrationMs(): number {
 async function build(size: number) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-search-'));
   const store = MemoryStore.open(join(dir, 'memory.db'));
+  // Only saveMany is timed (as in memory.bench.ts): the ingest rate with the full-text and top-k indexes.
+  let ns = 0n;
+  const cpuMs = cpuCalibrationMs();
   await store.bulkWrite(async () => {
     for (let done = 0; done < size; done += IMPORT_BATCH_RECORDS) {
-      store.saveMany(Array.from({ length: Math.min(IMPORT_BATCH_RECORDS, size - done) }, (_, i) => ({ content: text(done + i) })));
+      const batch = Array.from({ length: Math.min(IMPORT_BATCH_RECORDS, size - done) }, (_, i) => ({ content: text(done + i) }));
+      const t0 = process.hrtime.bigint();
+      store.saveMany(batch);
+      ns += process.hrtime.bigint() - t0;
     }
   });
   store.database.pragma('wal_checkpoint(TRUNCATE)');
-  return { dir, store };
+  return { dir, store, ingest: { ingestPerSec: Math.round(size / (Number(ns) / 1e9)), cpuCalibrationMs: cpuMs } };
 }
 
 /** Words whose memories are 10–20 % of the store. */
@@ -96,7 +102,7 @@ function stats(xs: number[]) {
 }
 
 async function topKFigures(size: number, withPrefix: boolean) {
-  const { dir, store } = await build(size);
+  const { dir, store, ingest } = await build(size);
   try {
     const common = commonWords(store, size);
     const topK = new ExactTopK(store.database);
@@ -119,8 +125,9 @@ async function topKFigures(size: number, withPrefix: boolean) {
         const [ms, exact] = time(() => topK.top(parsed, 10));
         ours.push(ms);
         postings += topK.lastStats.postingsRead;
-        const [msStore] = time(() => store.search({ query: q, limit: 10 }));
-        through.push(msStore);
+        const t = process.hrtime.bigint();
+        await store.search({ query: q, limit: 10 });
+        through.push(Number(process.hrtime.bigint() - t) / 1e6);
         const [msFull] = time(() => full.all(parsed.match));
         fts.push(msFull);
         const [msOld, oldTop] = time(() => truncated.all(parsed.match) as number[]);
@@ -158,7 +165,7 @@ async function topKFigures(size: number, withPrefix: boolean) {
       prefix = { queries: typed.length, ...stats(times) };
       console.log(size, 'prefix', prefix);
     }
-    return { commonWords: common.length, cpuCalibrationMs: cpuCalibrationMs(), loadAverage1m: round(loadavg()[0]!, 1), byQueryWords: perTerms, ...(prefix ? { prefixAsYouType: prefix } : {}) };
+    return { ingest, commonWords: common.length, cpuCalibrationMs: cpuCalibrationMs(), loadAverage1m: round(loadavg()[0]!, 1), byQueryWords: perTerms, ...(prefix ? { prefixAsYouType: prefix } : {}) };
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -166,6 +173,19 @@ async function topKFigures(size: number, withPrefix: boolean) {
 }
 
 async function main() {
+  if (process.env.BENCH_SEARCH_INGEST_ONLY) {
+    // Ingest alone at the given sizes (the full-text and top-k indexes as an import builds them), into its own file.
+    const ingest: Record<string, unknown> = {};
+    for (const size of (process.env.BENCH_SEARCH_SIZES ?? '1000000').split(',').filter(Boolean).map(Number)) {
+      const b = await build(size);
+      ingest[size] = { ...b.ingest, loadAverage1m: round(loadavg()[0]!, 1) };
+      console.log(size, ingest[size]);
+      b.store.close();
+      rmSync(b.dir, { recursive: true, force: true });
+    }
+    writeResults('memory-search-ingest', { ingest, targets: { ingestPerSecAt1M: 50_000 } });
+    return;
+  }
   const sizes = (process.env.BENCH_SEARCH_SIZES ?? '100000,1000000').split(',').filter(Boolean).map(Number);
   const recall = await recallFigures();
   console.log('recall', recall);

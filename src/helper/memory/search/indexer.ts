@@ -75,10 +75,11 @@ export class SearchIndexer {
         list.push({ rowid, tf, dl: d.dl });
       }
     };
-    for (const [rowid, d] of analysed) if (rowid > upto) add(rowid, d);
-    // Memories saved before this batch and since the last segment (fewer than SEGMENT_MIN_DOCS).
+    // Memories saved before this batch and since the last segment (fewer than SEGMENT_MIN_DOCS), then the batch:
+    // rowid order, which encodePostings sorts fastest.
     const older = this.stmts.rowsFrom.all(upto + 1, firstRowid - 1) as NewRow[];
     for (const r of older) add(r.rowid, docTerms(r.content, r.tags));
+    for (const [rowid, d] of analysed) if (rowid > upto) add(rowid, d);
     const { seg } = this.stmts.state.get() as { upto: number; seg: number };
     for (const [term, list] of byTerm) this.stmts.postings.run(term, seg, encodePostings(list));
     this.stmts.segmented.run(last);

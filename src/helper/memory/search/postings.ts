@@ -31,9 +31,28 @@ class Writer {
   }
 }
 
+/** Impact order: tf descending, then length ascending, then rowid descending. */
+function sortByImpact(postings: Posting[]): Posting[] {
+  let ascending = true;
+  for (let i = 1; i < postings.length && ascending; i++) ascending = postings[i - 1]!.rowid < postings[i]!.rowid;
+  if (!ascending) return postings.sort((a, b) => b.tf - a.tf || a.dl - b.dl || b.rowid - a.rowid);
+  // The usual case (a segment's memories in rowid order): bucket by tf walking backwards (rowid descending), then a
+  // stable sort by length alone keeps that order among equal lengths; a third of the cost of the full comparator.
+  const byTf = new Map<number, Posting[]>();
+  for (let i = postings.length - 1; i >= 0; i--) {
+    const p = postings[i]!;
+    let g = byTf.get(p.tf);
+    if (!g) byTf.set(p.tf, (g = []));
+    g.push(p);
+  }
+  const out: Posting[] = [];
+  for (const tf of [...byTf.keys()].sort((a, b) => b - a)) out.push(...byTf.get(tf)!.sort((a, b) => a.dl - b.dl));
+  return out;
+}
+
 /** Encodes postings (any order) as: group count, per group its tf, entry count and byte length, then the groups. */
-export function encodePostings(postings: Posting[]): Buffer {
-  postings.sort((a, b) => b.tf - a.tf || a.dl - b.dl || b.rowid - a.rowid);
+export function encodePostings(input: Posting[]): Buffer {
+  const postings = sortByImpact(input);
   const groups: [number, number][] = [];
   for (const p of postings) {
     const last = groups[groups.length - 1];
