@@ -10,7 +10,9 @@ import { after, describe, it } from 'node:test';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { fixture, nodeBin, tempDir } from '../../support/fixtures';
 import { isRunning, killAll, procsWithEnvMarker, waitFor } from '../../support/procfs';
-import { connectThroughBridge, wardenHome } from '../../support/wardenClients';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { cli, connectThroughBridge, wardenHome } from '../../support/wardenClients';
 
 const MARK = `lazy-${process.pid}-${Date.now()}`;
 const started = new Set<number>();
@@ -39,7 +41,7 @@ async function stopDaemon(stateDir: string): Promise<void> {
 }
 
 describe('lazy start', () => {
-  it('answers initialize and tools/list from the cache with no process spawned; the first call spawns; idleStopSec stops it', async () => {
+  it('answers initialize and tools/list from the cache with no process spawned, through connect and the gateway; the first call spawns; idleStopSec stops it', async () => {
     const { entry } = wrapped('lazy-cache', { idleStopSec: 1 });
     const home = wardenHome('lazy-cache', { echo: entry });
     const env = { ...home.env, MCP_WARDEN_DAEMON_IDLE_EXIT_SEC: '120' };
@@ -75,6 +77,18 @@ describe('lazy start', () => {
     assert.deepEqual((await second.client.callTool({ name: 'echo', arguments: { text: 'again' } })).content, [{ type: 'text', text: 'again' }]);
     assert.equal(servers().length, 1);
     await second.close();
+    await waitFor('the server to stop with its last client', () => servers().length === 0, 15_000);
+
+    // The gateway's lists come from the same cache: nothing spawns until a call.
+    const transport = new StdioClientTransport({ command: process.execPath, args: [cli, 'gateway', '--state-dir', home.stateDir], env: env as Record<string, string>, stderr: 'ignore' });
+    const gateway = new Client({ name: 'lazy-gateway', version: '1' });
+    await gateway.connect(transport);
+    started.add(transport.pid!);
+    assert.deepEqual((await gateway.listTools()).tools.map((t) => t.name).sort(), ['echo__add', 'echo__echo', 'echo__sleep']);
+    assert.equal(servers().length, 0, 'the gateway\'s tools/list spawned a process');
+    // The call starts it (its answer is the proof: idleStopSec = 1 may already have stopped it again).
+    assert.deepEqual((await gateway.callTool({ name: 'echo__add', arguments: { a: 1, b: 2 } })).content, [{ type: 'text', text: '3' }]);
+    await gateway.close();
     await stopDaemon(home.stateDir);
   });
 
