@@ -22,7 +22,8 @@ export class SearchIndexer {
       rowsFrom: db.prepare('SELECT rowid, content, tags FROM memories WHERE rowid >= ? AND rowid <= ? ORDER BY rowid'),
       maxRowid: db.prepare('SELECT coalesce(max(rowid), 0) FROM memories').pluck(),
       fts: db.prepare('INSERT INTO memories_fts(rowid, body, tags) VALUES (?, ?, ?)'),
-      df: db.prepare('INSERT INTO search_terms(term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df'),
+      // One statement per batch: the batch's frequencies as a JSON object {term: count}.
+      df: db.prepare('INSERT INTO search_terms(term, df) SELECT key, value FROM json_each(?) WHERE true ON CONFLICT(term) DO UPDATE SET df = df + excluded.df'),
       addTotals: db.prepare('UPDATE search_stats SET docs = docs + ?, tokens = tokens + ? WHERE id = 1'),
       state: db.prepare('SELECT segmented_upto AS upto, next_segment AS seg FROM search_stats WHERE id = 1'),
       tailCount: db.prepare('SELECT count(*) FROM memories WHERE rowid > ?').pluck(),
@@ -55,7 +56,7 @@ export class SearchIndexer {
       for (const s of d.tf.keys()) df.set(s, (df.get(s) ?? 0) + 1);
       tokens += d.dl;
     }
-    for (const [term, n] of df) this.stmts.df.run(term, n);
+    this.stmts.df.run(JSON.stringify(Object.fromEntries(df)));
     this.stmts.addTotals.run(rows.length, tokens);
     const { upto } = this.stmts.state.get() as { upto: number; seg: number };
     // SQLite reuses the rowid of a deleted newest row: one inside a segment's range is scored from its text, and the
