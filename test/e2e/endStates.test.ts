@@ -75,7 +75,9 @@ test("Raise Limit on a server with its own limit edits that entry, keeps the fil
     // Unchanged, so it stays failed (the next test acknowledges it).
     crashy: fixtureServer(s.run, 'crashy', 'crash-after-handshake.mjs', { CRASH_AFTER_MS: '300' }, { maxRestarts: 3, restartWindowSec: 120 }),
     // 40-75 MB at start (PSS or RSS), +15 MB/s up to +165 MB: over its own 160 MB (kill), under the 256 MB proposed instead.
-    leaky: fixtureServer(s.run, 'leaky', 'leaky.mjs', { LEAK_MB_PER_SEC: '15', LEAK_MAX_MB: '165' }, { memoryLimitMB: 160, memoryAction: 'kill' }),
+    // It ignores SIGTERM with an 8 s grace: the cap kill is still stopping it when Raise and Restart edits the file, and
+    // a stopping server is not one the helper started again (that mistake left it capped).
+    leaky: fixtureServer(s.run, 'leaky', 'leaky.mjs', { LEAK_MB_PER_SEC: '15', LEAK_MAX_MB: '165', LEAK_IGNORE_TERM: '1' }, { memoryLimitMB: 160, memoryAction: 'kill', shutdownGraceMs: 8000 }),
   };
   const text = `// Servers for the end-state test.\n${JSON.stringify({ servers: entries }, null, 2).replace('"leaky": {', '// leaks on purpose\n    "leaky": {')}\n`;
   writeFileSync(mcpJson, text);

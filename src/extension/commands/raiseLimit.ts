@@ -138,14 +138,15 @@ export async function raiseMemoryLimit(client: HelperClient, model: WardenModel,
   }
   await vscode.window.withProgress({ location: { viewId: 'mcpWarden.servers' }, title: `Restarting ${name}` }, async () => {
     const applied = await limitApplied(model, name, valueMB, 15_000);
-    // With auto-start on, the helper starts a capped or failed server by itself once its config changed; a second
-    // start (or a restart) now would kill that one mid-handshake.
-    const startedByHelper = await waitFor(model, () => isLiveState(model.get(name)?.snapshot?.state), 2000);
+    const state = () => model.get(name)?.snapshot?.state;
+    // A cap kill may still be stopping the server (its grace, on a loaded machine a second or more): 'stopping' is no
+    // start, so wait for the stop to end before judging whether anyone started it again.
+    await waitFor(model, () => state() !== 'stopping', 30_000);
+    // The helper may start a capped or failed server by itself once its config changed; a second start (or a restart)
+    // now would kill that one mid-handshake.
+    const startedByHelper = await waitFor(model, () => state() === 'starting' || state() === 'running', 2000);
     try {
-      if (!startedByHelper) {
-        const state = model.get(name)?.snapshot?.state;
-        await client.request(isLiveState(state) ? RestartServerRequest.type : StartServerRequest.type, { name });
-      }
+      if (!startedByHelper) await client.request(isLiveState(state()) ? RestartServerRequest.type : StartServerRequest.type, { name });
       const running = await waitFor(model, () => model.get(name)?.snapshot?.state === 'running', 30_000);
       const now = model.get(name)?.snapshot;
       if (running) {
