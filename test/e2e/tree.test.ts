@@ -117,7 +117,10 @@ test('a process row has Kill Process, Copy PID and Copy Command; Kill Process ki
     await menu.waitFor({ state: 'visible', timeout: 10_000 });
     const items = await menu.locator('.action-label').allTextContents();
     for (const want of ['Kill Process…', 'Copy PID', 'Copy Command']) assert.ok(items.some((t) => t.includes(want)), `menu: ${JSON.stringify(items)}`);
-    await menu.locator('.action-label', { hasText: 'Kill Process…' }).first().click();
+    // Hover focuses the item, Enter runs it: a click's mouse-up was at times swallowed while a sample redrew the rows
+    // under the open menu (the menu stayed open, nothing ran).
+    await menu.locator('.action-label', { hasText: 'Kill Process…' }).first().hover();
+    await s.page.keyboard.press('Enter');
     question = await answerDialog(s.page, 'Kill Process', 4000).catch(async (err: Error) => {
       await s.screenshot(`kill-attempt-${attempt}`);
       console.error(`kill attempt ${attempt}: ${err.message.split('\n')[0]}; toasts: ${JSON.stringify(await s.page.locator('.notification-toast').allTextContents())}`);

@@ -11,16 +11,17 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CreateMessageRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { fixtureServer, repoRoot } from '../../support/fixtures';
-import { isRunning, killAll, procsWithEnvMarker, waitFor } from '../../support/procfs';
+import { SeenProcesses, isRunning, killAll, procsWithEnvMarker, waitFor } from '../../support/procfs';
 import { cli, connectOverHttp, startEngineProcess, wardenHome } from '../../support/wardenClients';
 
 const MARK = `gateway-${process.pid}-${Date.now()}`;
 const marked = (name: string) => fixtureServer(name, { WARDEN_TEST_MARK: MARK });
-const started = new Set<number>();
-const track = (pid: number | undefined) => pid && started.add(pid);
+// pid + start time: a pid reused by another process after ours exited is not ours to report or kill.
+const started = new SeenProcesses();
+const track = (pid: number | undefined) => started.add(pid);
 
 after(() => {
-  const left = [...procsWithEnvMarker('WARDEN_TEST_MARK', MARK).map((p) => p.pid), ...[...started].filter(isRunning)];
+  const left = [...procsWithEnvMarker('WARDEN_TEST_MARK', MARK).map((p) => p.pid), ...started.alive()];
   killAll(left);
   assert.deepEqual(left, [], 'processes outlived the gateway tests');
 });

@@ -19,13 +19,14 @@ import {
 import type { MemorySettings } from '../../../src/shared/memorySettings';
 import { fixtureServer, repoRoot, tempDir, writeConfig } from '../../support/fixtures';
 import { startHelper, type HelperHandle } from '../../support/helperProcess';
-import { isRunning, killAll, waitFor } from '../../support/procfs';
+import { SeenProcesses, isRunning, killAll, waitFor } from '../../support/procfs';
 
-const started = new Set<number>();
+// pid + start time: a pid reused by another process after ours exited is not ours to report or kill.
+const started = new SeenProcesses();
 const helpers: HelperHandle[] = [];
 after(() => {
   for (const h of helpers) h.connection.dispose();
-  const leaked = [...started].filter(isRunning);
+  const leaked = started.alive();
   killAll(leaked);
   assert.deepEqual(leaked, [], 'processes survived the helper tests');
 });

@@ -9,16 +9,17 @@ import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { fixture, nodeBin, tempDir } from '../../support/fixtures';
-import { isRunning, killAll, procsWithEnvMarker, waitFor } from '../../support/procfs';
+import { SeenProcesses, isRunning, killAll, procsWithEnvMarker, waitFor } from '../../support/procfs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { cli, connectThroughBridge, wardenHome } from '../../support/wardenClients';
 
 const MARK = `lazy-${process.pid}-${Date.now()}`;
-const started = new Set<number>();
+// pid + start time: a pid reused by another process after ours exited is not ours to report or kill.
+const started = new SeenProcesses();
 
 after(() => {
-  const left = [...procsWithEnvMarker('WARDEN_TEST_MARK', MARK).map((p) => p.pid), ...[...started].filter(isRunning)];
+  const left = [...procsWithEnvMarker('WARDEN_TEST_MARK', MARK).map((p) => p.pid), ...started.alive()];
   killAll(left);
   assert.deepEqual(left, [], 'processes outlived the lazy-start tests');
 });

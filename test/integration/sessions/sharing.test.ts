@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fixtureServer } from '../../support/fixtures';
-import { isRunning, killAll, procsWithEnvMarker, waitFor } from '../../support/procfs';
+import { SeenProcesses, isRunning, killAll, procsWithEnvMarker, waitFor } from '../../support/procfs';
 import { connectThroughBridge, startEngineProcess, wardenHome, type BridgeClient, type EngineHandle } from '../../support/wardenClients';
 
 const MARK = `sharing-${process.pid}-${Date.now()}`;
@@ -20,7 +20,8 @@ let engine: EngineHandle;
 let socketPath = '';
 let lastInitialize: Record<string, unknown> | undefined;
 const clients: BridgeClient[] = [];
-const pids = new Set<number>();
+// pid + start time: a pid reused by another process after ours exited is not ours to report or kill.
+const pids = new SeenProcesses();
 
 const treeOf = (who: string) => procsWithEnvMarker('WARDEN_TEST_WHO', `${MARK}-${who}`);
 const text = (r: unknown) => ((r as { content: { text: string }[] }).content[0]!.text);
@@ -44,7 +45,7 @@ after(async () => {
     engine.child.kill('SIGTERM');
     await waitFor('the engine to exit', () => engine.child.exitCode !== null, 15_000);
   }
-  const left = [...procsWithEnvMarker('WARDEN_TEST_MARK', MARK).map((p) => p.pid), ...[...pids].filter(isRunning)];
+  const left = [...procsWithEnvMarker('WARDEN_TEST_MARK', MARK).map((p) => p.pid), ...pids.alive()];
   killAll(left);
   assert.deepEqual(left, [], 'processes outlived the sharing tests');
 });

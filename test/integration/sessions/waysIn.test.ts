@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fixtureServer, repoRoot } from '../../support/fixtures';
 import { startHelper } from '../../support/helperProcess';
-import { isRunning, killAll, procsWithEnvMarker, waitFor, sleep } from '../../support/procfs';
+import { SeenProcesses, isRunning, killAll, procsWithEnvMarker, waitFor, sleep } from '../../support/procfs';
 import {
   cli,
   connectOverHttp,
@@ -26,11 +26,12 @@ import {
 
 const MARK = `ways-in-${process.pid}-${Date.now()}`;
 const marked = (name: string, env: Record<string, string> = {}, warden?: Record<string, unknown>) => fixtureServer(name, { WARDEN_TEST_MARK: MARK, ...env }, warden);
-const started = new Set<number>();
-const track = (pid: number | undefined) => pid && started.add(pid);
+// pid + start time: a pid reused by another process after ours exited is not ours to report or kill.
+const started = new SeenProcesses();
+const track = (pid: number | undefined) => started.add(pid);
 
 after(() => {
-  const left = [...procsWithEnvMarker('WARDEN_TEST_MARK', MARK).map((p) => p.pid), ...[...started].filter(isRunning)];
+  const left = [...procsWithEnvMarker('WARDEN_TEST_MARK', MARK).map((p) => p.pid), ...started.alive()];
   killAll(left);
   assert.deepEqual(left, [], 'processes outlived the ways-in tests');
 });
