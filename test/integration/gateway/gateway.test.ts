@@ -11,7 +11,15 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CreateMessageRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { fixtureServer, repoRoot } from '../../support/fixtures';
-import { SeenProcesses, isRunning, killAll, procsWithEnvMarker, waitFor } from '../../support/procfs';
+import { SeenProcesses, isRunning, killAll, procsWithEnvMarker, readProc, waitFor } from '../../support/procfs';
+
+const cmdline = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 200);
+  } catch {
+    return '(gone)';
+  }
+};
 import { cli, connectOverHttp, startEngineProcess, wardenHome } from '../../support/wardenClients';
 
 const MARK = `gateway-${process.pid}-${Date.now()}`;
@@ -21,9 +29,11 @@ const started = new SeenProcesses();
 const track = (pid: number | undefined) => started.add(pid);
 
 after(() => {
-  const left = [...procsWithEnvMarker('WARDEN_TEST_MARK', MARK).map((p) => p.pid), ...started.alive()];
+  const left = [...new Set([...procsWithEnvMarker('WARDEN_TEST_MARK', MARK).map((p) => p.pid), ...started.alive()])];
+  // Named, so a failure says which process it was.
+  const named = left.map((pid) => `${pid} (ppid ${readProc(pid)?.ppid}): ${cmdline(pid)}`);
   killAll(left);
-  assert.deepEqual(left, [], 'processes outlived the gateway tests');
+  assert.deepEqual(named, [], 'processes outlived the gateway tests');
 });
 
 function lockPid(stateDir: string): number {
@@ -112,6 +122,30 @@ describe('mcp-warden gateway', () => {
     const r = spawnSync(process.execPath, [cli, 'gateway', '--servers', 'one,nope', '--state-dir', home.stateDir], { encoding: 'utf8', env, input: '', timeout: 30_000 });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /mcp-warden gateway: No server named "nope".*configured: one, two/);
+    // Known defect (the todo test below): after a refused gateway this daemon no longer leaves when idle, so the test
+    // stops it itself rather than leave it behind.
+    const daemonPid = lockPid(home.stateDir);
+    track(daemonPid);
+    process.kill(daemonPid, 'SIGTERM');
+    await waitFor('the daemon to exit on SIGTERM', () => !isRunning(daemonPid), 15_000, 200);
+  });
+
+  it('a daemon that refused a gateway (unknown server) still leaves when idle', { todo: 'known defect: it stays; found at the end of the session that built the gateway, not yet diagnosed' }, async () => {
+    const home = wardenHome('gateway-refused-idle', { one: marked('well-behaved') });
+    const env = { ...home.env, MCP_WARDEN_DAEMON_IDLE_EXIT_SEC: '2' };
+    const g = await throughGateway(home.stateDir, env, ['one']);
+    const daemonPid = lockPid(home.stateDir);
+    track(daemonPid);
+    await g.client.close();
+    spawnSync(process.execPath, [cli, 'gateway', '--servers', 'nope', '--state-dir', home.stateDir], { encoding: 'utf8', env, input: '', timeout: 30_000 });
+    try {
+      await waitFor('the idle daemon to exit', () => !isRunning(daemonPid), 15_000, 200);
+    } finally {
+      if (isRunning(daemonPid)) {
+        process.kill(daemonPid, 'SIGTERM');
+        await waitFor('the daemon to exit on SIGTERM', () => !isRunning(daemonPid), 15_000, 200);
+      }
+    }
   });
 
   it('a server added to the config reaches the client with notifications/tools/list_changed', async () => {
