@@ -5,12 +5,13 @@
 // socket's peer only through sock_diag netlink (what `ss -xp` reads), which Node cannot open either. So the guard is the
 // kernel's own: connect(2) on a Unix socket needs write permission on the socket file, which is 0600 (created under a
 // 0177 umask, so never wider even for an instant) inside the state dir, which is checked to be ours alone and 0700.
-import { chmodSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { DisposableStore, type Disposable } from '../../shared/disposable';
 import { ensurePrivateDir, writeFileAtomic } from '../platform/privatePaths';
+import { listenPrivate } from '../platform/listenPrivate';
 import type { RequestHost } from '../rpc/requestHost';
 import { controlSocketPath, pointerDir, type HelperPointer } from './controlPaths';
 
@@ -57,17 +58,7 @@ export async function startControlServer(
     socket.on('error', close);
     connection.listen();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // bind(2) happens inside listen(), synchronously: the umask makes the socket file 0600 from its first instant.
-    const umask = process.platform !== 'win32' ? process.umask(0o177) : undefined;
-    try {
-      server.listen(path, () => resolve());
-    } finally {
-      if (umask !== undefined) process.umask(umask);
-    }
-  });
-  if (process.platform !== 'win32') chmodSync(path, 0o600);
+  await listenPrivate(server, path);
   const pointers = ensurePrivateDir(pointerDir(stateDir), 'helpers directory');
   const pointerFile = join(pointers, `${process.pid}.json`);
   const pointer: HelperPointer = { pid: process.pid, socket: path, startedAt: Date.now(), ...info };

@@ -1,10 +1,11 @@
 // The engine's socket in the state dir (0600): one listener for both ways in. A connection whose first byte is `{`
 // is `mcp-warden connect` (a JSON header line, then JSON-RPC lines); anything else is HTTP, handed to the
 // Streamable HTTP endpoint. Bounded: at most MAX_SOCKET_CLIENTS connections, a header of at most 4 KB.
-import { chmodSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import type { Disposable } from '../../shared/disposable';
+import { listenPrivate } from '../platform/listenPrivate';
 import type { SessionManager } from '../sessions/sessionManager';
 import { serveBridge } from './bridgeLink';
 import type { HttpHandler } from './httpEndpoint';
@@ -80,17 +81,7 @@ export async function listenEngineSocket(path: string, manager: SessionManager, 
     socket.on('data', onData);
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // bind(2) happens inside listen(), synchronously: the umask makes the socket file 0600 from its first instant.
-    const umask = process.platform !== 'win32' ? process.umask(0o177) : undefined;
-    try {
-      server.listen(path, () => resolve());
-    } finally {
-      if (umask !== undefined) process.umask(umask);
-    }
-  });
-  if (process.platform !== 'win32') chmodSync(path, 0o600);
+  await listenPrivate(server, path);
   let disposed = false;
   return {
     path,
