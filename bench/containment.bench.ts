@@ -3,6 +3,7 @@
 // how far a 500 MB/s leak overshoots its cap with and without memory.max. Backends that cannot run here are listed.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { pidsMaxFor } from '../src/helper/containment/limits';
 import { selectContainment } from '../src/helper/containment/select';
 import type { ContainmentKind } from '../src/shared/protocol';
 import { fixtureServer } from '../test/support/fixtures';
@@ -62,7 +63,7 @@ async function forkBombPeak(kind: ContainmentKind, maxChildren: number) {
   let peakTasks = 0;
   let running = true;
   try {
-    await h.configure({ b: fixtureServer('forkbomb-sleep', { [MARK]: m, FORK_MAX: '400' }, { maxChildren }) });
+    await h.configure({ b: fixtureServer('forkbomb-sleep', { [MARK]: m, FORK_MAX: '1000' }, { maxChildren }) });
     const watch = (async () => {
       while (running) {
         const procs = procsWithEnvMarker(MARK, m);
@@ -85,7 +86,7 @@ async function forkBombPeak(kind: ContainmentKind, maxChildren: number) {
     await h.waitState('b', 'capped');
     running = false;
     await watch;
-    return { maxChildren, pidsMax: h.containment.limits.pids ? Math.max(16, maxChildren + 1) : null, peakProcesses, peakTasks, capMsAfterConfigure: round(capMs, 0) };
+    return { maxChildren, pidsMax: h.containment.limits.pids ? pidsMaxFor(maxChildren) : null, peakProcesses, peakTasks, capMsAfterConfigure: round(capMs, 0) };
   } finally {
     running = false;
     await h.close().catch(() => undefined);

@@ -4,6 +4,7 @@
 import type { ServerCaps } from '../../shared/config';
 import { formatBytes } from '../../shared/format';
 import type { HistoryPoint, ServerWarning } from '../../shared/protocol';
+import { pidsMaxFor } from '../containment/limits';
 
 const MB = 1024 * 1024;
 /** Growth is judged over this window and only when the samples span at least GROWTH_MIN_SPAN_MS ("sustained"). */
@@ -38,8 +39,8 @@ export function growthMBPerMin(history: readonly HistoryPoint[], now: number): n
 }
 
 /**
- * `pidsLimitHits`: forks the kernel's pids.max (maxChildren + 1) refused. With a pids controller a fork bomb never
- * gets past the cap for a sample to see, so a refused fork is the same cap, decided the same way.
+ * `pidsLimitHits`: forks and threads the kernel's pids.max ((maxChildren + 1) × 16 tasks) refused. A tree that met it
+ * between samples forked far past its cap, so a refused fork is the same cap, decided the same way.
  */
 export function evaluateCaps(name: string, caps: ServerCaps, memoryBytes: number, children: number, history: readonly HistoryPoint[], now: number, pidsLimitHits = 0): CapEvaluation {
   const warnings: ServerWarning[] = [];
@@ -51,7 +52,7 @@ export function evaluateCaps(name: string, caps: ServerCaps, memoryBytes: number
       kind: 'children-over',
       children,
       limit: caps.maxChildren,
-      message: `\`${name}\` tried to start more processes than its limit allows (maxChildren ${caps.maxChildren}; the kernel refused ${pidsLimitHits} fork(s) at pids.max, which counts threads too); its whole process tree was killed.`,
+      message: `\`${name}\` tried to start more processes than its limit allows (maxChildren ${caps.maxChildren}; the kernel refused ${pidsLimitHits} fork(s) at pids.max, ${pidsMaxFor(caps.maxChildren)} tasks); its whole process tree was killed.`,
     };
   } else if (children > caps.maxChildren) {
     decision = {

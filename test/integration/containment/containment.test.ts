@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileS
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ownCgroups, readMounts } from '../../../src/helper/containment/cgroupFs';
+import { pidsMaxFor } from '../../../src/helper/containment/limits';
 import { selectContainment } from '../../../src/helper/containment/select';
 import type { ContainmentKind } from '../../../src/shared/protocol';
 import { fixtureServer, repoRoot, tempDir, writeConfig } from '../../support/fixtures';
@@ -112,7 +113,7 @@ for (const kind of CGROUP_BACKENDS) {
       await waitFor('the cgroups removed', () => paths.every((p) => !existsSync(p)), 15_000);
     });
 
-    it('stops a fork bomb at pids.max: the test never sees more than maxChildren + 1 processes', { skip: kind === 'cgroup2' && !pidsLimited(kind) ? 'this cgroup2 has no pids controller here' : undefined }, async () => {
+    it('stops a fork bomb at pids.max: the test never sees more processes than pids.max allows tasks', { skip: kind === 'cgroup2' && !pidsLimited(kind) ? 'this cgroup2 has no pids controller here' : undefined }, async () => {
       const h = await harness(`bomb-${kind.replace('+', '_')}`, kind, { sampleIntervalMs: 5000 });
       const m = mark();
       const maxChildren = 24;
@@ -131,9 +132,25 @@ for (const kind of CGROUP_BACKENDS) {
       await watch;
       assert.equal(cap.action, 'kill');
       await h.waitState('b', 'capped');
-      assert.ok(peak <= maxChildren + 1, `peak ${peak} processes > maxChildren + 1 = ${maxChildren + 1}`);
+      assert.ok(peak <= pidsMaxFor(maxChildren), `peak ${peak} processes > pids.max = ${pidsMaxFor(maxChildren)}`);
       assert.ok(peak > 1, 'the bomb forked at all');
       await waitFor('zero processes', () => procsWithEnvMarker(MARK, m).length === 0);
+    });
+
+    it('a Node tree well under maxChildren runs: pids.max counts threads, so it leaves each process room for them', { skip: kind === 'cgroup2' && !pidsLimited(kind) ? 'this cgroup2 has no pids controller here' : undefined }, async () => {
+      // Nine Node processes (~7 threads each here) against maxChildren 16: processes within the cap, tasks over 17.
+      const h = await harness(`threads-${kind.replace('+', '_')}`, kind, { sampleIntervalMs: 300 });
+      const m = mark();
+      await h.configure({ w: fixtureServer('wide', { [MARK]: m, WIDTH: '8' }, { maxChildren: 16 }) });
+      await h.waitState('w', 'running');
+      await waitFor('nine Node processes', () => procsWithEnvMarker(MARK, m).length === 9, 15_000);
+      await sleep(1500); // several samples: a refused thread or fork would have capped it by now
+      const tasks = procsWithEnvMarker(MARK, m).reduce((n, p) => n + threadCount(p.pid), 0);
+      assert.ok(tasks > 17, `the tree holds ${tasks} tasks, more than maxChildren + 1 (the old pids.max)`);
+      assert.equal(h.supervisor.managed('w')!.state, 'running', 'still running, not capped');
+      assert.equal(h.supervisor.managed('w')!.container!.pidsLimitHits(), 0, 'the kernel refused no thread or fork');
+      const r = await h.supervisor.stop('w');
+      assert.deepEqual(r.survivors, []);
     });
 
     it('memory.max stops a leak that outruns the sampler', { skip: memoryLimited(kind) ? undefined : 'no memory controller in this backend here' }, async () => {
@@ -195,6 +212,14 @@ function memoryLimited(kind: ContainmentKind): boolean {
   const b = selectContainment({ engineTag: `probe-${process.pid}-mem`, force: kind });
   b.dispose();
   return b.kind === kind && b.limits.memory;
+}
+
+function threadCount(pid: number): number {
+  try {
+    return Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 function pidsLimited(kind: ContainmentKind): boolean {

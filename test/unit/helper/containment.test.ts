@@ -69,10 +69,10 @@ describe('recorded cgroup paths (registry)', () => {
 });
 
 describe('kernel limits from caps', () => {
-  it('puts memory.max a little above the policy limit and pids.max at maxChildren + 1', () => {
+  it('puts memory.max a little above the policy limit and pids.max at 16 tasks per allowed process', () => {
     const l = kernelLimits({ ...DEFAULT_SERVER_CAPS, memoryLimitMB: 1024, maxChildren: 64 });
     assert.equal(l.memoryMaxBytes, (1024 + 128) * 2 ** 20);
-    assert.equal(l.pidsMax, 65);
+    assert.equal(l.pidsMax, 65 * 16);
     assert.equal(kernelLimits({ ...DEFAULT_SERVER_CAPS, memoryLimitMB: 64 }).memoryMaxBytes, (64 + 32) * 2 ** 20);
   });
 
