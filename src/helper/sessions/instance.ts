@@ -49,6 +49,14 @@ export class Instance {
     if (this.sessions.size === 0) this.host.empty(this);
   }
 
+  /**
+   * A start this instance began and has not finished (settling either way), or undefined: the last client may leave
+   * while the supervisor is still spawning, and whether the session layer started the server is only known then.
+   */
+  startUnderWay(): Promise<void> | undefined {
+    return this.starting?.then(() => undefined, () => undefined);
+  }
+
   /** The server's initialize result (capabilities, serverInfo, instructions) as it gave it to Warden. */
   async initializeResult(): Promise<Record<string, unknown>> {
     const cached = this.host.lazy?.cachedInitialize(this);

@@ -160,6 +160,22 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
     if (this.instances.get(instance.key) !== instance) return;
     this.instances.delete(instance.key);
     this.lazy?.forget(instance);
+    // The last client can leave while the server it asked for is still starting (a gateway client that closes right
+    // after initialize): decide once that start has settled, or a server started for nobody would run on and keep
+    // the daemon from ever going idle.
+    const starting = instance.startUnderWay();
+    if (starting) void starting.then(() => this.release(instance));
+    else this.release(instance);
+  }
+
+  /** An emptied instance's process: removed, stopped, or handed to the instance that took its key meanwhile. */
+  private release(instance: Instance): void {
+    const successor = this.instances.get(instance.key);
+    if (successor) {
+      // A client came back while the start was under way and has its own Instance on the same process.
+      if (instance.startedHere) successor.startedHere = true;
+      return;
+    }
     if (instance.serverName !== instance.baseName) {
       void this.supervisor.removeInstance(instance.serverName, 'its last client left').catch(() => undefined);
     } else if (instance.startedHere && this.options.stopWhenUnused) {

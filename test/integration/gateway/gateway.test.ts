@@ -122,30 +122,27 @@ describe('mcp-warden gateway', () => {
     const r = spawnSync(process.execPath, [cli, 'gateway', '--servers', 'one,nope', '--state-dir', home.stateDir], { encoding: 'utf8', env, input: '', timeout: 30_000 });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /mcp-warden gateway: No server named "nope".*configured: one, two/);
-    // Known defect (the todo test below): after a refused gateway this daemon no longer leaves when idle, so the test
-    // stops it itself rather than leave it behind.
+    // A refusal leaves nothing behind: the daemon still leaves by itself when idle.
     const daemonPid = lockPid(home.stateDir);
     track(daemonPid);
-    process.kill(daemonPid, 'SIGTERM');
-    await waitFor('the daemon to exit on SIGTERM', () => !isRunning(daemonPid), 15_000, 200);
+    await waitFor('the idle daemon to exit', () => !isRunning(daemonPid), 20_000, 200);
+    assert.equal(procsWithEnvMarker('WARDEN_TEST_MARK', MARK).length, 0);
   });
 
-  it('a daemon that refused a gateway (unknown server) still leaves when idle', { todo: 'known defect: it stays; found at the end of the session that built the gateway, not yet diagnosed' }, async () => {
-    const home = wardenHome('gateway-refused-idle', { one: marked('well-behaved') });
+  // The gateway answers initialize itself, so a client can leave while the server it asked for is still starting. The
+  // session layer used to forget that instance before the start finished, so nobody stopped the server and the daemon
+  // never went idle (this was first seen after a refused gateway, which only happened to come next).
+  it('a client that leaves while its server is still starting leaves no server running; the daemon leaves when idle, a refused gateway too', async () => {
+    const home = wardenHome('gateway-left-starting', { one: marked('well-behaved') });
     const env = { ...home.env, MCP_WARDEN_DAEMON_IDLE_EXIT_SEC: '2' };
     const g = await throughGateway(home.stateDir, env, ['one']);
     const daemonPid = lockPid(home.stateDir);
     track(daemonPid);
     await g.client.close();
-    spawnSync(process.execPath, [cli, 'gateway', '--servers', 'nope', '--state-dir', home.stateDir], { encoding: 'utf8', env, input: '', timeout: 30_000 });
-    try {
-      await waitFor('the idle daemon to exit', () => !isRunning(daemonPid), 15_000, 200);
-    } finally {
-      if (isRunning(daemonPid)) {
-        process.kill(daemonPid, 'SIGTERM');
-        await waitFor('the daemon to exit on SIGTERM', () => !isRunning(daemonPid), 15_000, 200);
-      }
-    }
+    const r = spawnSync(process.execPath, [cli, 'gateway', '--servers', 'nope', '--state-dir', home.stateDir], { encoding: 'utf8', env, input: '', timeout: 30_000 });
+    assert.equal(r.status, 1);
+    await waitFor('the idle daemon to exit', () => !isRunning(daemonPid), 20_000, 200);
+    assert.equal(procsWithEnvMarker('WARDEN_TEST_MARK', MARK).length, 0, 'the server started for the client that left was stopped');
   });
 
   it('a server added to the config reaches the client with notifications/tools/list_changed', async () => {
