@@ -1,5 +1,6 @@
-// Ranks every memory that matches a query with FTS5 (no cut): the exact order, at the cost of reading every match.
-// Used for phrase and prefix queries and as the reference the exact top-k path is tested and benchmarked against.
+// Ranks the memories that match a query with FTS5's bm25, exactly, for phrase, prefix and filtered queries (the
+// exact top-k handles plain words): memories matching every clause rank above all others, so when they fill the
+// page only they are scored; otherwise every match is. rankEvery is the reference the faster paths are tested against.
 import type { Database } from '../db';
 import type { Filters } from './options';
 import type { ParsedQuery } from './query';
@@ -19,8 +20,8 @@ export class FullRanking {
   private readonly scores;
   private readonly scoresFiltered;
   private readonly clauseRowids;
-  private readonly topOne;
-  private readonly topOneFiltered;
+  private readonly topByBm25;
+  private readonly topByBm25Filtered;
 
   constructor(db: Database) {
     this.scores = db.prepare('SELECT rowid, -bm25(memories_fts) AS bm25 FROM memories_fts WHERE memories_fts MATCH ?').raw(true);
@@ -28,19 +29,32 @@ export class FullRanking {
       .prepare(`SELECT f.rowid, -bm25(memories_fts) AS bm25 FROM memories_fts f JOIN memories m ON m.rowid = f.rowid WHERE memories_fts MATCH @match AND ${FILTER_SQL}`)
       .raw(true);
     this.clauseRowids = db.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').pluck();
-    // One clause: every match is in the same tier, so SQLite's sorter keeps the top `take` (ties newest first).
-    this.topOne = db.prepare('SELECT rowid, -bm25(memories_fts) AS bm25 FROM memories_fts WHERE memories_fts MATCH ? ORDER BY bm25(memories_fts), rowid DESC LIMIT ?').raw(true);
-    this.topOneFiltered = db
+    // Matches of one tier (the same number of clauses each) in the store's order: SQLite's sorter keeps the top `take`.
+    this.topByBm25 = db.prepare('SELECT rowid, -bm25(memories_fts) AS bm25 FROM memories_fts WHERE memories_fts MATCH ? ORDER BY bm25(memories_fts), rowid DESC LIMIT ?').raw(true);
+    this.topByBm25Filtered = db
       .prepare(`SELECT f.rowid, -bm25(memories_fts) AS bm25 FROM memories_fts f JOIN memories m ON m.rowid = f.rowid WHERE memories_fts MATCH @match AND ${FILTER_SQL} ORDER BY bm25(memories_fts), f.rowid DESC LIMIT @take`)
       .raw(true);
   }
 
-  /** The best `take` matches, in the store's order (every match is scored). */
+  /** The best `take` matches, in the store's order. */
   rank(q: ParsedQuery, filters: Filters, filtered: boolean, take: number): Scored[] {
-    if (q.clauses.length === 1) {
-      const rows = (filtered ? this.topOneFiltered.all({ match: q.match, take, ...filterParams(filters) }) : this.topOne.all(q.match, take)) as [number, number][];
-      return rows.map(([rowid, bm25]) => ({ rowid, bm25, matched: 1 }));
+    const n = q.clauses.length;
+    if (n === 1) return this.byBm25(q.match, 1, filters, filtered, take);
+    // bm25 gives every clause the same weight in `a AND b` as in `a OR b` (each phrase's idf is over the whole
+    // table, its frequency is the row's), so the top tier ranked alone has the scores of the full ranking.
+    const all = this.byBm25(q.clauses.map((c) => c.fts).join(' AND '), n, filters, filtered, take);
+    if (all.length === take) return all;
+    if (n === 2) {
+      // Fewer than `take` match both, and those are all of them: every other match matches one clause.
+      const both = new Set(all.map((s) => s.rowid));
+      const rest = this.byBm25(q.match, 1, filters, filtered, take + all.length).filter((s) => !both.has(s.rowid));
+      return [...all, ...rest].slice(0, take);
     }
+    return this.rankEvery(q, filters, filtered, take);
+  }
+
+  /** Every match scored and counted clause by clause, then sorted: the order `rank` must give. */
+  rankEvery(q: ParsedQuery, filters: Filters, filtered: boolean, take: number): Scored[] {
     const rows = (filtered ? this.scoresFiltered.all({ match: q.match, ...filterParams(filters) }) : this.scores.all(q.match)) as [number, number][];
     const matched = new Map<number, number>();
     if (q.clauses.length > 1) {
@@ -48,5 +62,11 @@ export class FullRanking {
     }
     const out: Scored[] = rows.map(([rowid, bm25]) => ({ rowid, bm25, matched: q.clauses.length > 1 ? matched.get(rowid) ?? 1 : 1 }));
     return out.sort(compareScored).slice(0, take);
+  }
+
+  /** The best `take` matches of an FTS5 expression by bm25 then newest, all counted as matching `matched` clauses. */
+  private byBm25(match: string, matched: number, filters: Filters, filtered: boolean, take: number): Scored[] {
+    const rows = (filtered ? this.topByBm25Filtered.all({ match, take, ...filterParams(filters) }) : this.topByBm25.all(match, take)) as [number, number][];
+    return rows.map(([rowid, bm25]) => ({ rowid, bm25, matched }));
   }
 }
