@@ -128,7 +128,7 @@ export class MemoryStore implements Disposable {
   private readonly db: Database;
   private readonly stmts: ReturnType<MemoryStore['prepare']>;
   private readonly vectors: VectorIndex;
-  /** Reads bump access times through this, never waiting for another process's write lock. */
+  /** Reads record access times here; written a moment later or before an eviction, never waiting for a lock. */
   private readonly accessTimes: AccessTimes;
   private readonly searcher: MemorySearch;
   private readonly indexer: SearchIndexer;
@@ -388,9 +388,13 @@ export class MemoryStore implements Disposable {
     const { maxMemories, maxBytes } = this.options;
     if (maxMemories) {
       const over = (this.stmts.count.get() as number) - maxMemories;
-      if (over > 0) evicted.push(...(this.stmts.evictN.all(over) as string[]));
+      if (over > 0) {
+        this.accessTimes.writeInTransaction();
+        evicted.push(...(this.stmts.evictN.all(over) as string[]));
+      }
     }
-    if (maxBytes) {
+    if (maxBytes && (this.stmts.bytes.get() as number) > maxBytes) {
+      this.accessTimes.writeInTransaction();
       for (let guard = 0; guard < 10_000 && (this.stmts.bytes.get() as number) > maxBytes; guard++) {
         const id = this.stmts.evictOne.get() as string | undefined;
         if (!id) break;
@@ -500,6 +504,7 @@ export class MemoryStore implements Disposable {
     } catch {
       // best effort: access times only order evictions
     }
+    this.accessTimes.dispose();
     // A bulk write still running loses its worker: the worker closes its own connection and exits, and the bulk
     // write's end waits for that.
     void this.checkpointer?.close();

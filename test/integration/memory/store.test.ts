@@ -109,6 +109,32 @@ describe('memory store', () => {
     s.close();
   });
 
+  it('writes access times after the read, before an eviction and within a second, not during the read', async () => {
+    let t = 3_000_000;
+    const path = join(tempDir('bumps'), 'memory.db');
+    const s = MemoryStore.open(path, { maxMemories: 2, now: () => (t += 1000) });
+    const a = await s.save({ content: 'alpha first saved' });
+    const b = await s.save({ content: 'beta second saved' });
+    const accessed = (id: string) => s.database.prepare('SELECT accessed_at FROM memories WHERE id = ?').pluck().get(id) as number;
+    const before = accessed(a.id);
+    assert.equal((await s.search({ query: 'alpha' })).hits[0]!.id, a.id);
+    // The search itself wrote nothing: its bump waits.
+    assert.equal(accessed(a.id), before);
+    // alpha was read after beta was saved, so beta is now the least recently accessed: the save evicts it.
+    const c = await s.save({ content: 'gamma third saved' });
+    assert.deepEqual(c.evicted, [b.id]);
+    assert.ok(accessed(a.id) > before);
+    // Without a write, the bump reaches the file on its own (another connection sees it) and the store stays open.
+    s.get(c.id);
+    const other = MemoryStore.open(path);
+    const seen = () => other.database.prepare('SELECT accessed_at FROM memories WHERE id = ?').pluck().get(c.id) as number;
+    const saved = seen();
+    for (let i = 0; i < 100 && seen() === saved; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(seen() > saved, 'the get bumped the access time within 10 s');
+    other.close();
+    s.close();
+  });
+
   it('keeps the content-byte total a maxBytes bound checks exact through every write, and evicts to the bound', async () => {
     let t = 2_000_000;
     const s = fresh('bytes', { maxBytes: 4000, now: () => (t += 1000) });

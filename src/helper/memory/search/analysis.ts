@@ -50,18 +50,19 @@ function compoundTokens(text: string): { tokens: string[]; simple: boolean } {
   return { tokens, simple: false };
 }
 
+/** A plain lower-case ASCII word: its own single token (most of any text; skips the identifier splitting). */
+const PLAIN = /^[a-z0-9]+$/;
+
 /** Every compound of the text with its tokens and offsets. */
 export function compounds(text: string): Compound[] {
   const out: Compound[] = [];
   for (const m of text.matchAll(COMPOUND)) {
-    const { tokens, simple } = compoundTokens(m[0]);
-    if (tokens.length) out.push({ start: m.index, end: m.index + m[0].length, tokens, simple });
+    const w = m[0];
+    const { tokens, simple } = PLAIN.test(w) ? { tokens: [w], simple: true } : compoundTokens(w);
+    if (tokens.length) out.push({ start: m.index, end: m.index + w.length, tokens, simple });
   }
   return out;
 }
-
-/** A plain lower-case ASCII word: its own single token (most of any text; skips the identifier splitting). */
-const PLAIN = /^[a-z0-9]+$/;
 
 /** The tokens of a text, in order: what the full-text index stores (joined by spaces) and what queries are made of. */
 export function analyze(text: string): string[] {

@@ -1,6 +1,7 @@
 // A short excerpt of a memory around the words that matched, with those words marked: stems compared through the
 // same analysis as the index, so "rotate" highlights "rotates" and "getUserById" highlights the identifier.
-import { compounds, porterStem } from './analysis';
+import { compounds } from './analysis';
+import { cachedStem } from './docTerms';
 import type { Clause } from './query';
 
 export const HIGHLIGHT_OPEN = '**';
@@ -15,7 +16,7 @@ function matcher(clauses: Clause[]): (token: string) => boolean {
     if (c.kind === 'prefix') prefixes.push(c.stems[0]!);
     else for (const s of c.stems) stems.add(s);
   }
-  return (token) => stems.has(porterStem(token)) || prefixes.some((p) => token.startsWith(p));
+  return (token) => stems.has(cachedStem(token)) || prefixes.some((p) => token.startsWith(p));
 }
 
 /** The excerpt with matched words between HIGHLIGHT_OPEN and HIGHLIGHT_CLOSE (null when no word matched). */
