@@ -62,8 +62,8 @@ export function isAlive(p: { pid: number; startTicks: number }): boolean {
  */
 export class SeenProcesses {
   private readonly ids = new Map<number, number>();
-  add(pid: number | undefined): this {
-    if (pid === undefined || this.ids.has(pid)) return this;
+  add(pid: number | null | undefined): this {
+    if (pid === undefined || pid === null || this.ids.has(pid)) return this;
     const p = readProc(pid);
     if (p) this.ids.set(pid, p.startTicks);
     return this;
@@ -71,6 +71,11 @@ export class SeenProcesses {
   /** Those still alive (same start time, not a zombie). */
   alive(): number[] {
     return [...this.ids].filter(([pid, startTicks]) => isAlive({ pid, startTicks })).map(([pid]) => pid);
+  }
+  /** True while the process seen under this pid (same start time) is alive; false for a pid never added. */
+  running(pid: number): boolean {
+    const startTicks = this.ids.get(pid);
+    return startTicks !== undefined && isAlive({ pid, startTicks });
   }
 }
 

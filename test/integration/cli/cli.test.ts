@@ -4,13 +4,15 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fixtureServer, repoRoot, tempDir, writeConfig } from '../../support/fixtures';
-import { isRunning, killAll, waitFor } from '../../support/procfs';
+import { SeenProcesses, descendants, killAll, waitFor } from '../../support/procfs';
 
 const cli = join(repoRoot, 'dist/cli.js');
 const stateDir = tempDir('cli');
 let run: ChildProcess;
 let out = '';
-const seen = new Set<number>();
+/** Every process the tests saw (the helper's servers and their trees) by pid and start time: a pid reused after
+ * ours exited is neither reported as a leak nor killed. */
+const seen = new SeenProcesses();
 
 function mcpWarden(...args: string[]) {
   return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -46,8 +48,9 @@ before(async () => {
 });
 
 after(() => {
+  // The helper is ours to stop (a test that did not reach SIGINT); what it started must be gone already.
   if (run.exitCode === null) run.kill('SIGKILL');
-  const leaked = [...seen].filter(isRunning);
+  const leaked = seen.alive();
   killAll(leaked);
   assert.deepEqual(leaked, [], 'processes survived the CLI tests');
 });
@@ -79,12 +82,13 @@ describe('mcp-warden CLI', () => {
     const pid = before.pid!;
     const stop = mcpWarden('stop', 'good', '--state-dir', stateDir);
     assert.equal(stop.status, 0, stop.stderr);
-    assert.equal(isRunning(pid), false);
+    assert.equal(seen.running(pid), false);
     const start = mcpWarden('start', 'good', '--state-dir', stateDir);
     assert.equal(start.status, 0, start.stderr);
     const after = status().servers.find((x) => x.name === 'good')!;
     assert.equal(after.state, 'running');
-    assert.ok(isRunning(after.pid!));
+    seen.add(after.pid!);
+    assert.ok(seen.running(after.pid!));
     const call = mcpWarden('call', 'good', 'echo', '{"text":"hello from the CLI"}', '--state-dir', stateDir);
     assert.equal(call.status, 0, call.stderr);
     assert.equal(call.stdout.trim(), 'hello from the CLI');
@@ -103,31 +107,17 @@ describe('mcp-warden CLI', () => {
   });
 
   it('SIGINT stops every server and exits 0, leaving zero processes', async () => {
-    for (const srv of status().servers) if (srv.pid) seen.add(srv.pid);
-    // Children too: read them from the helper's registry view via status' process counts is not enough; walk /proc.
-    const { readdirSync, readFileSync } = await import('node:fs');
-    const tree = new Set<number>([...seen]);
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const name of readdirSync('/proc')) {
-        if (!/^\d+$/.test(name)) continue;
-        try {
-          const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-          if (tree.has(ppid) && !tree.has(Number(name))) {
-            tree.add(Number(name));
-            changed = true;
-          }
-        } catch {
-          // gone
-        }
-      }
+    // Every server and every process under it or under the helper (children, grandchildren), from the OS table.
+    const servers = status().servers.flatMap((srv) => (srv.pid ? [srv.pid] : []));
+    const tree = new SeenProcesses();
+    for (const pid of [...servers, ...[run.pid!, ...servers].flatMap((root) => descendants(root).map((p) => p.pid))]) {
+      tree.add(pid);
+      seen.add(pid);
     }
-    for (const p of tree) seen.add(p);
-    assert.ok(tree.size >= 8, `expected the servers' trees, found ${tree.size}`);
+    assert.ok(tree.alive().length >= 8, `expected the servers' trees, found ${tree.alive().length}`);
     run.kill('SIGINT');
     const code = await new Promise<number | null>((r) => run.once('exit', (c) => r(c)));
     assert.equal(code, 0);
-    for (const p of tree) assert.equal(isRunning(p), false, `pid ${p} survived`);
+    assert.deepEqual(tree.alive(), [], 'processes of the helper survived its SIGINT');
   });
 });

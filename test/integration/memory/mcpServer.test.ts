@@ -8,14 +8,15 @@ import { after, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { repoRoot, tempDir } from '../../support/fixtures';
-import { isRunning } from '../../support/procfs';
+import { SeenProcesses, killAll } from '../../support/procfs';
 
 const cli = join(repoRoot, 'dist/cli.js');
-const pids: number[] = [];
+/** Every process this file starts, by pid and start time: a pid reused after ours exited is neither a leak nor killed. */
+const pids = new SeenProcesses();
 after(() => {
-  const leaked = pids.filter(isRunning);
-  for (const p of leaked) process.kill(p, 'SIGKILL');
-  assert.deepEqual(leaked, []);
+  const leaked = pids.alive();
+  killAll(leaked);
+  assert.deepEqual(leaked, [], 'processes this file started are still running');
 });
 
 function text(r: unknown): string {
@@ -26,7 +27,7 @@ async function connect(stateDir: string) {
   const transport = new StdioClientTransport({ command: process.execPath, args: [cli, 'memory-server', '--state-dir', stateDir], stderr: 'ignore' });
   const client = new Client({ name: 'test', version: '1.0.0' });
   await client.connect(transport);
-  if (transport.pid) pids.push(transport.pid);
+  pids.add(transport.pid);
   return client;
 }
 

@@ -9,22 +9,23 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { MemoryStore } from '../../../src/helper/memory/store';
 import { memoryDbPath } from '../../../src/helper/memory/storeConfig';
 import { repoRoot, tempDir } from '../../support/fixtures';
-import { isRunning } from '../../support/procfs';
+import { SeenProcesses, killAll } from '../../support/procfs';
 import { evaluateRecall, recallMemories, recallQuestions } from '../../support/recallSet';
 
 const cli = join(repoRoot, 'dist/cli.js');
-const pids: number[] = [];
+/** Every process this file starts, by pid and start time: a pid reused after ours exited is neither a leak nor killed. */
+const pids = new SeenProcesses();
 after(() => {
-  const leaked = pids.filter(isRunning);
-  for (const p of leaked) process.kill(p, 'SIGKILL');
-  assert.deepEqual(leaked, []);
+  const leaked = pids.alive();
+  killAll(leaked);
+  assert.deepEqual(leaked, [], 'processes this file started are still running');
 });
 
 /** Runs the CLI as a child process (async: several run at once, so 125 questions take seconds, not a minute). */
 function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    if (child.pid) pids.push(child.pid);
+    pids.add(child.pid);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -110,7 +111,7 @@ describe('memory search recall', () => {
     const transport = new StdioClientTransport({ command: process.execPath, args: [cli, 'memory-server', '--state-dir', dir], stderr: 'ignore' });
     const client = new Client({ name: 'recall', version: '1.0.0' });
     await client.connect(transport);
-    if (transport.pid) pids.push(transport.pid);
+    pids.add(transport.pid);
     try {
       type Result = { results: { id: string; score: number; snippet?: string; content: string }[]; nextCursor?: string };
       const call = async (args: Record<string, unknown>) => {

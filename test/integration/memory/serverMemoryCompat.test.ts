@@ -15,17 +15,18 @@ import { SCHEMA_VERSION } from '../../../src/helper/memory/db';
 import { GraphSearch } from '../../../src/helper/memory/compat/graphSearch';
 import { GraphStore } from '../../../src/helper/memory/compat/graphStore';
 import { repoRoot, tempDir } from '../../support/fixtures';
-import { isRunning } from '../../support/procfs';
+import { SeenProcesses, killAll } from '../../support/procfs';
 
 const cli = join(repoRoot, 'dist/cli.js');
 const official = join(repoRoot, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
-const pids: number[] = [];
+/** Every process this file starts, by pid and start time: a pid reused after ours exited is neither a leak nor killed. */
+const pids = new SeenProcesses();
 const clients: Client[] = [];
 after(async () => {
   for (const c of clients) await c.close().catch(() => undefined);
-  const leaked = pids.filter(isRunning);
-  for (const p of leaked) process.kill(p, 'SIGKILL');
-  assert.deepEqual(leaked, []);
+  const leaked = pids.alive();
+  killAll(leaked);
+  assert.deepEqual(leaked, [], 'processes this file started are still running');
 });
 
 interface Entity {
@@ -53,7 +54,7 @@ async function connect(args: string[], env: Record<string, string> = {}): Promis
   const transport = new StdioClientTransport({ command: process.execPath, args, env: { ...(process.env as Record<string, string>), ...env }, stderr: 'ignore' });
   const client = new Client({ name: 'compat-test', version: '1.0.0' });
   await client.connect(transport);
-  pids.push(transport.pid!);
+  pids.add(transport.pid!);
   clients.push(client);
   return client;
 }

@@ -5,17 +5,25 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { WardenError } from '../../../src/shared/errors';
 import { MemoryStore, RECENT_BY_CATEGORY_SQL, RECENT_SQL } from '../../../src/helper/memory/store';
 import { normalize } from '../../../src/helper/memory/vector';
 import { COMPACT_MIN_STALE } from '../../../src/helper/memory/vectorIndex';
 import { SCHEMA_VERSION } from '../../../src/helper/memory/db';
 import { repoRoot, tempDir } from '../../support/fixtures';
-import { isRunning } from '../../support/procfs';
+import { SeenProcesses, killAll } from '../../support/procfs';
 
 /** Puts back the recency index schema v6 replaced, for tests that recreate an older file. */
 const V6_UNDONE = 'DROP INDEX memories_recent; DROP INDEX memories_category_recent; CREATE INDEX memories_updated ON memories(updated_at DESC);';
+
+/** Every process this file starts, by pid and start time: a pid reused after ours exited is neither a leak nor killed. */
+const started = new SeenProcesses();
+after(() => {
+  const leaked = started.alive();
+  killAll(leaked);
+  assert.deepEqual(leaked, [], 'processes this file started are still running');
+});
 
 function fresh(label: string, options = {}) {
   return MemoryStore.open(join(tempDir(label), 'memory.db'), options);
@@ -309,6 +317,7 @@ describe('memory store', () => {
     const script = join(repoRoot, 'out/test/support/memoryWriter.entry.js');
     const run = (tag: string) => new Promise<number>((resolve) => {
       const c = spawn(process.execPath, [script, db, tag, '1000'], { stdio: 'inherit' });
+      started.add(c.pid);
       c.on('exit', (code) => resolve(code ?? -1));
     });
     const codes = await Promise.all([run('first'), run('second')]);
@@ -327,6 +336,7 @@ describe('memory store', () => {
       const D = require(${JSON.stringify(join(repoRoot, 'node_modules/better-sqlite3'))});
       const d = new D(process.argv[1]); d.exec('BEGIN EXCLUSIVE'); d.prepare("INSERT INTO memories (id,content,content_hash,category,tags,importance,source,workspace,created_at,updated_at,accessed_at) VALUES ('x','y','z','c','',0.5,'s','',1,1,1)").run();
       console.log('locked'); setTimeout(() => {}, 60000);`, db], { stdio: ['ignore', 'pipe', 'inherit'] });
+    started.add(holder.pid);
     try {
       await new Promise((r) => holder.stdout!.once('data', r));
       await assert.rejects(s.save({ content: 'blocked' }), (e: WardenError) => e.code === 'MEMORY_DB_LOCKED' && /locked by another process/.test(e.message));
@@ -334,7 +344,7 @@ describe('memory store', () => {
       holder.kill('SIGKILL');
       await new Promise((r) => holder.once('exit', r));
     }
-    assert.equal(isRunning(holder.pid!), false);
+    assert.equal(started.running(holder.pid!), false);
     assert.equal((await s.search({ query: 'kept' })).hits.length, 1);
     await s.save({ content: 'after the lock' });
     assert.equal(s.stats().count, 2);

@@ -11,16 +11,17 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { MemoryStore } from '../../../src/helper/memory/store';
 import { repoRoot, tempDir } from '../../support/fixtures';
-import { isRunning } from '../../support/procfs';
+import { SeenProcesses, killAll } from '../../support/procfs';
 
 const cli = join(repoRoot, 'dist/cli.js');
-const pids: number[] = [];
+/** Every process this file starts, by pid and start time: a pid reused after ours exited is neither a leak nor killed. */
+const pids = new SeenProcesses();
 const mounts: string[] = [];
 after(() => {
   for (const m of mounts) spawnSync('umount', [m]);
-  const leaked = pids.filter(isRunning);
-  for (const p of leaked) process.kill(p, 'SIGKILL');
-  assert.deepEqual(leaked, []);
+  const leaked = pids.alive();
+  killAll(leaked);
+  assert.deepEqual(leaked, [], 'processes this file started are still running');
 });
 
 function runCli(args: string[], input?: string | Buffer) {
@@ -104,11 +105,11 @@ describe('the memory MCP server survives an oversized request', () => {
     const transport = new StdioClientTransport({ command: process.execPath, args: [cli, 'memory-server', '--state-dir', stateDir], stderr: 'ignore' });
     const client = new Client({ name: 'test', version: '1.0.0' });
     await client.connect(transport);
-    pids.push(transport.pid!);
+    pids.add(transport.pid!);
     const big = await client.callTool({ name: 'memory_save', arguments: { content: 'x'.repeat(10 * 1024 * 1024) } }, undefined, { timeout: 30_000 });
     assert.equal(big.isError, true);
     assert.match((big.content as { text: string }[])[0]!.text, /too large|MB/);
-    assert.ok(isRunning(transport.pid!), 'the server is still running');
+    assert.ok(pids.running(transport.pid!), 'the server is still running');
     const next = await client.callTool({ name: 'memory_save', arguments: { content: 'saved after the big one' } }, undefined, { timeout: 30_000 });
     assert.equal(next.isError, undefined);
     const found = await client.callTool({ name: 'memory_search', arguments: { query: 'after big' } }, undefined, { timeout: 30_000 });
@@ -119,7 +120,7 @@ describe('the memory MCP server survives an oversized request', () => {
   it('rejects a request that is not valid UTF-8 instead of saving replacement characters', async () => {
     const stateDir = tempDir('mcp-utf8');
     const child = spawn(process.execPath, [cli, 'memory-server', '--state-dir', stateDir], { stdio: ['pipe', 'pipe', 'ignore'] });
-    pids.push(child.pid!);
+    pids.add(child.pid!);
     const replies = new Map<number, Record<string, unknown>>();
     let buf = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -189,7 +190,7 @@ describe('reads never wait for a writer in another process', () => {
     const accessedBefore = s.get(saved.id).accessedAt;
     s.close();
     const holder: ChildProcess = spawn(process.execPath, [join(repoRoot, 'out/test/support/writeLockHolder.entry.js'), db], { stdio: ['pipe', 'pipe', 'inherit'] });
-    pids.push(holder.pid!);
+    pids.add(holder.pid!);
     let out = '';
     holder.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
     for (let i = 0; i < 300 && !out.includes('locked'); i++) await new Promise((r) => setTimeout(r, 50));

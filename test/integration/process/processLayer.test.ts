@@ -11,12 +11,13 @@ import { terminateTree } from '../../../src/helper/platform/terminate';
 import { resolveCommand } from '../../../src/helper/platform/resolveCommand';
 import { nodeVersionProblem } from '../../../src/helper/platform/nodeVersion';
 import { PidRegistry } from '../../../src/helper/registry/pidRegistry';
-import { waitFor } from '../../support/procfs';
+import { SeenProcesses, killAll, waitFor } from '../../support/procfs';
 
 const table = new ProcFsProcessTable();
 /** How long each wait in this file may take before the test fails. */
 const WAIT_MS = 10_000;
-const started = new Set<number>();
+/** Every process this file starts, by pid and start time: a pid reused after ours exited is neither a leak nor killed. */
+const started = new SeenProcesses();
 const IDLE = 'setInterval(() => {}, 1e9)';
 
 function startIdle(detached = true): number {
@@ -41,12 +42,18 @@ function startEscapingTree(): Promise<{ root: number; escaped: number }> {
   }));
 }
 
-after(async () => {
-  for (const pid of started) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
-  await new Promise((r) => setTimeout(r, 300));
-  const snap = await table.read();
-  const survivors = [...started].filter((pid) => snap.has(pid) && snap.get(pid)!.state !== 'Z');
-  assert.deepEqual(survivors, [], 'every process this file started is gone');
+/** Ends the processes a test left running on purpose (bystanders, spared pids), only if they are still ours. */
+async function stopStarted(...pids: number[]): Promise<void> {
+  const ours = pids.filter((pid) => started.running(pid));
+  killAll(ours);
+  await waitFor('the processes to exit', () => ours.every((pid) => !started.running(pid)), WAIT_MS);
+}
+
+after(() => {
+  // Each test stops what it started: anything still running here was left behind.
+  const leaked = started.alive();
+  killAll(leaked);
+  assert.deepEqual(leaked, [], 'every process this file started is gone');
 });
 
 describe('process layer', () => {
@@ -59,6 +66,7 @@ describe('process layer', () => {
     assert.ok(entry.startTime > 0);
     assert.equal(await table.startTimeOf(pid), entry.startTime);
     assert.match(entry.command, /setInterval/);
+    await stopStarted(pid);
   });
 
   it('collectDescendants finds a setsid grandchild that left the tree only through its tracked identity', async () => {
@@ -89,6 +97,7 @@ describe('process layer', () => {
     const afterSnap = await table.read();
     assert.ok(isAlive(afterSnap, { pid: bystander, startTime: snap.get(bystander)!.startTime }), 'the bystander is untouched');
     assert.ok(!isAlive(afterSnap, { pid: root, startTime: snap.get(root)!.startTime }));
+    await stopStarted(bystander);
   });
 
   it('resolveCommand finds node and names a missing command with the way out', () => {
@@ -104,12 +113,14 @@ describe('process layer', () => {
 
   it('reapOrphans kills a dead owner\'s live process, spares a reused pid and a live owner\'s process, reports a corrupt file', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'warden-reg-'));
+    const spared: number[] = [];
     try {
       const orphan = startIdle();
       const reused = startIdle();
       const liveOwner = startIdle();
       const liveOwned = startIdle();
       const deadOwner = startIdle();
+      spared.push(orphan, reused, liveOwner, liveOwned, deadOwner);
       await waitFor('all five processes', async () => { const s = await table.read(); return [orphan, reused, liveOwner, liveOwned, deadOwner].every((p) => s.has(p)); }, WAIT_MS);
       const snap = await table.read();
       const st = (pid: number) => snap.get(pid)!.startTime;
@@ -139,6 +150,7 @@ describe('process layer', () => {
       assert.ok(files.some((f) => f.endsWith('.corrupt')));
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
+      await stopStarted(...spared);
     }
   });
 });
