@@ -2,32 +2,21 @@
 // changed since), and the servers adoption added leave Warden's config unless the user changed them there.
 import { readFileSync, rmSync } from 'node:fs';
 import { WardenError } from '../../shared/errors';
-import { ensureAdoptDir, readLog, removeBackup, takeLock, writeLog, backupPath, newRunId, type AdoptionRecord } from './adoptionLog';
-import { writeFileAtomic, writeNewFile } from './atomicWrite';
+import { readLog, type AdoptionRecord } from './adoptionLog';
+import { writeFileAtomic } from './atomicWrite';
+import { applyRestores, foldRestore, type FileRestoreBase, type RestoreHow } from './fileRestore';
 import { formattingOf, parseJsonText, setJsonValue } from './jsonEdit';
 import { mergeBack } from './mergeBack';
 import { sha256 } from './planner';
 import { canonicalEntry } from './translate';
 import { CLIENT_IDS, type ClientId } from './types';
 
-/** One client file as unadopt leaves it. */
-export interface FileRestore {
-  path: string;
+/** One client file as unadopt leaves it (a conflict is restored only with --force). */
+export interface FileRestore extends FileRestoreBase {
   format: 'json' | 'toml';
-  realPath: string;
-  mode: number;
-  /** Its bytes now (null: it is gone). */
-  current: Buffer | null;
   /** What it gets: the backed-up bytes, or (edited since) the current text with the adopted entries put back. */
   final: Buffer;
-  /** Edited since adoption: restored only with --force. */
-  conflict: boolean;
-  /** exact: the bytes from before adoption; merged: the adopted entries put back into today's file; replaced: today's
-   * file could not be merged (gone, or no longer parseable), so --force puts the old bytes back whole. */
-  how: 'exact' | 'merged' | 'replaced';
 }
-
-const HOW_RANK: Record<FileRestore['how'], number> = { exact: 0, merged: 1, replaced: 2 };
 
 export interface UnadoptionPlan {
   files: FileRestore[];
@@ -76,7 +65,7 @@ export function planUnadoption(stateDir: string, clients: readonly ClientId[] | 
     // Already back as it was (an unadopt that stopped part-way, or the user by hand) counts as untouched too.
     const untouched = now !== null && (sha256(now) === record.afterSha256 || sha256(now) === record.beforeSha256);
     let final = backup;
-    let how: FileRestore['how'] = 'exact';
+    let how: RestoreHow = 'exact';
     if (!untouched) {
       const merged = now ? mergeBack(record.format, now.toString('utf8'), backup.toString('utf8'), record.servers) : null;
       if (merged !== null) {
@@ -86,14 +75,7 @@ export function planUnadoption(stateDir: string, clients: readonly ClientId[] | 
         how = 'replaced';
       }
     }
-    if (seen) {
-      seen.final = final;
-      seen.conflict ||= !untouched;
-      if (HOW_RANK[how] > HOW_RANK[seen.how]) seen.how = how;
-      seen.mode = record.mode;
-    } else {
-      byFile.set(record.realPath, { path: record.path, format: record.format, realPath: record.realPath, mode: record.mode, current: now, final, conflict: !untouched, how });
-    }
+    foldRestore(byFile, { path: record.path, format: record.format, realPath: record.realPath, mode: record.mode, current: now, final, conflict: !untouched, how });
   }
   const files = [...byFile.values()];
   const rest = log.records.filter((r) => !selected(r));
@@ -165,32 +147,9 @@ export function applyUnadoption(plan: UnadoptionPlan, stateDir: string, force: b
   if (plan.conflicts.length && !force) {
     throw new WardenError('ADOPT_CONFLICT', `${plan.conflicts.map((c) => c.path).join(', ')} changed since adoption; run unadopt --force to put the adopted entries back anyway (the current contents are kept as a backup).`);
   }
-  ensureAdoptDir(stateDir);
-  const unlock = takeLock(stateDir);
-  const replacedBackups: string[] = [];
-  try {
-    const run = newRunId();
-    plan.files.forEach((f, i) => {
-      // Forced over later edits: keep today's bytes too, so nothing the user wrote is lost.
-      if (f.conflict && f.current) {
-        const keep = backupPath(stateDir, `${run}-replaced`, i, f.path);
-        writeNewFile(keep, f.current);
-        replacedBackups.push(keep);
-      }
-      writeFileAtomic(f.realPath, f.final, f.mode);
-    });
-    if (plan.warden) {
-      if (plan.warden.after) writeFileAtomic(plan.warden.path, plan.warden.after, plan.warden.mode);
-      else if (plan.warden.current) removeFile(plan.warden.path);
-    }
-    writeLog(stateDir, { version: 1, records: plan.remaining });
-    for (const r of plan.dropped) removeBackup(r.backup);
-    return { replacedBackups };
-  } finally {
-    unlock();
-  }
-}
-
-function removeFile(path: string): void {
-  rmSync(path, { force: true });
+  return applyRestores(stateDir, plan.files, plan, () => {
+    const w = plan.warden;
+    if (w?.after) writeFileAtomic(w.path, w.after, w.mode);
+    else if (w?.current) rmSync(w.path, { force: true });
+  });
 }

@@ -2,29 +2,18 @@
 // since, and only when forced — the moved entries re-inserted as they were written; `.vscode/mcp-warden.json` gets its
 // bytes back (or goes, if adoption created it), or, edited since (Add Server writes there), loses only the moved
 // entries it still holds unchanged.
-import { rmSync } from 'node:fs';
 import { WardenError } from '../../shared/errors';
-import {
-  backupPath, ensureAdoptDir, newRunId, readLog, removeBackup, takeLock, writeLog, type AdoptionRecord, type RecordedServer,
-} from './adoptionLog';
-import { writeFileAtomic, writeNewFile } from './atomicWrite';
+import { readLog, type AdoptionRecord, type RecordedServer } from './adoptionLog';
+import { applyRestores, foldRestore, type FileRestoreBase, type RestoreHow } from './fileRestore';
 import { formattingOf, jsonValueText, parseJsonText, setJsonValue, setJsonValueText } from './jsonEdit';
 import { sha256 } from './planner';
 import { canonicalEntry } from './translate';
 import { backupBytes, readBytes } from './unadopt';
 import { workspaceFiles } from './workspace';
 
-export interface WorkspaceFileRestore {
-  path: string;
-  realPath: string;
-  mode: number;
-  current: Buffer | null;
-  /** null: the file is removed (adoption created it). */
-  final: Buffer | null;
-  /** mcp.json edited since adoption: undone only with `force`. */
-  conflict: boolean;
-  how: 'exact' | 'merged' | 'replaced';
-}
+/** One of the folder's files as the undo leaves it: final null removes it (adoption created it); a conflict (mcp.json
+ * edited since adoption) is undone only with `force`. */
+export type WorkspaceFileRestore = FileRestoreBase;
 
 export interface WorkspaceUndoPlan {
   folder: string;
@@ -35,8 +24,6 @@ export interface WorkspaceUndoPlan {
   remaining: AdoptionRecord[];
   dropped: AdoptionRecord[];
 }
-
-const HOW_RANK: Record<WorkspaceFileRestore['how'], number> = { exact: 0, merged: 1, replaced: 2 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -104,7 +91,7 @@ export function planWorkspaceUndo(folder: string, stateDir: string): WorkspaceUn
     const untouched = nowSha === r.afterSha256 || nowSha === r.beforeSha256;
     const backup = backupBytes(r);
     let final: Buffer | null = backup;
-    let how: WorkspaceFileRestore['how'] = 'exact';
+    let how: RestoreHow = 'exact';
     let conflict = false;
     if (!untouched) {
       const merged = now && backup
@@ -119,14 +106,7 @@ export function planWorkspaceUndo(folder: string, stateDir: string): WorkspaceUn
       // The Warden file is Warden's: taking out what adoption put there is never a clobber. mcp.json is the user's.
       conflict = r.client === 'vscode-workspace';
     }
-    if (seen) {
-      seen.final = final;
-      seen.conflict ||= conflict;
-      if (HOW_RANK[how] > HOW_RANK[seen.how]) seen.how = how;
-      seen.mode = r.mode;
-    } else {
-      byFile.set(r.realPath, { path: r.path, realPath: r.realPath, mode: r.mode, current: now, final, conflict, how });
-    }
+    foldRestore(byFile, { path: r.path, realPath: r.realPath, mode: r.mode, current: now, final, conflict, how });
   }
   const files = [...byFile.values()];
   return {
@@ -141,26 +121,7 @@ export function applyWorkspaceUndo(plan: WorkspaceUndoPlan, stateDir: string, fo
     throw new WardenError('ADOPT_CONFLICT', `${plan.conflicts.map((c) => c.path).join(', ')} changed since adoption; undo with force to put the moved servers back into it anyway.`);
   }
   if (!plan.files.length) return { replacedBackups: [] };
-  ensureAdoptDir(stateDir);
-  const unlock = takeLock(stateDir);
-  const replacedBackups: string[] = [];
-  try {
-    const run = newRunId();
-    plan.files.forEach((f, i) => {
-      if (f.conflict && f.current) {
-        const keep = backupPath(stateDir, `${run}-replaced`, i, f.path);
-        writeNewFile(keep, f.current);
-        replacedBackups.push(keep);
-      }
-      if (f.final) writeFileAtomic(f.realPath, f.final, f.mode);
-      else rmSync(f.realPath, { force: true });
-    });
-    writeLog(stateDir, { version: 1, records: plan.remaining });
-    for (const r of plan.dropped) removeBackup(r.backup);
-    return { replacedBackups };
-  } finally {
-    unlock();
-  }
+  return applyRestores(stateDir, plan.files, plan);
 }
 
 /** Undoes every adoption of this folder's mcp.json. */
