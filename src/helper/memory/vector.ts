@@ -1,4 +1,5 @@
 // Vector helpers: float32 BLOB encoding and a streaming top-k over rows, so a search never holds every embedding.
+import { Heap } from './search/heap';
 
 export function normalize(v: Float32Array | number[]): Float32Array {
   const out = Float32Array.from(v);
@@ -36,49 +37,21 @@ export function dot(a: Float32Array, b: Float32Array): number {
 
 /** Keeps the k best (highest score) items seen; memory is O(k) whatever the number of rows. */
 export class TopK<T> {
-  private readonly items: { score: number; value: T }[] = [];
+  /** The worst kept on top, so a better item replaces it in O(log k). */
+  private readonly heap = new Heap<{ score: number; value: T }>((a, b) => a.score < b.score);
   constructor(private readonly k: number) {}
 
   get minScore(): number {
-    return this.items.length < this.k ? -Infinity : this.items[0]!.score;
+    return this.heap.size < this.k ? -Infinity : this.heap.peek()!.score;
   }
 
   offer(score: number, value: T): void {
-    if (this.items.length < this.k) {
-      this.items.push({ score, value });
-      this.siftUp(this.items.length - 1);
-    } else if (score > this.items[0]!.score) {
-      this.items[0] = { score, value };
-      this.siftDown(0);
-    }
+    if (this.heap.size < this.k) this.heap.push({ score, value });
+    else if (score > this.heap.peek()!.score) this.heap.replaceTop({ score, value });
   }
 
   /** Best first. */
   sorted(): { score: number; value: T }[] {
-    return [...this.items].sort((a, b) => b.score - a.score);
-  }
-
-  private siftUp(i: number): void {
-    const a = this.items;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p]!.score <= a[i]!.score) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
-      i = p;
-    }
-  }
-
-  private siftDown(i: number): void {
-    const a = this.items;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < a.length && a[l]!.score < a[m]!.score) m = l;
-      if (r < a.length && a[r]!.score < a[m]!.score) m = r;
-      if (m === i) return;
-      [a[m], a[i]] = [a[i]!, a[m]!];
-      i = m;
-    }
+    return this.heap.toArray().sort((a, b) => b.score - a.score);
   }
 }
