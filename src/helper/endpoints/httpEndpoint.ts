@@ -11,6 +11,8 @@ import type { Id, Message } from '../sessions/jsonrpc';
 import type { Session } from '../sessions/session';
 import type { SessionManager } from '../sessions/sessionManager';
 import { GatewaySession } from '../gateway/gatewaySession';
+import { isRequest } from '../sessions/jsonrpc';
+import { DirectReplies, directEligible, directMessage, readBody } from './httpDirect';
 
 /** HTTP sessions at once; one more gets 503. */
 export const MAX_HTTP_SESSIONS = 128;
@@ -33,6 +35,8 @@ interface HttpSession {
   transport: StreamableHTTPServerTransport;
   /** One server's session, or the gateway's (serverName ''). */
   session: Pick<Session, 'receive' | 'close' | 'inFlight' | 'lastActivity' | 'serverName' | 'link'>;
+  /** POSTs answered on the lean path (httpDirect.ts), once the session has an id. */
+  direct: DirectReplies | undefined;
 }
 
 /** An MCP server the engine answers itself (the memory store), one per HTTP session: the SDK's McpServer fits. */
@@ -84,10 +88,38 @@ export function checkRequest(headers: IncomingMessage['headers'], ctx: RequestCo
   return null;
 }
 
-function reply(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
+function reply(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}, code = -32000, id: Id | null = null): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'application/json', ...extra });
-  res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message } }));
+  res.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } }));
+}
+
+/**
+ * A POST of one message in an initialized session, on the lean path: read here, handed to the Warden session, and
+ * answered by DirectReplies when its reply comes. A batch or anything the SDK would treat otherwise goes to the SDK
+ * transport with the body already parsed.
+ */
+async function handleDirect(h: HttpSession, sid: string, req: IncomingMessage, res: ServerResponse, live: () => boolean): Promise<void> {
+  const body = await readBody(req);
+  if (!body.ok) return reply(res, body.status, body.message, {}, body.code);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.text);
+  } catch {
+    return reply(res, 400, 'Parse error: Invalid JSON', {}, -32700);
+  }
+  const m = directMessage(parsed);
+  if (!m) return await h.transport.handleRequest(req, res, parsed);
+  if (!live()) return reply(res, 404, 'Session not found', {}, -32001);
+  h.session.lastActivity = Date.now();
+  if (isRequest(m)) {
+    const direct = (h.direct ??= new DirectReplies(sid));
+    if (!direct.hold(m.id, res)) return reply(res, 200, `Request id ${JSON.stringify(m.id)} is already in flight, or too many requests wait on this session.`, {}, -32600, m.id);
+    h.session.receive(m);
+    return;
+  }
+  res.writeHead(202).end();
+  h.session.receive(m);
 }
 
 export function createHttpHandler(
@@ -132,10 +164,14 @@ export function createHttpHandler(
     try {
       const link = {
         label: 'http',
-        send: (m: Message, related?: Id) => void transport.send(m, related !== undefined ? { relatedRequestId: related } : undefined).catch(() => undefined),
+        send: (m: Message, related?: Id) => {
+          if (record?.direct?.route(m, related)) return;
+          void transport.send(m, related !== undefined ? { relatedRequestId: related } : undefined).catch(() => undefined);
+        },
         close: () => {
           const id = transport.sessionId;
           if (id) sessions.delete(id);
+          record?.direct?.dispose();
           void transport.close().catch(() => undefined);
         },
       };
@@ -153,8 +189,11 @@ export function createHttpHandler(
       return null;
     }
     transport.onmessage = (m) => session.receive(m as Message);
-    transport.onclose = () => session.close('the HTTP session ended');
-    record = { transport, session };
+    transport.onclose = () => {
+      record?.direct?.dispose();
+      session.close('the HTTP session ended');
+    };
+    record = { transport, session, direct: undefined };
     return record;
   };
 
@@ -213,6 +252,7 @@ export function createHttpHandler(
           const h = sessions.get(sid);
           if (!h || h.session.serverName !== serverName) return reply(res, 404, 'Unknown or expired MCP session; initialize again.');
           h.session.lastActivity = Date.now();
+          if (req.method === 'POST' && directEligible(req)) return await handleDirect(h, sid, req, res, () => sessions.get(sid) === h);
           await h.transport.handleRequest(req, res);
           return;
         }
