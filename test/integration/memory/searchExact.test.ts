@@ -72,11 +72,21 @@ function bruteForce(store: MemoryStore) {
   };
 }
 
+/** Deletes (some memories in segments), the newest memory deleted and its rowid reused, and edits through SQL. */
+async function churn(s: MemoryStore, from: number, step: number): Promise<void> {
+  const ids = s.database.prepare('SELECT id FROM memories ORDER BY rowid').pluck().all() as string[];
+  for (let i = from; i < ids.length; i += step) s.delete(ids[i]!);
+  s.delete(ids[ids.length - 1]!);
+  await s.save({ content: 'deploy deploy cache reused rowid' });
+  const edit = s.database.prepare('UPDATE memories SET content = ? WHERE id = ?');
+  for (let i = from + 5; i < ids.length; i += step * 6) edit.run(memoryText(), ids[i]!);
+}
+
 async function generated(label: string, size: number): Promise<MemoryStore> {
   const s = MemoryStore.open(join(tempDir(label), 'memory.db'));
   let made = 0;
-  // Batches of mixed sizes: segments from large batches, from a tail of small saves, and a tail left over.
-  const sizes = [Math.floor(size * 0.4), 700, 900, 1, 1, 500, Math.floor(size * 0.3)];
+  // Batches of mixed sizes: large segments, single saves' one-memory segments, and merges of all of them.
+  const sizes = [Math.floor(size * 0.2), 700, 900, 1, 1, 500, Math.floor(size * 0.1)];
   for (const n of sizes) {
     if (made >= size) break;
     const take = Math.min(n, size - made);
@@ -84,18 +94,18 @@ async function generated(label: string, size: number): Promise<MemoryStore> {
     else s.saveMany(Array.from({ length: take }, () => ({ content: memoryText(), ...(rand() < 0.1 ? { tags: ['cache', 'ops'] } : {}) })));
     made += take;
   }
+  let churned = false;
   while (made < size) {
+    // Halfway, deletes and edits that later merges must drop and re-read.
+    if (!churned && made >= size / 2) {
+      await churn(s, 3, 41);
+      churned = true;
+    }
     const take = Math.min(300, size - made);
     s.saveMany(Array.from({ length: take }, () => ({ content: memoryText() })));
     made += take;
   }
-  // Deletes (some memories in segments), the newest memory deleted and its rowid reused, and edits through SQL.
-  const ids = s.database.prepare('SELECT id FROM memories ORDER BY rowid').pluck().all() as string[];
-  for (let i = 0; i < ids.length; i += 37) s.delete(ids[i]!);
-  s.delete(ids[ids.length - 1]!);
-  await s.save({ content: 'deploy deploy cache reused rowid' });
-  const edit = s.database.prepare('UPDATE memories SET content = ? WHERE id = ?');
-  for (let i = 5; i < ids.length; i += 211) edit.run(memoryText(), ids[i]!);
+  await churn(s, 0, 37);
   return s;
 }
 
@@ -112,6 +122,10 @@ async function checkExact(label: string, size: number, queries: number) {
     assert.ok(share >= 0.09 && share <= 0.22, `${w} matches ${share}`);
   }
   const topK = new ExactTopK(store.database);
+  // Segments were merged (fewer exist than were written), deletes and edits among them.
+  const written = (store.database.prepare('SELECT next_segment - 1 FROM search_stats').pluck().get() as number);
+  const segments = store.database.prepare('SELECT count(*) FROM search_segments').pluck().get() as number;
+  if (size >= 20_000) assert.ok(segments < written - 8, `${segments} segments of ${written} written`);
   let compared = 0;
   for (let i = 0; i < queries; i++) {
     const q = query();

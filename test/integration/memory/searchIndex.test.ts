@@ -1,5 +1,6 @@
-// The search index on real SQLite files: a v6 store migrates (reindexes, v8 and v10) with progress lines and nothing
-// lost; edits and deletes keep the index in step with the table; and the ranking is exact over every match.
+// The search index on real SQLite files: a v6 store migrates (reindexes, v8, v10 and v11) and a v10 store to v11's
+// segments, with progress lines and nothing lost; single saves' segments are merged to a few; edits and deletes keep
+// the index in step with the table; and the ranking is exact over every match.
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -22,7 +23,7 @@ const V6_FTS = `
   PRAGMA user_version = 6;`;
 
 describe('memory search index', () => {
-  it('migrates a v6 store: every memory reindexed (schemas v8 and v10) for the new search, with progress lines, none lost', async () => {
+  it('migrates a v6 store: every memory reindexed (schemas v8, v10 and v11) for the new search, with progress lines, none lost', async () => {
     const path = join(tempDir('search-v6'), 'memory.db');
     const s = MemoryStore.open(path);
     s.saveMany(Array.from({ length: 45_000 }, (_, i) => ({ content: `note ${i}: the deploy rotates keys for service_${i % 7}`, tags: i % 2 ? 'ops' : 'dev' })));
@@ -39,6 +40,7 @@ describe('memory search index', () => {
     assert.ok(lines.some((l) => /reindexed 20000 of 45001/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => /reindexed 45001 memories in/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => /indexing 45001 memories \(schema v10/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /indexing 45001 memories \(schema v11/.test(l)), lines.join('\n'));
     assert.match(lines.at(-1)!, /indexed 45001 memories in/);
     // The exact top-k's statistics cover every memory.
     assert.deepEqual(migrated.database.prepare('SELECT docs FROM search_stats').pluck().get(), 45_001);
@@ -52,6 +54,47 @@ describe('memory search index', () => {
     const again: string[] = [];
     MemoryStore.open(path, { migrationLog: (l) => again.push(l) }).close();
     assert.deepEqual(again, []);
+  });
+
+  it('migrates a v10 store (impact-ordered postings) to v11: segments rebuilt with progress lines, the same results, none lost', async () => {
+    const path = join(tempDir('search-v10'), 'memory.db');
+    const s = MemoryStore.open(path);
+    s.saveMany(Array.from({ length: 25_000 }, (_, i) => ({ content: `note ${i}: ${['deploy', 'cache', 'retry'][i % 3]} keys for service_${i % 7}`, tags: i % 2 ? 'ops' : 'dev' })));
+    for (let i = 0; i < 5; i++) await s.save({ content: `deploy cache retry single save ${i}` });
+    const queries = ['deploy', 'cache retry', 'service 3 keys', 'single save deploy'];
+    const before = await Promise.all(queries.map(async (q) => (await s.search({ query: q, limit: 20 })).hits.map((h) => h.id)));
+    // Schema v10's layout: one row per term per segment, impact-ordered; no segment tables.
+    s.database.exec(`
+      DROP TABLE search_segments; DROP TABLE search_blocks;
+      CREATE TABLE search_postings (term TEXT NOT NULL, seg INTEGER NOT NULL, postings BLOB NOT NULL, PRIMARY KEY (term, seg)) WITHOUT ROWID;
+      INSERT INTO search_postings VALUES ('deploy', 1, x'0102030405');
+      UPDATE search_stats SET segmented_upto = 24000;
+      PRAGMA user_version = 10;`);
+    s.close();
+    const lines: string[] = [];
+    const migrated = MemoryStore.open(path, { migrationLog: (l) => lines.push(l) });
+    assert.equal(migrated.database.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.match(lines[0]!, /indexing 25005 memories \(schema v11/);
+    assert.ok(lines.some((l) => /indexed 20000 of 25005/.test(l)), lines.join('\n'));
+    assert.match(lines.at(-1)!, /indexed 25005 memories in/);
+    assert.equal(migrated.stats().count, 25_005);
+    assert.equal(migrated.database.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'search_postings'").pluck().get(), 0);
+    const covered = migrated.database.prepare('SELECT min(lo), max(hi) FROM search_segments').raw(true).get();
+    assert.deepEqual(covered, [1, 25_005]);
+    const after = await Promise.all(queries.map(async (q) => (await migrated.search({ query: q, limit: 20 })).hits.map((h) => h.id)));
+    assert.deepEqual(after, before);
+    migrated.close();
+  });
+
+  it('writes a segment per save and merges them: 300 single saves leave a few segments, all found', async () => {
+    const s = MemoryStore.open(join(tempDir('search-saves'), 'memory.db'));
+    for (let i = 0; i < 300; i++) await s.save({ content: `save number w${i}x about ${i % 2 ? 'queues' : 'sockets'}` });
+    const segments = s.database.prepare('SELECT lo, hi FROM search_segments ORDER BY lo').all() as { lo: number; hi: number }[];
+    assert.ok(segments.length <= 16, JSON.stringify(segments));
+    assert.deepEqual([segments[0]!.lo, segments.at(-1)!.hi], [1, 300]);
+    assert.equal((await s.search({ query: 'sockets', limit: 1000 })).hits.length, 150);
+    assert.match((await s.search({ query: 'w123x', limit: 1 })).hits[0]!.content, /save number w123x/);
+    s.close();
   });
 
   it('keeps the index in step with edits and deletes made through SQL', async () => {

@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { analyze } from '../../../src/helper/memory/search/analysis';
+import { analyze, analyzeGeneral } from '../../../src/helper/memory/search/analysis';
 import { porterStem } from '../../../src/helper/memory/search/porter';
 import { parseQuery } from '../../../src/helper/memory/search/query';
 import { snippet } from '../../../src/helper/memory/search/snippet';
@@ -18,6 +18,22 @@ describe('memory search analysis', () => {
     assert.deepEqual(analyze('e2e_tests/run_all.sh'), ['e2etestsrunallsh', 'e2e', 'tests', 'run', 'all', 'sh']);
     assert.deepEqual(analyze('HTTPServer in src/userService.ts'), ['httpserver', 'http', 'server', 'in', 'srcuserservicets', 'src', 'userservice', 'user', 'service', 'ts']);
     assert.deepEqual(analyze('Café naïve'), ['cafe', 'naive']);
+  });
+
+  it('gives the same tokens on its ASCII path as through the general (regular expression) path', () => {
+    let seed = 7;
+    const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const pieces = ['a', 'z', 'Q', 'HTTP', 'Server', 'get', 'ById', '0', '42', 'e2e', '_', '.', '/', '\\', ':', '-', ' ', '  ', '#', ',', '"', '*', 'The', 'ALL', 'x9Y', '\n', '\t', '__', '-.'];
+    for (let i = 0; i < 5000; i++) {
+      let text = '';
+      const n = 1 + Math.floor(rand() * 12);
+      for (let j = 0; j < n; j++) text += pieces[Math.floor(rand() * pieces.length)];
+      assert.deepEqual(analyze(text), analyzeGeneral(text), JSON.stringify(text));
+    }
+    for (let c = 0; c < 128; c++) {
+      const text = `ab${String.fromCharCode(c)}cd Ef${String.fromCharCode(c)}gH ${String.fromCharCode(c)}x`;
+      assert.deepEqual(analyze(text), analyzeGeneral(text), JSON.stringify(text));
+    }
   });
 
   it('drops stop words from questions but keeps them inside identifiers and all-stop-word queries', () => {

@@ -64,13 +64,85 @@ export function compounds(text: string): Compound[] {
   return out;
 }
 
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\u0000-\u007f]/;
+
 /** The tokens of a text, in order: what the full-text index stores (joined by spaces) and what queries are made of. */
 export function analyze(text: string): string[] {
+  return NON_ASCII.test(text) ? analyzeGeneral(text) : analyzeAscii(text);
+}
+
+/** analyze() for any text, through COMPOUND (exported for the test that the ASCII path gives the same tokens). */
+export function analyzeGeneral(text: string): string[] {
   const out: string[] = [];
   COMPOUND.lastIndex = 0;
   for (let m = COMPOUND.exec(text); m; m = COMPOUND.exec(text)) {
     const w = m[0];
     if (PLAIN.test(w)) out.push(w);
+    else for (const t of compoundTokens(w).tokens) out.push(t);
+  }
+  return out;
+}
+
+const enum Ch {
+  Digit,
+  Lower,
+  Upper,
+  /** Joins letters and digits into one compound: _ . / \\ : - */
+  Joiner,
+  Other,
+}
+
+const ASCII_CLASS = (() => {
+  const c = new Uint8Array(128).fill(Ch.Other);
+  for (let i = 48; i <= 57; i++) c[i] = Ch.Digit;
+  for (let i = 97; i <= 122; i++) c[i] = Ch.Lower;
+  for (let i = 65; i <= 90; i++) c[i] = Ch.Upper;
+  for (const j of '_./\\:-') c[j.charCodeAt(0)] = Ch.Joiner;
+  return c;
+})();
+
+/**
+ * analyze() for ASCII text without regular expressions (the unicode property classes cost ~20 µs per memory): the
+ * same compounds as COMPOUND; a word of lower case and digits, or capitalised ("The"), is its own token (folded), and
+ * anything else (camelCase, ALLCAPS, joined parts) goes through compoundTokens as before.
+ */
+function analyzeAscii(text: string): string[] {
+  const out: string[] = [];
+  const n = text.length;
+  const cls = ASCII_CLASS;
+  let i = 0;
+  while (i < n) {
+    let c = cls[text.charCodeAt(i)]!;
+    if (c >= Ch.Joiner) {
+      i++;
+      continue;
+    }
+    const start = i;
+    // Upper case past the first letter, or a joiner inside: not a plain word.
+    let plain = true;
+    i++;
+    for (;;) {
+      while (i < n && (c = cls[text.charCodeAt(i)]!) < Ch.Joiner) {
+        if (c === Ch.Upper) plain = false;
+        i++;
+      }
+      if (i < n && c === Ch.Joiner) {
+        let j = i + 1;
+        while (j < n && cls[text.charCodeAt(j)] === Ch.Joiner) j++;
+        if (j < n && cls[text.charCodeAt(j)]! < Ch.Joiner) {
+          plain = false;
+          i = j;
+          continue;
+        }
+      }
+      break;
+    }
+    const w = text.slice(start, i);
+    // "The" is one part, but "Q0az" is two (Q, 0az) for CAMEL: a capital is plain only before a lower-case letter.
+    const capital = cls[w.charCodeAt(0)] === Ch.Upper;
+    if (capital && w.length > 1 && cls[w.charCodeAt(1)] !== Ch.Lower) plain = false;
+    if (plain) out.push(capital ? w.toLowerCase() : w);
     else for (const t of compoundTokens(w).tokens) out.push(t);
   }
   return out;

@@ -1,161 +1,189 @@
-// The byte format of one term's postings in one segment, in impact order that holds whatever the corpus averages
-// become: grouped by term frequency (highest first), each group sorted by document length (shortest first), so
-// within a group BM25 never increases along the list for any avgdl, idf or k1/b. Rowids are delta-coded within
-// runs of equal length. A group cursor decodes lazily: a top-k search reads only the heads it needs.
+// The byte format of a segment's postings: per term, the memories holding it in rowid order (delta-coded) with the
+// term's frequency in each. Terms are packed in blocks in byte order — a block holds up to BLOCK_MAX_TERMS terms or
+// about BLOCK_TARGET_BYTES of lists, so a common term's list is a block of its own and rare ones share — and a block
+// is one SQLite row keyed by its first term: a segment of 20,000 memories is a few hundred rows, not one per term.
 
-export interface Posting {
-  rowid: number;
-  tf: number;
-  dl: number;
+/** A term's postings in one segment: rowids ascending, and the term's frequency in each memory. */
+export interface PostingList {
+  rowids: Int32Array;
+  tfs: Int32Array;
 }
 
-class Writer {
-  private buf = Buffer.allocUnsafe(256);
-  private len = 0;
+export const EMPTY_LIST: PostingList = { rowids: new Int32Array(0), tfs: new Int32Array(0) };
+
+export const BLOCK_MAX_TERMS = 64;
+export const BLOCK_TARGET_BYTES = 4096;
+
+/** A growable byte buffer with unsigned varints (7 bits a byte, low first). */
+export class ByteWriter {
+  buf = Buffer.allocUnsafe(1 << 16);
+  len = 0;
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
 
   varint(v: number): void {
-    if (this.len + 10 > this.buf.length) {
-      const next = Buffer.allocUnsafe(this.buf.length * 2);
-      this.buf.copy(next, 0, 0, this.len);
-      this.buf = next;
-    }
+    this.ensure(10);
+    const b = this.buf;
     while (v >= 0x80) {
-      this.buf[this.len++] = (v & 0x7f) | 0x80;
+      b[this.len++] = (v & 0x7f) | 0x80;
       v = Math.floor(v / 128);
     }
-    this.buf[this.len++] = v;
+    b[this.len++] = v;
   }
 
-  bytes(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.len));
+  bytes(src: Buffer | Uint8Array): void {
+    this.ensure(src.length);
+    this.buf.set(src, this.len);
+    this.len += src.length;
+  }
+
+  /** A copy of what was written, and the writer emptied. */
+  take(): Buffer {
+    const out = Buffer.from(this.buf.subarray(0, this.len));
+    this.len = 0;
+    return out;
   }
 }
 
-/** Impact order: tf descending, then length ascending, then rowid descending. */
-function sortByImpact(postings: Posting[]): Posting[] {
-  let ascending = true;
-  for (let i = 1; i < postings.length && ascending; i++) ascending = postings[i - 1]!.rowid < postings[i]!.rowid;
-  if (!ascending) return postings.sort((a, b) => b.tf - a.tf || a.dl - b.dl || b.rowid - a.rowid);
-  // The usual case (a segment's memories in rowid order): bucket by tf walking backwards (rowid descending), then a
-  // stable sort by length alone keeps that order among equal lengths; a third of the cost of the full comparator.
-  const byTf = new Map<number, Posting[]>();
-  for (let i = postings.length - 1; i >= 0; i--) {
-    const p = postings[i]!;
-    let g = byTf.get(p.tf);
-    if (!g) byTf.set(p.tf, (g = []));
-    g.push(p);
-  }
-  const out: Posting[] = [];
-  for (const tf of [...byTf.keys()].sort((a, b) => b - a)) out.push(...byTf.get(tf)!.sort((a, b) => a.dl - b.dl));
-  return out;
-}
-
-/** Encodes postings (any order) as: group count, per group its tf, entry count and byte length, then the groups. */
-export function encodePostings(input: Posting[]): Buffer {
-  const postings = sortByImpact(input);
-  const groups: [number, number][] = [];
-  for (const p of postings) {
-    const last = groups[groups.length - 1];
-    if (last && last[0] === p.tf) last[1]++;
-    else groups.push([p.tf, 1]);
-  }
-  const bodies: Buffer[] = [];
-  let i = 0;
-  for (const [, n] of groups) {
-    const g = new Writer();
-    let prevDl = 0;
-    let prevRowid = 0;
-    for (let j = 0; j < n; j++, i++) {
-      const p = postings[i]!;
-      // Each group starts a fresh run (prevDl 0), so groups decode independently.
-      g.varint(p.dl - prevDl);
-      g.varint(j > 0 && p.dl === prevDl ? prevRowid - p.rowid : p.rowid);
-      prevDl = p.dl;
-      prevRowid = p.rowid;
-    }
-    bodies.push(g.bytes());
-  }
-  const w = new Writer();
-  w.varint(groups.length);
-  groups.forEach(([tf, n], k) => {
-    w.varint(tf);
-    w.varint(n);
-    w.varint(bodies[k]!.length);
-  });
-  return Buffer.concat([w.bytes(), ...bodies]);
-}
-
-/** Reads one group's entries in order. */
-export class GroupCursor {
-  private left: number;
-  private prevDl = 0;
-  private prevRowid = 0;
-  private first = true;
-  /** The current entry (valid while !done). */
-  rowid = 0;
-  dl = 0;
-
+/** A reading position in a buffer. */
+export class ByteReader {
   constructor(
-    private readonly buf: Buffer,
-    private pos: number,
-    count: number,
-    readonly tf: number,
-  ) {
-    this.left = count;
-    this.next();
-  }
+    readonly buf: Uint8Array,
+    public pos = 0,
+  ) {}
 
-  get done(): boolean {
-    return this.left < 0;
-  }
-
-  private varint(): number {
-    let v = 0;
-    let mul = 1;
+  varint(): number {
+    const b = this.buf;
+    let x = b[this.pos++]!;
+    if (x < 0x80) return x;
+    let v = x & 0x7f;
+    let mul = 128;
     for (;;) {
-      const b = this.buf[this.pos++]!;
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) return v;
+      x = b[this.pos++]!;
+      v += (x & 0x7f) * mul;
+      if (x < 0x80) return v;
       mul *= 128;
     }
-  }
-
-  /** Moves to the next entry (done when there is none). */
-  next(): void {
-    if (this.left-- <= 0) {
-      this.left = -1;
-      return;
-    }
-    const dl = this.prevDl + this.varint();
-    const r = this.varint();
-    this.rowid = !this.first && dl === this.prevDl ? this.prevRowid - r : r;
-    this.first = false;
-    this.dl = dl;
-    this.prevDl = dl;
-    this.prevRowid = this.rowid;
   }
 }
 
-/** A cursor on each tf group of an encoded postings blob. */
-export function groupCursors(buf: Buffer): GroupCursor[] {
-  let pos = 0;
-  const varint = () => {
-    let v = 0;
-    let mul = 1;
-    for (;;) {
-      const b = buf[pos++]!;
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) return v;
-      mul *= 128;
-    }
-  };
-  const n = varint();
-  const groups: [number, number, number][] = [];
-  for (let i = 0; i < n; i++) groups.push([varint(), varint(), varint()]);
-  const cursors: GroupCursor[] = [];
-  for (const [tf, count, bytes] of groups) {
-    cursors.push(new GroupCursor(buf, pos, count, tf));
-    pos += bytes;
+/** Writes one list (rowids ascending): its rowid deltas, then its frequencies. */
+export function encodeList(w: ByteWriter, rowids: ArrayLike<number>, tfs: ArrayLike<number>): void {
+  let prev = 0;
+  for (let i = 0; i < rowids.length; i++) {
+    const r = rowids[i]!;
+    w.varint(r - prev);
+    prev = r;
   }
-  return cursors;
+  for (let i = 0; i < tfs.length; i++) w.varint(tfs[i]!);
+}
+
+export function decodeList(buf: Uint8Array, pos: number, n: number): PostingList {
+  const r = new ByteReader(buf, pos);
+  const rowids = new Int32Array(n);
+  const tfs = new Int32Array(n);
+  let prev = 0;
+  for (let i = 0; i < n; i++) rowids[i] = prev += r.varint();
+  for (let i = 0; i < n; i++) tfs[i] = r.varint();
+  return { rowids, tfs };
+}
+
+/** One term's entry in a block header. */
+export interface BlockEntry {
+  term: Buffer;
+  count: number;
+  /** Offset of its list in the block. */
+  offset: number;
+  bytes: number;
+}
+
+/** Builds blocks: terms added in byte order; `flush` is called with each full block and its first term. */
+export class BlockBuilder {
+  private readonly data = new ByteWriter();
+  private readonly header = new ByteWriter();
+  private terms: { term: Buffer; count: number; bytes: number }[] = [];
+  private first = '';
+
+  constructor(private readonly flush: (firstTerm: string, block: Buffer) => void) {}
+
+  add(term: string, rowids: ArrayLike<number>, tfs: ArrayLike<number>): void {
+    const before = this.data.len;
+    if (this.terms.length && (this.terms.length >= BLOCK_MAX_TERMS || before >= BLOCK_TARGET_BYTES)) {
+      this.end();
+      return this.add(term, rowids, tfs);
+    }
+    if (!this.terms.length) this.first = term;
+    encodeList(this.data, rowids, tfs);
+    this.terms.push({ term: Buffer.from(term, 'utf8'), count: rowids.length, bytes: this.data.len - before });
+  }
+
+  /** Writes the last block (if any). */
+  end(): void {
+    if (!this.terms.length) return;
+    const h = this.header;
+    h.varint(this.terms.length);
+    for (const t of this.terms) {
+      h.varint(t.term.length);
+      h.bytes(t.term);
+      h.varint(t.count);
+      h.varint(t.bytes);
+    }
+    h.bytes(this.data.buf.subarray(0, this.data.len));
+    this.data.len = 0;
+    this.terms = [];
+    this.flush(this.first, h.take());
+  }
+}
+
+/** The header of a block: its terms in order, with where their lists are. */
+export function blockEntries(block: Uint8Array): BlockEntry[] {
+  const r = new ByteReader(block);
+  const n = r.varint();
+  const raw: { term: Buffer; count: number; bytes: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    const len = r.varint();
+    const term = Buffer.from(block.buffer, block.byteOffset + r.pos, len);
+    r.pos += len;
+    raw.push({ term, count: r.varint(), bytes: r.varint() });
+  }
+  let offset = r.pos;
+  return raw.map((e) => {
+    const out = { ...e, offset };
+    offset += e.bytes;
+    return out;
+  });
+}
+
+/** A term's list in a block, or null when the block does not hold it. */
+export function findInBlock(block: Uint8Array, term: Buffer): PostingList | null {
+  const r = new ByteReader(block);
+  const n = r.varint();
+  let offset = 0;
+  let found: { count: number; at: number } | null = null;
+  for (let i = 0; i < n; i++) {
+    const len = r.varint();
+    const start = r.pos;
+    r.pos += len;
+    const count = r.varint();
+    const bytes = r.varint();
+    if (!found && len === term.length && Buffer.compare(term, block.subarray(start, start + len)) === 0) found = { count, at: offset };
+    offset += bytes;
+  }
+  return found ? decodeList(block, r.pos + found.at, found.count) : null;
+}
+
+/** Byte order of UTF-8 (SQLite's BINARY collation), which JS's `<` on strings matches except past U+D7FF. */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Sorts terms in SQLite's order, with JS's fast string order when no term has a character past U+D7FF. */
+export function sortTerms<T>(items: T[], term: (x: T) => string): T[] {
+  const wide = items.some((x) => /[\ud800-\uffff]/.test(term(x)));
+  return wide ? items.sort((a, b) => compareUtf8(term(a), term(b))) : items.sort((a, b) => (term(a) < term(b) ? -1 : term(a) > term(b) ? 1 : 0));
 }

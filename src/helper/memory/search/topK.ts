@@ -1,82 +1,18 @@
-// Exact top-k for queries of plain words, without scoring every match: each word's postings are read best first
-// (a k-way merge over its segments' tf groups, whose heads are upper bounds for everything after them), and the
-// reading stops by the rule of Fagin's No-Random-Access algorithm: when the k-th best lower bound beats the upper
-// bound of every other memory, seen or not. Memories newer than the last segment, and edited ones, are scored
-// from their text. The k found are then scored exactly from their text, so the order is the store's exact order.
+// Exact top-k for queries of plain words over rowid-ordered postings. The ranking is lexicographic (memories matching
+// more words first), so the memories holding every word come first: they are found by intersecting the words' lists
+// (galloping from the shortest) and ranked exactly; only when fewer than k of them exist is every memory holding any
+// word scored (an n-way merge of the lists). Memories newer than the last segment, and edited ones, are scored from
+// their text. Scores from postings are computed exactly as from text (same terms, same order), so ties are exact too.
 import type { Database } from '../db';
 import { docTerms } from './docTerms';
 import { Heap } from './heap';
-import { groupCursors, type GroupCursor } from './postings';
+import type { PostingList } from './postings';
 import type { ParsedQuery } from './query';
 import { compareScored, idf, scoreDoc, termWeight, type CorpusStats, type Scored } from './scoring';
+import { SegmentStore, type SegmentInfo } from './segmentStore';
 
-/** More clauses than bits in a mask go to the full ranking. */
+/** More clauses than this go to the full ranking. */
 export const MAX_TOP_K_TERMS = 30;
-/** A bound must beat the k-th best by this much (relative): sums of floats in another order differ by ulps. */
-const EPSILON = 1e-9;
-const FIRST_BATCH = 64;
-const MAX_BATCH = 65_536;
-/**
- * Memories seen for some words but not others are looked up (scored from their text) when their upper bound keeps
- * the reading going, highest bound first. A lookup costs about as much as reading 64 postings, so a round looks up
- * at most batch / 64 of them (k at least) and otherwise reads on: deeper bounds settle most of them for free.
- */
-const POSTINGS_PER_LOOKUP = 64;
-
-interface Head {
-  cursor: GroupCursor;
-  weight: number;
-}
-
-/** One word's postings in exact descending weight order, merged over every segment and tf group. */
-class TermStream {
-  private readonly heap = new Heap<Head>((a, b) => a.weight > b.weight);
-
-  constructor(
-    blobs: Buffer[],
-    private readonly idf: number,
-    private readonly avgdl: number,
-  ) {
-    for (const b of blobs) for (const c of groupCursors(b)) if (!c.done) this.heap.push({ cursor: c, weight: this.weight(c) });
-  }
-
-  private weight(c: GroupCursor): number {
-    return this.idf * termWeight(c.tf, c.dl, this.avgdl);
-  }
-
-  get exhausted(): boolean {
-    return this.heap.size === 0;
-  }
-
-  /** The weight of the next posting: no posting after it weighs more. */
-  get bound(): number {
-    return this.heap.peek()?.weight ?? 0;
-  }
-
-  /** Length of the memory of the next posting. */
-  get headDl(): number {
-    return this.heap.peek()!.cursor.dl;
-  }
-
-  /** Takes the next posting; returns its rowid (its weight was `bound`, its length `headDl`). */
-  take(): number {
-    const h = this.heap.peek()!;
-    const rowid = h.cursor.rowid;
-    h.cursor.next();
-    if (h.cursor.done) this.heap.pop();
-    else this.heap.replaceTop({ cursor: h.cursor, weight: this.weight(h.cursor) });
-    return rowid;
-  }
-}
-
-interface Candidate {
-  rowid: number;
-  mask: number;
-  matched: number;
-  sum: number;
-  /** The memory's length (from its postings): what it would weigh in a list it has not been seen in. */
-  dl: number;
-}
 
 interface TextRow {
   rowid: number;
@@ -84,39 +20,80 @@ interface TextRow {
   tags: string;
 }
 
-function popcount(x: number): number {
-  let n = 0;
-  for (; x; x &= x - 1) n++;
-  return n;
-}
-
-/** a ranks strictly below the threshold (matched, then bm25 with a margin), so it cannot enter the top k. */
-function below(matched: number, sum: number, t: { matched: number; sum: number }): boolean {
-  return matched < t.matched || (matched === t.matched && sum < t.sum - EPSILON * Math.max(1, Math.abs(t.sum)));
-}
-
-/** Lower-bound order of candidates (the worst on top of a top-k heap). */
-function worse(a: Candidate, b: Candidate): boolean {
-  return a.matched < b.matched || (a.matched === b.matched && (a.sum < b.sum || (a.sum === b.sum && a.rowid < b.rowid)));
-}
-
 export interface TopKStats {
-  /** Postings read, over all words (for benchmarks). */
+  /** Postings in the lists read, over all words and segments (for benchmarks). */
   postingsRead: number;
+  /** Memories scored from postings. */
+  scored: number;
+  /** Whether every memory holding any word was scored (fewer than k hold all of them). */
+  exhaustive: boolean;
+}
+
+interface Part {
+  s: SegmentInfo;
+  lists: PostingList[];
+  dls: Int32Array | null;
+}
+
+/** Memories scored from postings, in parallel arrays (hundreds of thousands at a million memories). */
+class Candidates {
+  n = 0;
+  rowids = new Int32Array(1024);
+  matched = new Uint8Array(1024);
+  bm25 = new Float64Array(1024);
+
+  push(rowid: number, matched: number, bm25: number): void {
+    if (this.n === this.rowids.length) {
+      const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.rowids = grow(this.rowids);
+      this.matched = grow(this.matched);
+      this.bm25 = grow(this.bm25);
+    }
+    this.rowids[this.n] = rowid;
+    this.matched[this.n] = matched;
+    this.bm25[this.n++] = bm25;
+  }
+}
+
+/** The first index ≥ from whose rowid is ≥ target (exponential then binary search). */
+function gallop(a: Int32Array, from: number, target: number): number {
+  if (from >= a.length || a[from]! >= target) return from;
+  let step = 1;
+  let lo = from;
+  let hi = from + 1;
+  while (hi < a.length && a[hi]! < target) {
+    lo = hi;
+    step *= 2;
+    hi = from + step;
+  }
+  if (hi > a.length) hi = a.length;
+  // a[lo] < target, and a[hi] ≥ target or hi = length.
+  while (lo + 1 < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < target) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }
 
 export class ExactTopK {
   private readonly stmts;
-  lastStats: TopKStats = { postingsRead: 0 };
+  readonly segments: SegmentStore;
+  lastStats: TopKStats = { postingsRead: 0, scored: 0, exhaustive: false };
 
   constructor(db: Database) {
+    this.segments = new SegmentStore(db);
     this.stmts = {
-      stats: db.prepare('SELECT docs, tokens, segmented_upto AS upto FROM search_stats WHERE id = 1'),
+      stats: db.prepare('SELECT docs, tokens, segmented_upto AS upto, (SELECT coalesce(max(rowid), 0) FROM memories) AS last FROM search_stats WHERE id = 1'),
       df: db.prepare('SELECT df FROM search_terms WHERE term = ?').pluck(),
-      postings: db.prepare('SELECT postings FROM search_postings WHERE term = ?').pluck(),
       dirty: db.prepare('SELECT rowid FROM search_dirty').pluck(),
       tail: db.prepare('SELECT rowid, content, tags FROM memories WHERE rowid IN (SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? AND rowid > ?)'),
       texts: db.prepare('SELECT rowid, content, tags FROM memories WHERE rowid IN (SELECT value FROM json_each(?))'),
+      alive: db.prepare('SELECT rowid FROM memories WHERE rowid IN (SELECT value FROM json_each(?))').pluck(),
     };
   }
 
@@ -128,136 +105,147 @@ export class ExactTopK {
   /** The k best memories for the query's words, in the store's exact order. */
   top(q: ParsedQuery, k: number): Scored[] {
     const stems = q.clauses.map((c) => c.stems[0]!);
-    const st = this.stmts.stats.get() as CorpusStats & { upto: number };
-    this.lastStats = { postingsRead: 0 };
-    if (!st.docs) return [];
+    const n = stems.length;
+    const st = this.stmts.stats.get() as CorpusStats & { upto: number; last: number };
+    this.lastStats = { postingsRead: 0, scored: 0, exhaustive: false };
+    if (!st.docs || k <= 0) return [];
     const avgdl = st.tokens / st.docs;
     const idfs = stems.map((s) => idf(st, (this.stmts.df.get(s) as number | undefined) ?? 0));
     const exactOf = (r: TextRow) => {
       const d = docTerms(r.content, r.tags);
       return scoreDoc(r.rowid, idfs, stems, d.tf, d.dl, avgdl);
     };
-    // Scored from their text: memories after the last segment (found through FTS5) and edited ones.
-    const exact = new Map<number, Scored>();
+    // Scored from their text: edited memories, and any after the last segment (every save writes one; found through
+    // FTS5, which is slow for common words, should a writer ever have indexed without segments).
+    const exact: Scored[] = [];
     const dirty = new Set(this.stmts.dirty.all() as number[]);
-    for (const r of this.stmts.tail.all(q.match, st.upto) as TextRow[]) if (!dirty.has(r.rowid)) exact.set(r.rowid, exactOf(r));
+    if (st.last > st.upto) for (const r of this.stmts.tail.all(q.match, st.upto) as TextRow[]) if (!dirty.has(r.rowid)) exact.push(exactOf(r));
     if (dirty.size) {
       for (const r of this.stmts.texts.all(JSON.stringify([...dirty])) as TextRow[]) {
         const s = exactOf(r);
-        if (s.matched) exact.set(r.rowid, s);
+        if (s.matched) exact.push(s);
       }
     }
-    const streams = stems.map((s, i) => new TermStream(this.stmts.postings.all(s) as Buffer[], idfs[i]!, avgdl));
-    const seen = new Map<number, Candidate>();
-    for (const s of exact.values()) seen.set(s.rowid, { rowid: s.rowid, mask: -1, matched: s.matched, sum: s.bm25, dl: 0 });
-    // A memory of length dl holding word i at all weighs at least this in its list: once a list's bound is below
-    // it, a memory not seen in that list does not hold the word (its posting would have come first).
-    const minWeight = (i: number, dl: number) => idfs[i]! * termWeight(1, dl, avgdl);
+    const termBytes = stems.map((s) => Buffer.from(s, 'utf8'));
+    const parts: Part[] = this.segments.list().map((s) => ({ s, lists: stems.map((t, i) => this.segments.termList(s, t, termBytes[i]!)), dls: null }));
+    for (const p of parts) for (const l of p.lists) this.lastStats.postingsRead += l.rowids.length;
     const dead = new Set<number>();
-    let batch = FIRST_BATCH;
-    let read = true;
+    if (n > 1) {
+      const all = this.conjunctive(parts, idfs, avgdl, dirty);
+      const found = this.select(all, exact.filter((s) => s.matched === n), k, dead, true);
+      if (found) return found;
+    }
+    this.lastStats.exhaustive = true;
+    return this.select(this.exhaustive(parts, idfs, avgdl, dirty), exact, k, dead, false)!;
+  }
+
+  /** Memories (outside `dirty`) holding every word, scored. */
+  private conjunctive(parts: Part[], idfs: number[], avgdl: number, dirty: Set<number>): Candidates {
+    const out = new Candidates();
+    const n = idfs.length;
+    const pos = new Int32Array(n);
+    for (const p of parts) {
+      if (p.lists.some((l) => l.rowids.length === 0)) continue;
+      const order = p.lists.map((_, i) => i).sort((a, b) => p.lists[a]!.rowids.length - p.lists[b]!.rowids.length);
+      pos.fill(0);
+      const lead = p.lists[order[0]!]!.rowids;
+      const lo = p.s.lo;
+      outer: for (let a = 0; a < lead.length; a++) {
+        const r = lead[a]!;
+        pos[order[0]!] = a;
+        for (let j = 1; j < n; j++) {
+          const i = order[j]!;
+          const rs = p.lists[i]!.rowids;
+          const at = gallop(rs, pos[i]!, r);
+          pos[i] = at;
+          if (at >= rs.length) break outer;
+          if (rs[at] !== r) continue outer;
+        }
+        if (dirty.size && dirty.has(r)) continue;
+        const dls = (p.dls ??= this.segments.lengths(p.s));
+        const dl = dls[r - lo]!;
+        let bm25 = 0;
+        for (let i = 0; i < n; i++) bm25 += idfs[i]! * termWeight(p.lists[i]!.tfs[pos[i]!]!, dl, avgdl);
+        out.push(r, n, bm25);
+      }
+    }
+    this.lastStats.scored += out.n;
+    return out;
+  }
+
+  /** Every memory (outside `dirty`) holding any word, scored: an n-way merge of each segment's lists. */
+  private exhaustive(parts: Part[], idfs: number[], avgdl: number, dirty: Set<number>): Candidates {
+    const out = new Candidates();
+    const n = idfs.length;
+    const pos = new Int32Array(n);
+    for (const p of parts) {
+      const lists = p.lists;
+      if (lists.every((l) => l.rowids.length === 0)) continue;
+      const dls = (p.dls ??= this.segments.lengths(p.s));
+      const lo = p.s.lo;
+      pos.fill(0);
+      for (;;) {
+        let r = 0x7fffffff;
+        for (let i = 0; i < n; i++) {
+          const rs = lists[i]!.rowids;
+          if (pos[i]! < rs.length && rs[pos[i]!]! < r) r = rs[pos[i]!]!;
+        }
+        if (r === 0x7fffffff) break;
+        const dl = dls[r - lo]!;
+        let matched = 0;
+        let bm25 = 0;
+        for (let i = 0; i < n; i++) {
+          const l = lists[i]!;
+          const at = pos[i]!;
+          if (at < l.rowids.length && l.rowids[at] === r) {
+            matched++;
+            bm25 += idfs[i]! * termWeight(l.tfs[at]!, dl, avgdl);
+            pos[i] = at + 1;
+          }
+        }
+        if (dirty.size && dirty.has(r)) continue;
+        out.push(r, matched, bm25);
+      }
+    }
+    this.lastStats.scored += out.n;
+    return out;
+  }
+
+  /**
+   * The k best of the candidates and the memories scored from text, in order, after checking that those taken from
+   * postings still exist (a deleted memory's postings stay until its segment is merged). With `needK`, null when
+   * fewer than k exist.
+   */
+  private select(c: Candidates, exact: Scored[], k: number, dead: Set<number>, needK: boolean): Scored[] | null {
     for (;;) {
-      for (let i = 0; read && i < streams.length; i++) {
-        const stream = streams[i]!;
-        const bit = 1 << i;
-        for (let j = 0; j < batch && !stream.exhausted; j++) {
-          const w = stream.bound;
-          const dl = stream.headDl;
-          const rowid = stream.take();
-          this.lastStats.postingsRead++;
-          if (dirty.has(rowid) || dead.has(rowid)) continue;
-          let c = seen.get(rowid);
-          if (!c) seen.set(rowid, (c = { rowid, mask: 0, matched: 0, sum: 0, dl }));
-          if (c.mask & bit || c.mask === -1) continue;
-          c.mask |= bit;
-          c.matched++;
-          c.sum += w;
-        }
+      const heap = new Heap<Scored>((a, b) => compareScored(a, b) > 0);
+      for (const e of exact) {
+        if (heap.size < k) heap.push(e);
+        else if (compareScored(e, heap.peek()!) < 0) heap.replaceTop(e);
       }
-      if (read) batch = Math.min(batch * 2, MAX_BATCH);
-      read = true;
-      let open = 0;
-      const bounds = streams.map((s, i) => {
-        if (!s.exhausted) open |= 1 << i;
-        return s.bound;
-      });
-      const top = new Heap<Candidate>(worse);
-      for (const c of seen.values()) {
-        if (top.size < k) top.push(c);
-        else if (worse(top.peek()!, c)) top.replaceTop(c);
+      let worst = heap.size === k ? heap.peek()! : null;
+      const fromPostings = new Set<number>();
+      for (let i = 0; i < c.n; i++) {
+        const m = c.matched[i]!;
+        const b = c.bm25[i]!;
+        const r = c.rowids[i]!;
+        if (worst && !(m > worst.matched || (m === worst.matched && (b > worst.bm25 || (b === worst.bm25 && r > worst.rowid))))) continue;
+        if (dead.has(r)) continue;
+        const s: Scored = { rowid: r, matched: m, bm25: b };
+        if (heap.size < k) heap.push(s);
+        else heap.replaceTop(s);
+        fromPostings.add(r);
+        if (heap.size === k) worst = heap.peek()!;
       }
-      if (open !== 0 && top.size < k) continue;
-      const kth = top.peek();
-      // Outside the top k: memories fully known whose score ties the k-th within float noise are settled below
-      // by their exact scores; any other must rank strictly below the k-th even at its upper bound.
-      const borderline: Candidate[] = [];
-      if (kth) {
-        if (open !== 0) {
-          let unseenSum = 0;
-          for (const b of bounds) unseenSum += b;
-          if (!below(popcount(open), unseenSum, kth)) continue;
-        }
-        const inTop = new Set(top.toArray());
-        const blockers: { c: Candidate; ub: number }[] = [];
-        for (const c of seen.values()) {
-          if (inTop.has(c)) continue;
-          let missing = c.mask === -1 ? 0 : open & ~c.mask;
-          for (let i = 0; missing >> i; i++) if (missing & (1 << i) && bounds[i]! < minWeight(i, c.dl)) missing &= ~(1 << i);
-          if (missing === 0) {
-            if (!below(c.matched, c.sum, kth)) borderline.push(c);
-            continue;
-          }
-          let ub = c.sum;
-          for (let i = 0; missing >> i; i++) if (missing & (1 << i)) ub += bounds[i]!;
-          if (!below(c.matched + popcount(missing), ub, kth)) blockers.push({ c, ub });
-        }
-        // Partly seen memories in the top k are looked up too: their exact scores raise the k-th best.
-        for (const c of inTop) {
-          if (c.mask === -1) continue;
-          let missing = open & ~c.mask;
-          for (let i = 0; missing >> i; i++) if (missing & (1 << i) && bounds[i]! < minWeight(i, c.dl)) missing &= ~(1 << i);
-          if (missing !== 0) blockers.push({ c, ub: Infinity });
-        }
-        if (blockers.length) {
-          blockers.sort((a, b) => b.ub - a.ub);
-          const allowed = Math.max(k, Math.floor(batch / POSTINGS_PER_LOOKUP));
-          const lookup = blockers.slice(0, allowed).map((b) => b.c);
-          const texts = new Map((this.stmts.texts.all(JSON.stringify(lookup.map((c) => c.rowid))) as TextRow[]).map((r) => [r.rowid, r]));
-          for (const c of lookup) {
-            const r = texts.get(c.rowid);
-            if (!r) {
-              dead.add(c.rowid);
-              seen.delete(c.rowid);
-              continue;
-            }
-            const e = exactOf(r);
-            exact.set(c.rowid, e);
-            c.mask = -1;
-            c.matched = e.matched;
-            c.sum = e.bm25;
-          }
-          // Read on unless these lookups settle every blocker.
-          read = blockers.length > allowed;
-          continue;
-        }
-      }
-      // The top k are known; score them exactly from their text (which also tells which still exist).
-      const pool = [...top.toArray(), ...borderline];
-      const need = pool.filter((c) => !exact.has(c.rowid));
-      const rows = new Map((this.stmts.texts.all(JSON.stringify(need.map((c) => c.rowid))) as TextRow[]).map((r) => [r.rowid, r]));
-      const gone = need.filter((c) => !rows.has(c.rowid));
+      const top = heap.toArray().sort(compareScored);
+      const check = top.filter((s) => fromPostings.has(s.rowid)).map((s) => s.rowid);
+      const alive = new Set(check.length ? (this.stmts.alive.all(JSON.stringify(check)) as number[]) : []);
+      const gone = check.filter((r) => !alive.has(r));
       if (gone.length) {
-        // Deleted since their segment was written: drop them and look again.
-        for (const c of gone) {
-          dead.add(c.rowid);
-          seen.delete(c.rowid);
-        }
+        for (const r of gone) dead.add(r);
         continue;
       }
-      return pool
-        .map((c) => exact.get(c.rowid) ?? exactOf(rows.get(c.rowid)!))
-        .sort(compareScored)
-        .slice(0, k);
+      return needK && top.length < k ? null : top;
     }
   }
 }

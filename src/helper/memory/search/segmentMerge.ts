@@ -1,0 +1,122 @@
+// The bounded merge policy for segments: MERGE_FACTOR neighbouring segments of about the same size (size levels,
+// powers of MERGE_FACTOR, within one of each other) become one, so a store holds O(MERGE_FACTOR · log(size))
+// segments whatever the mix of single saves and imports, and each posting is rewritten O(log size) times. No merge
+// makes a segment past MAX_MERGED_DOCS, so a single save never waits for a rewrite of the whole store (about a
+// second at that size; larger segments are imports' own). A merge drops the postings of deleted memories and
+// re-reads edited ones (search_dirty) from their text, so those stop costing every search.
+import type { Database } from '../db';
+import { docTerms } from './docTerms';
+import { compareUtf8 } from './postings';
+import type { SegmentInfo, SegmentStore, TermPostings } from './segmentStore';
+
+export const MERGE_FACTOR = 8;
+export const MAX_MERGED_DOCS = 262_144;
+
+const docs = (s: SegmentInfo) => s.hi - s.lo + 1;
+
+/** Size level: level l holds MERGE_FACTOR^l to MERGE_FACTOR^(l+1) rowids. */
+function level(s: SegmentInfo): number {
+  return Math.floor(Math.log(docs(s)) / Math.log(MERGE_FACTOR) + 1e-9);
+}
+
+/** Merges while some run of MERGE_FACTOR neighbours spans at most two adjacent levels (the smallest such run first). */
+export function mergeSegments(db: Database, segments: SegmentStore): void {
+  for (;;) {
+    const list = segments.list();
+    let best = -1;
+    let bestDocs = Infinity;
+    for (let i = 0; i + MERGE_FACTOR <= list.length; i++) {
+      const run = list.slice(i, i + MERGE_FACTOR);
+      const levels = run.map(level);
+      if (Math.max(...levels) - Math.min(...levels) > 1) continue;
+      const total = run[run.length - 1]!.hi - run[0]!.lo + 1;
+      if (total <= MAX_MERGED_DOCS && total < bestDocs) [best, bestDocs] = [i, total];
+    }
+    if (best < 0) return;
+    mergeRun(db, segments, list.slice(best, best + MERGE_FACTOR));
+  }
+}
+
+/** Strict weak order of terms as SQLite's BINARY collation sorts them. */
+function termOrder(a: string, b: string): number {
+  if (a === b) return 0;
+  if (/[\ud800-\uffff]/.test(a) || /[\ud800-\uffff]/.test(b)) return compareUtf8(a, b);
+  return a < b ? -1 : 1;
+}
+
+interface Extra {
+  rowids: number[];
+  tfs: number[];
+}
+
+/** Replaces neighbouring segments by one covering their range. */
+export function mergeRun(db: Database, segments: SegmentStore, run: SegmentInfo[]): SegmentInfo {
+  const lo = run[0]!.lo;
+  const hi = run[run.length - 1]!.hi;
+  // Whose postings are kept: memories that exist and were not edited since their segment was written.
+  const keep = new Uint8Array(hi - lo + 1);
+  for (const r of db.prepare('SELECT rowid FROM memories WHERE rowid >= ? AND rowid <= ?').pluck().iterate(lo, hi) as IterableIterator<number>) keep[r - lo] = 1;
+  const lengths = new Int32Array(hi - lo + 1);
+  for (const s of run) lengths.set(segments.lengths(s), s.lo - lo);
+  for (let i = 0; i < keep.length; i++) if (!keep[i]) lengths[i] = 0;
+  // Edited memories (and reused rowids) of the range, read from their text: their postings join the merged lists.
+  const extra = new Map<string, Extra>();
+  const dirty = db
+    .prepare('SELECT m.rowid, m.content, m.tags FROM search_dirty d JOIN memories m ON m.rowid = d.rowid WHERE d.rowid >= ? AND d.rowid <= ? ORDER BY m.rowid')
+    .all(lo, hi) as { rowid: number; content: string; tags: string }[];
+  for (const r of dirty) {
+    keep[r.rowid - lo] = 0;
+    const d = docTerms(r.content, r.tags);
+    lengths[r.rowid - lo] = d.dl;
+    for (const [term, tf] of d.tf) {
+      let e = extra.get(term);
+      if (!e) extra.set(term, (e = { rowids: [], tfs: [] }));
+      e.rowids.push(r.rowid);
+      e.tfs.push(tf);
+    }
+  }
+  const extraTerms = [...extra.keys()].sort(termOrder);
+
+  function* merged(): Generator<TermPostings> {
+    const streams = run.map((s) => segments.terms(s));
+    const heads = streams.map((it) => it.next());
+    let x = 0;
+    for (;;) {
+      // The smallest term among the streams' heads and the edited memories' terms.
+      let term: string | undefined;
+      for (const h of heads) if (!h.done && (term === undefined || termOrder(h.value.term, term) < 0)) term = h.value.term;
+      if (x < extraTerms.length && (term === undefined || termOrder(extraTerms[x]!, term) <= 0)) term = extraTerms[x]!;
+      if (term === undefined) return;
+      const rowids: number[] = [];
+      const tfs: number[] = [];
+      const add = extraTerms[x] === term ? extra.get(extraTerms[x++]!)! : null;
+      let a = 0;
+      const addUpTo = (limit: number) => {
+        for (; add && a < add.rowids.length && add.rowids[a]! < limit; a++) {
+          rowids.push(add.rowids[a]!);
+          tfs.push(add.tfs[a]!);
+        }
+      };
+      // Streams are in rowid order, and each list ascends: concatenation keeps the order.
+      heads.forEach((h, i) => {
+        if (h.done || h.value.term !== term) return;
+        const l = h.value;
+        for (let j = 0; j < l.rowids.length; j++) {
+          const r = l.rowids[j]!;
+          if (keep[r - lo] !== 1) continue;
+          addUpTo(r);
+          rowids.push(r);
+          tfs.push(l.tfs[j]!);
+        }
+        heads[i] = streams[i]!.next();
+      });
+      addUpTo(Infinity);
+      if (rowids.length) yield { term, rowids, tfs };
+    }
+  }
+
+  const out = segments.write(lo, hi, merged(), lengths);
+  for (const s of run) segments.delete(s);
+  db.prepare('DELETE FROM search_dirty WHERE rowid >= ? AND rowid <= ?').run(lo, hi);
+  return out;
+}

@@ -1,0 +1,111 @@
+// A store's segments of postings in SQLite: search_segments (a rowid range, a salt, the memories' lengths) and
+// search_blocks (postings.ts blocks, keyed by segment and first term). Writes a segment from analysed memories,
+// reads a term's list or the lengths through a bounded cache, and walks a segment's terms in order for merges.
+import { randomInt } from 'node:crypto';
+import type { Database } from '../db';
+import { BlockBuilder, ByteReader, ByteWriter, EMPTY_LIST, blockEntries, decodeList, findInBlock, type PostingList } from './postings';
+import { SegmentCache } from './segmentCache';
+
+const BLOCKS_PER_PAGE = 64;
+
+export interface SegmentInfo {
+  seg: number;
+  /** The rowids it covers, lo..hi (each memory in that range that existed when it was written). */
+  lo: number;
+  hi: number;
+  /** Random per segment: a cached entry of a segment id that a rolled-back transaction once used is never reused. */
+  salt: number;
+}
+
+export interface TermPostings {
+  term: string;
+  rowids: ArrayLike<number>;
+  tfs: ArrayLike<number>;
+}
+
+export class SegmentStore {
+  private readonly stmts;
+  private readonly cache = new SegmentCache<PostingList | Int32Array>();
+
+  constructor(db: Database) {
+    this.stmts = {
+      list: db.prepare('SELECT seg, lo, hi, salt FROM search_segments ORDER BY lo'),
+      block: db.prepare('SELECT block FROM search_blocks WHERE seg = ? AND first_term <= ? ORDER BY first_term DESC LIMIT 1').pluck(),
+      // Paged: better-sqlite3 runs nothing else while a statement iterates, and a merge writes as it reads.
+      blocksAfter: db.prepare(`SELECT first_term, block FROM search_blocks WHERE seg = ? AND first_term > ? ORDER BY first_term LIMIT ${BLOCKS_PER_PAGE}`).raw(true),
+      lengths: db.prepare('SELECT lengths FROM search_segments WHERE seg = ?').pluck(),
+      insertSegment: db.prepare('INSERT INTO search_segments(seg, lo, hi, salt, lengths) VALUES (?, ?, ?, ?, ?)'),
+      insertBlock: db.prepare('INSERT INTO search_blocks(seg, first_term, block) VALUES (?, ?, ?)'),
+      nextId: db.prepare('UPDATE search_stats SET next_segment = next_segment + 1 WHERE id = 1 RETURNING next_segment - 1').pluck(),
+      deleteSegment: db.prepare('DELETE FROM search_segments WHERE seg = ?'),
+      deleteBlocks: db.prepare('DELETE FROM search_blocks WHERE seg = ?'),
+    };
+  }
+
+  /** Every segment, in rowid order. */
+  list(): SegmentInfo[] {
+    return this.stmts.list.all() as SegmentInfo[];
+  }
+
+  /** A term's postings in a segment (empty when it has none). */
+  termList(s: SegmentInfo, term: string, termBytes: Buffer): PostingList {
+    const key = `T${s.seg}:${s.salt}:${term}`;
+    let list = this.cache.get(key) as PostingList | undefined;
+    if (!list) {
+      const block = this.stmts.block.get(s.seg, term) as Buffer | undefined;
+      list = (block && findInBlock(block, termBytes)) || EMPTY_LIST;
+      this.cache.set(key, list, list.rowids.byteLength + list.tfs.byteLength + 2 * term.length + 64);
+    }
+    return list;
+  }
+
+  /** The lengths (tokens) of the segment's memories, indexed by rowid - lo. */
+  lengths(s: SegmentInfo): Int32Array {
+    const key = `L${s.seg}:${s.salt}`;
+    let dls = this.cache.get(key) as Int32Array | undefined;
+    if (!dls) {
+      const r = new ByteReader(this.stmts.lengths.get(s.seg) as Buffer);
+      dls = new Int32Array(s.hi - s.lo + 1);
+      for (let i = 0; i < dls.length; i++) dls[i] = r.varint();
+      this.cache.set(key, dls, dls.byteLength + 64);
+    }
+    return dls;
+  }
+
+  /** Writes a segment over lo..hi: terms in byte order (postings.sortTerms), lengths by rowid - lo. */
+  write(lo: number, hi: number, terms: Iterable<TermPostings>, lengths: ArrayLike<number>): SegmentInfo {
+    const seg = this.stmts.nextId.get() as number;
+    const blocks = new BlockBuilder((first, block) => this.stmts.insertBlock.run(seg, first, block));
+    for (const t of terms) if (t.rowids.length) blocks.add(t.term, t.rowids, t.tfs);
+    blocks.end();
+    const w = new ByteWriter();
+    for (let i = 0; i < hi - lo + 1; i++) w.varint(lengths[i] ?? 0);
+    const salt = randomInt(2 ** 31);
+    this.stmts.insertSegment.run(seg, lo, hi, salt, w.take());
+    return { seg, lo, hi, salt };
+  }
+
+  /** A segment's terms and lists in byte order (what a merge reads). */
+  *terms(s: SegmentInfo): Generator<TermPostings & PostingList> {
+    // '' sorts before every term, and no block starts with it (a segment's terms are non-empty).
+    let after = '';
+    for (;;) {
+      const page = this.stmts.blocksAfter.all(s.seg, after) as [string, Buffer][];
+      for (const [, block] of page) {
+        for (const e of blockEntries(block)) yield { term: e.term.toString('utf8'), ...decodeList(block, e.offset, e.count) };
+      }
+      if (page.length < BLOCKS_PER_PAGE) return;
+      after = page[page.length - 1]![0];
+    }
+  }
+
+  delete(s: SegmentInfo): void {
+    this.stmts.deleteBlocks.run(s.seg);
+    this.stmts.deleteSegment.run(s.seg);
+  }
+
+  /** Forgets cached lists (tests and benchmarks measuring a cold read). */
+  clearCache(): void {
+    this.cache.clear();
+  }
+}
