@@ -1,12 +1,14 @@
 // Keeps the helper's configuration in step with the workspace: config files, settings, trust; re-sends ConfigureRequest on any change.
-import { readFile } from 'node:fs/promises';
+// Also lists the servers of each folder's `.vscode/mcp.json` (VS Code's own, never sent to the helper) for the view and the adoption offer.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { WardenError } from '../shared/errors';
 import { ConfigureRequest, type ConfigureParams } from '../shared/protocol';
-import { collectConfigFiles, computeSkipAutoStart, readWardenSettings, serverNamesInConfig } from './configSources';
+import { userServersConfigPath } from '../helper/platform/userConfig';
+import { listAllVsCodeServers } from './adopt/vscodeServers';
+import { collectConfigFiles, readWardenSettings } from './configSources';
 import type { HelperClient } from './helperClient';
 import type { WardenModel } from './model';
 import { plainText } from './present/text';
@@ -45,16 +47,20 @@ export class ConfigController implements vscode.Disposable {
       }),
     );
     this.rewatch();
+    // VS Code's own servers are listed before the helper answers (and whether or not it ever does).
+    this.schedule();
   }
 
   /** Watches every config file we read, so an edit (or creating mcp.json) re-configures the helper. */
   private rewatch(): void {
     for (const w of this.watchers.splice(0)) w.dispose();
     const patterns: vscode.RelativePattern[] = [];
-    for (const f of vscode.workspace.workspaceFolders ?? []) patterns.push(new vscode.RelativePattern(f, '.vscode/mcp.json'));
-    for (const ref of this.files().filter((r) => r.origin === 'user')) {
-      patterns.push(new vscode.RelativePattern(vscode.Uri.file(dirname(ref.path)), basename(ref.path)));
-    }
+    // mcp.json: VS Code's own, listed for adoption; mcp-warden.json: what Warden runs for the folder.
+    for (const f of vscode.workspace.workspaceFolders ?? []) patterns.push(new vscode.RelativePattern(f, '.vscode/{mcp,mcp-warden}.json'));
+    // Warden's user config is watched even before it exists: Add Server or `mcp-warden adopt` may create it.
+    const user = userServersConfigPath();
+    const userFiles = [user, ...this.files().filter((r) => r.origin === 'user' && r.path !== user).map((r) => r.path)];
+    for (const path of userFiles) patterns.push(new vscode.RelativePattern(vscode.Uri.file(dirname(path)), basename(path)));
     for (const p of patterns) {
       const w = vscode.workspace.createFileSystemWatcher(p);
       this.watchers.push(w, w.onDidChange(() => this.schedule()), w.onDidCreate(() => this.schedule()), w.onDidDelete(() => this.schedule()));
@@ -70,7 +76,14 @@ export class ConfigController implements vscode.Disposable {
       homeDir: homedir(),
       env: process.env,
       exists: existsSync,
+      userConfig: userServersConfigPath(),
     });
+  }
+
+  private listVsCodeServers(): void {
+    const list = listAllVsCodeServers((vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, fsPath: f.uri.fsPath })));
+    this.model.setVsCodeServers(list.servers);
+    for (const p of list.problems) this.output.warn(`VS Code's MCP config: ${p}`);
   }
 
   schedule(): void {
@@ -98,18 +111,14 @@ export class ConfigController implements vscode.Disposable {
   }
 
   private async configure(): Promise<void> {
+    try {
+      this.listVsCodeServers();
+    } catch (err) {
+      this.output.warn(`could not read .vscode/mcp.json: ${WardenError.from(err).message}`);
+    }
     if (!this.client.isRunning) return;
     const cfg = vscode.workspace.getConfiguration('mcpWarden');
     const files = this.files();
-    const workspaceNames: string[] = [];
-    for (const f of files.filter((r) => r.origin === 'workspace')) {
-      try {
-        workspaceNames.push(...serverNamesInConfig(await readFile(f.path, 'utf8')));
-      } catch {
-        // Unreadable now (being saved, deleted): the helper reports the problem with the file itself.
-      }
-    }
-    const skip = computeSkipAutoStart(workspaceNames, cfg.get<boolean>('startServersAlsoStartedByVSCode') ?? false);
     const isSet = (k: string) => {
       const i = cfg.inspect(k);
       return i !== undefined && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
@@ -119,11 +128,10 @@ export class ConfigController implements vscode.Disposable {
       files,
       settings,
       settingsServers: cfg.get<Record<string, unknown>>('servers') ?? {},
-      skipAutoStart: skip,
       autoStart: cfg.get<boolean>('autoStart') ?? true,
     };
     const report = await this.client.request(ConfigureRequest.type, params);
-    this.model.setConfigReport(report, skip);
+    this.model.setConfigReport(report);
     await vscode.commands.executeCommand('setContext', 'mcpWarden.noServers', report.servers.length === 0);
     const problems = [...settingProblems, ...report.problems.map((p) => `${p.server ? `${p.server} (${p.source})` : p.source}: ${p.message}`)];
     for (const p of problems) this.output.warn(p);

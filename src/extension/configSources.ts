@@ -1,5 +1,7 @@
-// Where servers are configured, as the extension tells the helper: workspace mcp.json files, listed config files, settings.
-// vscode-free (inputs are plain data), so which files are sent and which servers are held back is unit-tested.
+// Where servers are configured, as the extension tells the helper: each workspace folder's Warden file
+// (`.vscode/mcp-warden.json`), Warden's user config, listed config files, settings. A workspace's `.vscode/mcp.json` is
+// VS Code's own and is not sent: its stdio servers are offered for adoption instead (src/extension/adopt/).
+// vscode-free (inputs are plain data), so which files are sent is unit-tested.
 import { isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_SETTINGS, SETTING_BOUNDS, type WardenSettings } from '../shared/config';
 import type { ConfigFileRef } from '../shared/protocol';
@@ -19,11 +21,18 @@ export interface ConfigSourceInputs {
   homeDir: string;
   env: Record<string, string | undefined>;
   exists: (path: string) => boolean;
+  /** Warden's user config (`servers.json`, where Add Server writes with no folder open and `mcp-warden adopt` moves servers). */
+  userConfig?: string;
 }
 
-/** Path of a workspace folder's VS Code MCP config. */
+/** Path of a workspace folder's VS Code MCP config (VS Code's own: Warden offers to adopt its servers, never runs them). */
 export function workspaceMcpJson(folder: FolderInfo): string {
   return join(folder.fsPath, '.vscode', 'mcp.json');
+}
+
+/** Path of a workspace folder's Warden file: mcp.json's format, with `warden` caps; what Warden runs for the workspace. */
+export function workspaceWardenJson(folder: FolderInfo): string {
+  return join(folder.fsPath, '.vscode', 'mcp-warden.json');
 }
 
 /** Expands `~`, `${userHome}`, `${workspaceFolder}` and `${env:X}`; relative paths resolve against the first folder. */
@@ -50,12 +59,17 @@ export function collectConfigFiles(inputs: ConfigSourceInputs): ConfigFileRef[] 
   const out: ConfigFileRef[] = [];
   const seen = new Set<string>();
   for (const folder of inputs.folders) {
-    const path = workspaceMcpJson(folder);
+    const path = workspaceWardenJson(folder);
     if (seen.has(path) || !inputs.exists(path)) continue;
     seen.add(path);
     out.push({ path, origin: 'workspace', workspaceFolder: folder.fsPath, trusted: inputs.trusted });
   }
   const first = inputs.folders[0]?.fsPath;
+  if (inputs.userConfig && !seen.has(inputs.userConfig) && inputs.exists(inputs.userConfig)) {
+    seen.add(inputs.userConfig);
+    // The user's own file: trusted in any workspace, like mcpWarden.configFiles.
+    out.push({ path: inputs.userConfig, origin: 'user', trusted: true });
+  }
   for (const raw of inputs.configFiles) {
     if (typeof raw !== 'string') continue;
     const path = expandConfigPath(raw, first, inputs.homeDir, inputs.env);
@@ -68,32 +82,6 @@ export function collectConfigFiles(inputs: ConfigSourceInputs): ConfigFileRef[] 
     out.push(ref);
   }
   return out;
-}
-
-/** Server names declared in an mcp.json / Claude-style config text (JSON with comments); [] when it does not parse. */
-export function serverNamesInConfig(text: string): string[] {
-  let doc: unknown;
-  try {
-    doc = parseJsonc(text);
-  } catch {
-    return [];
-  }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return [];
-  const d = doc as Record<string, unknown>;
-  const names = new Set<string>();
-  for (const key of ['servers', 'mcpServers']) {
-    const s = d[key];
-    if (s && typeof s === 'object' && !Array.isArray(s)) for (const n of Object.keys(s)) names.add(n);
-  }
-  return [...names];
-}
-
-/**
- * Servers Warden must not auto-start: those VS Code's own MCP support also starts (every server in a
- * workspace `.vscode/mcp.json`), unless the user opted in with mcpWarden.startServersAlsoStartedByVSCode.
- */
-export function computeSkipAutoStart(workspaceServerNames: readonly string[], startAlsoStartedByVSCode: boolean): string[] {
-  return startAlsoStartedByVSCode ? [] : [...new Set(workspaceServerNames)].sort();
 }
 
 export interface SettingsReadResult {

@@ -1,6 +1,10 @@
 // Extension entry: wires the helper client, the model, the views and the commands together; nothing else lives here.
+import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { WardenLauncher } from '../cli/adopt/types';
+import { defaultStateDir } from '../helper/platform/defaultStateDir';
 import { HistoryRequest } from '../shared/protocol';
+import { AdoptionController } from './adopt/adoptCommands';
 import { registerAgentServers } from './agent/provider';
 import { CallDocuments } from './callTool/callDocuments';
 import { registerServerCommands } from './commands/serverCommands';
@@ -41,7 +45,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const status = model.helperStatus;
     if (status.kind === 'failed') view.message = status.message;
     else if (model.servers().some((e) => e.blocked)) {
-      view.message = 'Servers from this workspace’s .vscode/mcp.json are listed but not started: the workspace is not trusted. Trust it to start them.';
+      view.message = 'Servers from this workspace’s .vscode/mcp-warden.json are listed but not started: the workspace is not trusted. Trust it to start them.';
     } else view.message = undefined;
   }
 
@@ -59,13 +63,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     { dispose: () => ResourceGraphPanel.disposeCurrent() },
   );
-  subs.push(new ConfigController(helper, model, output));
+  const configController = new ConfigController(helper, model, output);
+  subs.push(configController);
   // VS Code's agent uses the servers Warden runs (over the helper's endpoint), not copies of its own.
   const agentServers = registerAgentServers(model);
   if (agentServers) subs.push(agentServers);
 
   const cfg = vscode.workspace.getConfiguration('mcpWarden');
   const stateDir = cfg.get<string>('stateDir')?.trim() || undefined;
+  // The command line other clients get after `mcp-warden adopt`: the helper's Node and this extension's cli.js.
+  let launcher: WardenLauncher | undefined;
+  const adoption = new AdoptionController({
+    context,
+    model,
+    output,
+    stateDir: () => stateDir ?? defaultStateDir(),
+    launcher: () => launcher,
+    refresh: () => configController.schedule(),
+  });
+  subs.push(adoption);
   const runtime = await findNodeRuntime({
     settingPath: cfg.get<string>('nodePath'),
     editorExecPath: process.execPath,
@@ -86,6 +102,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     return;
   }
   output.info(`helper runtime: ${runtime.choice.path} (Node ${runtime.choice.nodeVersion}, from ${runtime.choice.source})`);
+  launcher = { node: runtime.choice.path, cli: join(context.extensionUri.fsPath, 'dist', 'cli.js'), stateDir };
+  void adoption.maybeOfferOtherClients();
   // Not awaited: activation must stay fast; the views show "starting…" until the helper answers.
   helper
     .start({

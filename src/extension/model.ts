@@ -1,9 +1,11 @@
 // The extension's single source of truth: the latest snapshot and config report from the helper, with per-server change events.
 // vscode-free on purpose (views adapt it), so its logic is unit-tested.
+import { randomUUID } from 'node:crypto';
 import { coarseUptime } from './present/text';
 import { BoundedMap } from '../shared/bounded';
 import { Emitter, type Disposable } from '../shared/disposable';
 import type { SpecOrigin } from '../shared/config';
+import type { VsCodeServer } from './adopt/vscodeServers';
 import type { ConfigReport, HelperInfo, ServerSnapshot, WardenEvent, WardenSnapshot } from '../shared/protocol';
 
 /** How long a fired cap keeps a server "in trouble" after the restart that followed it. */
@@ -26,8 +28,6 @@ export interface ServerEntry {
   origin: SpecOrigin | null;
   /** Why the helper will not start it (untrusted workspace), or null. */
   blocked: string | null;
-  /** Not auto-started because VS Code's own MCP support also starts it. */
-  skippedAutoStart: boolean;
   /** The last cap that fired for it within RECENT_CAP_MS, if any. */
   recentCap: WardenEvent | null;
   /** The user acknowledged its current trouble (failed, capped, a recent cap): the status bar stops counting it. */
@@ -49,7 +49,8 @@ export interface ModelChange {
 export class WardenModel implements Disposable {
   private snapshot: WardenSnapshot | null = null;
   private report: ConfigReport | null = null;
-  private skipAutoStart = new Set<string>();
+  private vscode: VsCodeServer[] = [];
+  private vscodeKey = '[]';
   private entries = new Map<string, ServerEntry>();
   private signatures = new Map<string, string>();
   // Bounded: a server renamed in a loop must not grow this.
@@ -63,6 +64,7 @@ export class WardenModel implements Disposable {
   private readonly stderrEmitter = new Emitter<{ name: string; lines: string[] }>();
   private readonly statusEmitter = new Emitter<HelperStatus>();
   private readonly snapshotEmitter = new Emitter<WardenSnapshot>();
+  private readonly vscodeEmitter = new Emitter<void>();
 
   /** Per-server changes, after every snapshot, config report or cap event. */
   readonly onDidChange = this.changeEmitter.event;
@@ -72,8 +74,18 @@ export class WardenModel implements Disposable {
   readonly onHelperStatus = this.statusEmitter.event;
   /** Raw snapshots (the resource graph appends them to its series). */
   readonly onSnapshot = this.snapshotEmitter.event;
+  /** The list of VS Code's own (mcp.json) servers changed. */
+  readonly onDidChangeVsCodeServers = this.vscodeEmitter.event;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /**
+   * This window's id, sent to Warden's endpoint by the agent provider (`X-MCP-Warden-Window`), so who-calls-what tells
+   * this window's agent from another window's. Made per activation; not a secret (it only labels calls).
+   */
+  readonly windowId: string;
+
+  constructor(private readonly now: () => number = Date.now, windowId: string = randomUUID()) {
+    this.windowId = windowId;
+  }
 
   get helper(): HelperInfo | null {
     return this.snapshot?.helper ?? null;
@@ -105,10 +117,22 @@ export class WardenModel implements Disposable {
     this.snapshotEmitter.fire(snapshot);
   }
 
-  setConfigReport(report: ConfigReport, skipAutoStart: readonly string[]): void {
+  setConfigReport(report: ConfigReport): void {
     this.report = report;
-    this.skipAutoStart = new Set(skipAutoStart);
     this.rebuild();
+  }
+
+  /** The servers of the workspace's `.vscode/mcp.json`: VS Code's own, listed (with Adopt) but never run by Warden. */
+  vscodeServers(): readonly VsCodeServer[] {
+    return this.vscode;
+  }
+
+  setVsCodeServers(servers: readonly VsCodeServer[]): void {
+    const key = JSON.stringify(servers);
+    if (key === this.vscodeKey) return;
+    this.vscode = [...servers];
+    this.vscodeKey = key;
+    this.vscodeEmitter.fire();
   }
 
   addEvent(event: WardenEvent): void {
@@ -182,7 +206,6 @@ export class WardenModel implements Disposable {
         source: cfg?.source ?? snap?.source ?? null,
         origin: cfg?.origin ?? snap?.origin ?? null,
         blocked: cfg?.blocked ?? null,
-        skippedAutoStart: this.skipAutoStart.has(name),
         recentCap,
         acknowledged: this.acks.has(name),
       });
@@ -209,6 +232,7 @@ export class WardenModel implements Disposable {
     this.stderrEmitter.dispose();
     this.statusEmitter.dispose();
     this.snapshotEmitter.dispose();
+    this.vscodeEmitter.dispose();
     this.entries.clear();
     this.caps.clear();
     this.acks.clear();
@@ -219,12 +243,11 @@ function signature(e: ServerEntry): string {
   const s = e.snapshot;
   return JSON.stringify([
     e.blocked,
-    e.skippedAutoStart,
     e.recentCap?.seq ?? null,
     e.acknowledged,
     e.source,
     // The shown uptime is part of the row at a coarse grain ("up 5m"), so it changes once a minute, not every sample.
     s && s.startedAt !== null ? coarseUptime(Date.now() - s.startedAt) : null,
-    s && [s.state, s.stateReason, s.pid, s.rssBytes, s.memoryBytes, s.children, s.restarts, s.startedAt, s.lastError, s.warnings, s.tools.map((t) => t.name), s.processes.map((p) => [p.pid, p.rssBytes]), s.caps, s.usage ? [s.usage.calls, s.usage.errors, s.usage.p50Ms, s.usage.clients.map((c) => [c.name, c.sessions])] : null],
+    s && [s.state, s.stateReason, s.pid, s.rssBytes, s.memoryBytes, s.children, s.restarts, s.startedAt, s.lastError, s.warnings, s.tools.map((t) => t.name), s.processes.map((p) => [p.pid, p.rssBytes]), s.caps, s.usage ? [s.usage.calls, s.usage.errors, s.usage.p50Ms, s.usage.clients.map((c) => [c.name, c.via, c.window, c.sessions, c.calls > 0])] : null],
   ]);
 }

@@ -24,7 +24,7 @@ export class StatusBarController implements vscode.Disposable {
   }
 
   render(): void {
-    const summary = statusSummary(this.model.servers(), this.model.helperStatus, this.model.helper?.reapedOrphans ?? 0);
+    const summary = statusSummary(this.model.servers(), this.model.helperStatus, this.model.helper?.reapedOrphans ?? 0, this.model.windowId);
     if (this.item.text !== summary.text) this.item.text = summary.text;
     // Only a changed tooltip is set again, so an open hover is not rebuilt at every sample.
     if (summary.tooltip !== this.lastTooltip) {

@@ -85,8 +85,11 @@ export interface ToolUsage {
 
 /** Who calls a server through Warden and how it goes: bounded in the helper (latest 256 durations, 64 tools, 16 clients). */
 export interface ServerUsage {
-  /** By client name (initialize's clientInfo.name, e.g. "Visual Studio Code"), busiest first. */
-  clients: { name: string; sessions: number; calls: number; lastCallAt: number | null }[];
+  /**
+   * By client (initialize's clientInfo.name, e.g. "Visual Studio Code"; its way in: connect, gateway, http; for VS
+   * Code's agent the window id its provider sent, so two windows are two clients), busiest first.
+   */
+  clients: { name: string; via: string | null; window: string | null; sessions: number; calls: number; lastCallAt: number | null }[];
   calls: number;
   errors: number;
   /** Over the latest durations kept; null before the first call. */
@@ -199,8 +202,6 @@ export interface ConfigureParams {
   settingsServers?: Record<string, unknown>;
   /** Defaults from settings; a config file's top-level "warden" object overrides these for its servers. */
   settings?: Partial<WardenSettings>;
-  /** Names of servers not to start automatically (e.g. VS Code's own MCP support already runs them). */
-  skipAutoStart?: string[];
   /** Start every configured, trusted server that is not running yet. */
   autoStart: boolean;
 }

@@ -59,11 +59,12 @@ test('VS Code starts a Warden-run server through Warden\'s provider and calls it
   assert.ok(isAlive(root), 'the call restarted or replaced the server');
 });
 
-test('the row of a server called through VS Code shows the call count and latency, its tooltip VS Code as a client', async () => {
+test('the row of a server called through VS Code shows the call count, latency and this window as its client; its tooltip too', async () => {
   // One more call, so the count is the agent's own two calls (the first test made one).
   const again = await s.probe({ op: 'call', serverId: wardenId('well-behaved'), toolSuffix: 'echo', input: { text: 'twice' } });
   assert.equal(again.error, undefined, JSON.stringify(again));
-  const label = await waitForRow(s.page, 'well-behaved', (l) => /\b2 calls · p50 [\d.]+ ms\b/.test(l), 15_000, 'well-behaved row with 2 calls and a p50');
+  // The client on the row is this window: the id Warden's provider sends with each request names it.
+  const label = await waitForRow(s.page, 'well-behaved', (l) => /\b2 calls · p50 [\d.]+ ms · this window\b/.test(l), 15_000, 'well-behaved row with 2 calls, a p50 and this window');
   assert.doesNotMatch(label, /error/);
   const row = serverRow(s.page, 'well-behaved').first();
   await row.hover();
@@ -71,7 +72,7 @@ test('the row of a server called through VS Code shows the call count and latenc
   await hover.waitFor({ state: 'visible', timeout: 10_000 });
   const tip = (await hover.textContent()) ?? '';
   // VS Code names itself by its product: "code-server" here, "Visual Studio Code" on the desktop.
-  assert.match(tip, /Clients: (code-server|Visual Studio Code) \(1 session, 2 calls\)/, `tooltip: ${tip}`);
+  assert.match(tip, /Clients: this window — (code-server|Visual Studio Code) \(1 session, 2 calls\)/, `tooltip: ${tip}`);
   assert.match(tip, /Calls: 2 · errors 0 · p50/);
   await s.screenshot('agent-calls');
   await parkMouse(s.page);

@@ -1,10 +1,13 @@
-// End to end: in an untrusted workspace (restricted mode) the servers of the workspace's own .vscode/mcp.json are
-// listed by Warden, never started, and never offered to VS Code's agent; a server from the user's own settings is.
+// End to end: in an untrusted workspace (restricted mode) the servers of the workspace's own files are listed by Warden,
+// never started, and never offered to VS Code's agent, nor offered for adoption (its .vscode/mcp.json); a server from
+// the user's own settings is offered.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CodeServerSession, fixtureServer, VSCODE_MCP_ON } from './support/codeServer';
 import { sleep } from '../support/procfs';
-import { runCommand, showServersView, waitForRow } from './support/workbench';
+import { runCommand, showServersView, toastTexts, waitForRow } from './support/workbench';
 
 let s: CodeServerSession;
 
@@ -16,6 +19,8 @@ before(async () => {
     settings: VSCODE_MCP_ON,
     servers: (run) => ({ 'ws-server': fixtureServer(run, 'ws-server', 'well-behaved.mjs', { CHILDREN: '1' }) }),
   });
+  // VS Code's own file, with a local server Warden would offer to adopt in a trusted workspace.
+  writeFileSync(join(s.workspaceDir, '.vscode', 'mcp.json'), JSON.stringify({ servers: { 'vs-server': fixtureServer(s.run, 'vs-server', 'well-behaved.mjs') } }, null, 2));
   await s.openWorkbench();
   await showServersView(s.page);
 });
@@ -50,4 +55,13 @@ test('an untrusted workspace\'s own servers are listed, not started and not offe
   // Nothing of the workspace's own files runs: not through Warden, not through VS Code.
   await sleep(2000);
   assert.deepEqual(s.fixtureProcs('ws-server').map((p) => `${p.pid} ${p.cmdline}`), [], 'ws-server has processes');
+  // mcp.json's server is listed as VS Code's, with no adoption offered.
+  await waitForRow(s.page, 'vs-server', (l) => /VS Code's own/.test(l), 30_000, "vs-server listed as VS Code's own");
+  assert.deepEqual(s.fixtureProcs('vs-server').map((p) => p.pid), [], 'vs-server has processes');
+  const offers = (await toastTexts(s.page)).filter((t) => /MCP Warden can run/.test(t));
+  assert.deepEqual(offers, [], 'adoption was offered in an untrusted workspace');
+  await runCommand(s.page, 'Notifications: Show Notifications');
+  const center = await s.page.locator('.notifications-center').textContent().catch(() => '');
+  assert.doesNotMatch(center ?? '', /MCP Warden can run/, 'adoption was offered in an untrusted workspace (notification center)');
+  await runCommand(s.page, 'Notifications: Hide Notifications');
 });

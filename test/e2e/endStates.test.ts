@@ -69,7 +69,7 @@ test('three restarts and the give-up of a crash-looping server notify, naming it
 });
 
 test("Raise Limit on a server with its own limit edits that entry, keeps the file's comments, and restarts it", async () => {
-  const mcpJson = join(s.workspaceDir, '.vscode', 'mcp.json');
+  const mcpJson = s.serversPath;
   const entries = {
     ...servers(s.run),
     // Unchanged, so it stays failed (the next test acknowledges it).
@@ -87,14 +87,14 @@ test("Raise Limit on a server with its own limit edits that entry, keeps the fil
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   const prompt = (await s.page.locator('.quick-input-widget').textContent()) ?? '';
   assert.match(prompt, /Now 160 MB/);
-  assert.match(prompt, /in leaky's own "warden" entry in mcp\.json/);
+  assert.match(prompt, /in leaky's own "warden" entry in mcp-warden\.json/);
   assert.equal(await input.inputValue(), '256');
   await input.press('Enter');
   const after = await pollUntil(() => {
     const t = readFileSync(mcpJson, 'utf8');
     return t.includes('"memoryLimitMB": 256') ? t : null;
   }, 15_000);
-  assert.ok(after, `mcp.json was not edited:\n${readFileSync(mcpJson, 'utf8')}`);
+  assert.ok(after, `mcp-warden.json was not edited:\n${readFileSync(mcpJson, 'utf8')}`);
   assert.match(after, /^\/\/ Servers for the end-state test\./);
   assert.match(after, /\/\/ leaks on purpose/);
   assert.equal(after.replace('"memoryLimitMB": 256', '"memoryLimitMB": 160'), text, 'only the limit changed');

@@ -39,7 +39,7 @@ async function rowInfo(): Promise<{ label: string; level: number }[]> {
 test('servers are grouped under their config source', async () => {
   await waitForRow(s.page, 'from-settings', (l) => /, running, /.test(l), 30_000, 'from-settings running');
   const info = await rowInfo();
-  const file = info.findIndex((r) => /^Config source \.vscode\/mcp\.json in workspace, 2 of 2 servers running/.test(r.label));
+  const file = info.findIndex((r) => /^Config source \.vscode\/mcp-warden\.json in workspace, 2 of 2 servers running/.test(r.label));
   const settings = info.findIndex((r) => /^Config source User Settings/.test(r.label));
   assert.ok(file >= 0 && settings > file, `source rows: ${JSON.stringify(info.map((r) => r.label))}`);
   const under = (name: string) => info.findIndex((r) => r.label.startsWith(`${name}, `));

@@ -55,7 +55,8 @@ mkdirSync(join(userDataDir, 'User'), { recursive: true });
 mkdirSync(stateDir, { recursive: true });
 const fixtures = join(root, 'test', 'fixtures', 'servers');
 writeFileSync(
-  join(workspace, '.vscode', 'mcp.json'),
+  // Warden's workspace file: a server in .vscode/mcp.json is VS Code's own (Warden offers to adopt it, never runs it).
+  join(workspace, '.vscode', 'mcp-warden.json'),
   JSON.stringify({
     servers: {
       'well-behaved': {
@@ -72,7 +73,6 @@ writeFileSync(
   JSON.stringify({
     'security.workspace.trust.enabled': false,
     'chat.mcp.autostart': 'never',
-    'mcpWarden.startServersAlsoStartedByVSCode': true,
     'mcpWarden.sampleIntervalMs': 500,
     'mcpWarden.stateDir': stateDir,
     // Electron's own Node may be older than 22: the helper then runs on this Node.

@@ -16,11 +16,14 @@ function readToken(file: string): string | null {
   }
 }
 
-function toVsCode(def: AgentDefinition): vscode.McpServerDefinition {
+/** The header that names this window to Warden's endpoint (who-calls-what tells windows apart by it). */
+export const WINDOW_HEADER = 'X-MCP-Warden-Window';
+
+function toVsCode(def: AgentDefinition, windowId: string): vscode.McpServerDefinition {
   const a = def.address;
   // Uri.from, not parse: a state dir with spaces or `#` in its path stays one path.
   const uri = a.kind === 'unix' ? vscode.Uri.from({ scheme: 'unix', path: a.socketPath, fragment: a.fragment }) : vscode.Uri.parse(a.url);
-  return new vscode.McpHttpServerDefinition(def.label, uri, a.kind === 'http' ? a.headers : {}, def.version);
+  return new vscode.McpHttpServerDefinition(def.label, uri, { ...(a.kind === 'http' ? a.headers : {}), [WINDOW_HEADER]: windowId }, def.version);
 }
 
 export function registerAgentServers(model: WardenModel): vscode.Disposable | undefined {
@@ -46,7 +49,7 @@ export function registerAgentServers(model: WardenModel): vscode.Disposable | un
     vscode.workspace.onDidGrantWorkspaceTrust(() => refresh()),
     lm.registerMcpServerDefinitionProvider(AGENT_PROVIDER_ID, {
       onDidChangeMcpServerDefinitions: changed.event,
-      provideMcpServerDefinitions: () => current.map(toVsCode),
+      provideMcpServerDefinitions: () => current.map((d) => toVsCode(d, model.windowId)),
     }),
   ];
   return vscode.Disposable.from(...subs);

@@ -1,7 +1,7 @@
 // Server commands (palette, tree inline and context menus): start, stop, restart, logs, call tool, config, orphans, add server.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { WardenError } from '../../shared/errors';
 import {
@@ -15,7 +15,10 @@ import {
   StopServerRequest,
   type ToolInfo,
 } from '../../shared/protocol';
-import { addServerToConfigText, splitCommandLine, validateServerName, workspaceMcpJson } from '../configSources';
+import { userServersConfigPath } from '../../helper/platform/userConfig';
+import { writeFileAtomic } from '../../cli/adopt/atomicWrite';
+import { addServerToConfigText, splitCommandLine, validateServerName, workspaceWardenJson } from '../configSources';
+import { addServerTargets, needsTargetPick, type AddServerTarget } from './addServerTarget';
 import type { HelperClient } from '../helperClient';
 import type { ServerLogs } from '../logs';
 import type { WardenModel } from '../model';
@@ -47,7 +50,7 @@ export function showError(err: unknown): void {
 
 function argName(arg: ServerArg): string | undefined {
   if (typeof arg === 'string') return arg;
-  if (!arg || arg.kind === 'source') return undefined;
+  if (!arg || arg.kind === 'source' || arg.kind === 'vscodeGroup' || arg.kind === 'vscodeServer') return undefined;
   return arg.kind === 'server' ? arg.name : arg.server;
 }
 
@@ -189,9 +192,10 @@ export function registerServerCommands(deps: ServerCommandDeps): vscode.Disposab
     const folders = vscode.workspace.workspaceFolders ?? [];
     const items: (vscode.QuickPickItem & { path?: string })[] = folders.map((f) => ({
       label: `$(folder) ${f.name}`,
-      description: '.vscode/mcp.json',
-      path: workspaceMcpJson({ name: f.name, fsPath: f.uri.fsPath }),
+      description: '.vscode/mcp-warden.json',
+      path: workspaceWardenJson({ name: f.name, fsPath: f.uri.fsPath }),
     }));
+    items.push({ label: '$(account) Warden user config', description: userServersConfigPath(), path: userServersConfigPath() });
     for (const p of vscode.workspace.getConfiguration('mcpWarden').get<string[]>('configFiles') ?? []) {
       items.push({ label: `$(file) ${p}`, description: 'mcpWarden.configFiles', path: p });
     }
@@ -210,14 +214,18 @@ export function registerServerCommands(deps: ServerCommandDeps): vscode.Disposab
   };
 
   const addServer = async () => {
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    let target: string | undefined;
-    if (folders.length === 1) target = workspaceMcpJson({ name: folders[0]!.name, fsPath: folders[0]!.uri.fsPath });
-    else if (folders.length > 1) {
-      const f = await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Add the server to which folder’s .vscode/mcp.json?' });
-      if (!f) return;
-      target = workspaceMcpJson({ name: f.name, fsPath: f.uri.fsPath });
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, fsPath: f.uri.fsPath }));
+    // Warden's own file, never .vscode/mcp.json: VS Code would start a server there itself, beside Warden's.
+    const targets = addServerTargets(folders, userServersConfigPath());
+    let target: AddServerTarget | undefined = targets[0];
+    if (needsTargetPick(targets)) {
+      const picked = await vscode.window.showQuickPick(
+        targets.map((t) => ({ label: t.label, description: t.description, target: t })),
+        { placeHolder: 'Add the server to which of Warden’s config files?' },
+      );
+      target = picked?.target;
     }
+    if (!target) return;
     const existing = new Set(model.servers().map((e) => e.name));
     const name = await vscode.window.showInputBox({
       title: 'Add MCP Server (1/2)',
@@ -241,32 +249,25 @@ export function registerServerCommands(deps: ServerCommandDeps): vscode.Disposab
     if (!line) return;
     const [command, ...args] = splitCommandLine(line);
     const entry = { type: 'stdio' as const, command: command!, args };
+    const path = target.path;
     try {
-      if (!target) {
-        // No folder open: the user's settings are the only place to put it.
-        const cfg = vscode.workspace.getConfiguration('mcpWarden');
-        const servers = { ...(cfg.inspect<Record<string, unknown>>('servers')?.globalValue ?? {}) };
-        servers[name] = entry;
-        await cfg.update('servers', servers, vscode.ConfigurationTarget.Global);
-        void vscode.window.showInformationMessage(`MCP Warden: added ${name} to your settings (mcpWarden.servers).`);
-        return;
-      }
-      const text = existsSync(target) ? await readFile(target, 'utf8') : null;
+      const text = existsSync(path) ? await readFile(path, 'utf8') : null;
       const next = addServerToConfigText(text, name, entry);
-      await mkdir(join(target, '..'), { recursive: true });
-      await writeFile(target, next);
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(target));
+      if (target.userLevel) {
+        // Env values (API keys) end up here: user-only, like `mcp-warden adopt` writes it.
+        await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+        writeFileAtomic(path, next, 0o600);
+      } else {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, next);
+      }
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path));
       const offset = doc.getText().indexOf(JSON.stringify(name));
       const pos = doc.positionAt(Math.max(0, offset));
       await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: false });
-      const alsoVSCode = !vscode.workspace.getConfiguration('mcpWarden').get<boolean>('startServersAlsoStartedByVSCode');
-      if (alsoVSCode) {
-        void vscode.window.showInformationMessage(
-          `MCP Warden: added ${name}. VS Code's own MCP support also reads this file, so Warden lists it but does not start it by itself; start it from the Servers view.`,
-        );
-      }
+      void vscode.window.showInformationMessage(`MCP Warden: added ${name} to ${target.userLevel ? 'your Warden user config' : '.vscode/mcp-warden.json'}; Warden starts it and offers it to VS Code's agent.`);
     } catch (err) {
-      void vscode.window.showErrorMessage(`MCP Warden: could not add ${name} to ${target ?? 'settings'}: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(`MCP Warden: could not add ${name} to ${path}: ${(err as Error).message}`);
     }
   };
 

@@ -46,7 +46,6 @@ export function attentionSeverity(e: ServerEntry): Severity {
 export function serverIcon(e: ServerEntry): IconSpec {
   if (e.blocked && (!e.snapshot || e.snapshot.state === 'stopped')) return { id: 'workspace-untrusted', color: 'list.warningForeground' };
   const state = e.snapshot?.state ?? 'stopped';
-  if (state === 'stopped' && e.skippedAutoStart) return { id: 'circle-slash', color: 'disabledForeground' };
   if (state === 'running' && entrySeverity(e) !== 'ok') {
     return e.recentCap ? { id: 'flame', color: 'list.errorForeground' } : { id: 'warning', color: 'list.warningForeground' };
   }
@@ -64,7 +63,7 @@ export function stateWord(e: ServerEntry): string {
  * `412 MB · 3 children · up 2h` for a live server; otherwise its state and why. `shownRssBytes` is the memory the
  * row shows (steadied by the caller so a row is not redrawn for every kilobyte).
  */
-export function serverDescription(e: ServerEntry, nowMs: number, shownRssBytes?: number): string {
+export function serverDescription(e: ServerEntry, nowMs: number, shownRssBytes?: number, ownWindow?: string): string {
   const s = e.snapshot;
   if (s && isLiveState(s.state)) {
     const parts = [formatBytes(shownRssBytes ?? s.memoryBytes ?? s.rssBytes), plural(s.children, 'child', 'children')];
@@ -72,11 +71,12 @@ export function serverDescription(e: ServerEntry, nowMs: number, shownRssBytes?:
     else if (s.startedAt !== null) parts.push(`up ${coarseUptime(nowMs - s.startedAt)}`);
     const calls = callsSummary(s.usage);
     if (calls) parts.push(calls);
+    const clients = clientsSummary(s.usage, ownWindow);
+    if (clients) parts.push(clients);
     if (s.warnings.length) parts.push(`⚠ ${plainText(s.warnings[0]!.message)}`);
     return parts.join(' · ');
   }
   if (e.blocked) return `not started: ${plainText(e.blocked)}`;
-  if (e.skippedAutoStart && (!s || s.state === 'stopped')) return 'not auto-started: VS Code’s own MCP support also starts it';
   if (!s) return 'not started';
   const reason = plainText(s.stateReason);
   return reason ? `${s.state} · ${shortenCommand(reason, 120)}` : s.state;
@@ -91,15 +91,39 @@ export function callsSummary(u: ServerUsage | undefined): string {
   return parts.join(' · ');
 }
 
+type UsageClient = ServerUsage['clients'][number];
+
+/**
+ * A client as a person knows it: `this window` / `another window` for VS Code's agent (by the window id Warden's
+ * provider sends), `claude-code via connect` for a terminal agent, else the name it gave (and its way in).
+ */
+export function clientLabel(c: UsageClient, ownWindow?: string): string {
+  if (c.window) return ownWindow && c.window === ownWindow ? 'this window' : 'another window';
+  return c.via ? `${c.name} via ${c.via}` : c.name;
+}
+
+/** The clients on a server's row: those connected now (or that called it), busiest first, at most two named. */
+export function clientsSummary(u: ServerUsage | undefined, ownWindow?: string): string {
+  if (!u) return '';
+  const labels = [...new Set(u.clients.filter((c) => c.sessions > 0 || c.calls > 0).map((c) => clientLabel(c, ownWindow)))];
+  if (!labels.length) return '';
+  return labels.length > 2 ? `${labels.slice(0, 2).join(', ')} +${labels.length - 2}` : labels.join(', ');
+}
+
 function formatMs(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
 /** Who calls a server and how it goes, for its tooltip. */
-function usageLines(u: ServerUsage, nowMs: number): string[] {
+function usageLines(u: ServerUsage, nowMs: number, ownWindow?: string): string[] {
   const lines: string[] = [];
   if (u.clients.length) {
-    const clients = u.clients.slice(0, 8).map((c) => `${escapeMarkdown(c.name)} (${c.sessions ? plural(c.sessions, 'session', 'sessions') : 'gone'}, ${plural(c.calls, 'call', 'calls')})`);
+    const clients = u.clients.slice(0, 8).map((c) => {
+      const label = clientLabel(c, ownWindow);
+      // A window is named by its place; the product name (code-server, Visual Studio Code) follows.
+      const who = c.window ? `${label} — ${c.name}` : label;
+      return `${escapeMarkdown(who)} (${c.sessions ? plural(c.sessions, 'session', 'sessions') : 'gone'}, ${plural(c.calls, 'call', 'calls')})`;
+    });
     lines.push(`Clients: ${clients.join(' · ')}${u.clients.length > 8 ? ` · ${u.clients.length - 8} more` : ''}`, '');
   }
   if (u.calls) {
@@ -125,13 +149,10 @@ function configLabel(source: string): string {
 }
 
 /** The Markdown tooltip: state and why, command, pid and memory per process (as a tree), restarts, last error, caps in force. */
-export function serverTooltip(e: ServerEntry, nowMs: number): string {
+export function serverTooltip(e: ServerEntry, nowMs: number, ownWindow?: string): string {
   const s = e.snapshot;
   const lines: string[] = [`**${escapeMarkdown(e.name)}** — ${escapeMarkdown(stateWord(e))}`, ''];
   if (e.blocked) lines.push(`Not started: ${escapeMarkdown(e.blocked)}`, '');
-  if (e.skippedAutoStart && (!s || s.state === 'stopped')) {
-    lines.push('Not started automatically: VS Code’s own MCP support also starts servers from this file. Start it here by hand, or turn on the setting *Start Servers Also Started By VS Code*.', '');
-  }
   if (e.recentCap) lines.push(`**Cap fired:** ${escapeMarkdown(e.recentCap.message)}${e.acknowledged ? ' (acknowledged)' : ''}`, '');
   if (s) {
     if (s.stateReason) lines.push(`Reason: ${escapeMarkdown(s.stateReason)}`, '');
@@ -145,7 +166,7 @@ export function serverTooltip(e: ServerEntry, nowMs: number): string {
       );
     }
     lines.push(`Restarts: ${s.restarts} · requests in flight: ${s.inFlightRequests}`, '');
-    if (s.usage) lines.push(...usageLines(s.usage, nowMs));
+    if (s.usage) lines.push(...usageLines(s.usage, nowMs, ownWindow));
     if (live && s.containment) lines.push(`Memory ${formatBytes(s.memoryBytes)} (${s.memorySource}) · RSS ${formatBytes(s.rssBytes)} · contained by ${escapeMarkdown(s.containment.backend)}: ${escapeMarkdown(s.containment.detail)}`, '');
     if (live && s.processes.length) {
       lines.push('| PID | Memory | Command |', '|---:|---:|:---|');
@@ -187,7 +208,7 @@ function commandLink(title: string, command: string, args: unknown[]): string {
 export const STATUS_COMMANDS = ['mcpWarden.showLogs', 'mcpWarden.restartServer', 'mcpWarden.acknowledgeProblems', 'mcpWarden.servers.focus', 'mcpWarden.startServer'];
 
 /** `$(server-process) 2/3 running · 426 MB`, with the worst severity across servers (acknowledged trouble aside) and the helper. */
-export function statusSummary(entries: ServerEntry[], status: HelperStatus, reapedOrphans: number): StatusSummary {
+export function statusSummary(entries: ServerEntry[], status: HelperStatus, reapedOrphans: number, ownWindow?: string): StatusSummary {
   if (status.kind !== 'running') {
     const severity: Severity = status.kind === 'failed' ? 'error' : status.kind === 'starting' ? 'ok' : 'warning';
     const what = status.kind === 'starting' ? 'starting…' : status.kind === 'restarting' ? 'restarting…' : status.kind === 'failed' ? 'helper failed' : 'helper stopped';
@@ -213,7 +234,7 @@ export function statusSummary(entries: ServerEntry[], status: HelperStatus, reap
     if (s?.usage) {
       calls += s.usage.calls;
       callErrors += s.usage.errors;
-      for (const c of s.usage.clients) if (c.sessions) clients.add(c.name);
+      for (const c of s.usage.clients) if (c.sessions) clients.add(clientLabel(c, ownWindow));
     }
     const sev = attentionSeverity(e);
     if (sev === 'ok') continue;

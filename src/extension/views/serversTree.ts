@@ -6,16 +6,21 @@ import * as vscode from 'vscode';
 import { BoundedMap } from '../../shared/bounded';
 import type { ProcessInfo, ToolInfo } from '../../shared/protocol';
 import type { ServerEntry, WardenModel } from '../model';
+import { vscodeServerDescription, type VsCodeServer } from '../adopt/vscodeServers';
 import { buildProcessTree, type ProcessTreeNode } from '../present/processTree';
 import { isLiveState, serverDescription, serverIcon, serverTooltip, stateWord, steadyBytes } from './present';
 import { groupBySource, processRow, sourceLabel, toolRow } from './treePresent';
+import { escapeMarkdown } from '../present/text';
 
 export type SourceNode = { kind: 'source'; source: string };
 export type ServerNode = { kind: 'server'; name: string };
 export type GroupNode = { kind: 'processes' | 'tools'; server: string };
 export type ProcessNode = { kind: 'process'; server: string; process: ProcessInfo; children: ProcessNode[] };
 export type ToolNode = { kind: 'tool'; server: string; tool: ToolInfo; cached: boolean };
-export type ServersNode = SourceNode | ServerNode | GroupNode | ProcessNode | ToolNode;
+/** The servers of `.vscode/mcp.json`: VS Code's own, listed apart (with Adopt), never Warden's. */
+export type VsCodeGroupNode = { kind: 'vscodeGroup' };
+export type VsCodeServerNode = { kind: 'vscodeServer'; entry: VsCodeServer };
+export type ServersNode = SourceNode | ServerNode | GroupNode | ProcessNode | ToolNode | VsCodeGroupNode | VsCodeServerNode;
 
 /** Tools last listed per server, shown (as cached) while it is not running. */
 const MAX_CACHED_TOOL_SERVERS = 64;
@@ -42,11 +47,17 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
   private structureKey = '';
   /** What each source row last showed (its running count). */
   private readonly sourceKeys = new Map<string, string>();
+  private readonly vscodeGroup: VsCodeGroupNode = { kind: 'vscodeGroup' };
+  private vscodeNodes: VsCodeServerNode[] = [];
   readonly onDidChangeTreeData = this.changeEmitter.event;
 
   constructor(private readonly model: WardenModel) {
     this.subscriptions.push(
       model.onDidChange((change) => this.onModelChange(change.names, change.structural)),
+      model.onDidChangeVsCodeServers(() => {
+        this.vscodeNodes = model.vscodeServers().map((entry) => ({ kind: 'vscodeServer', entry }));
+        this.changeEmitter.fire(undefined);
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('mcpWarden.groupBySource')) this.refreshAll();
       }),
@@ -150,7 +161,7 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     const shownRss = s ? steadyBytes(n.shownRss, s.memoryBytes ?? s.rssBytes) : undefined;
     const icon = serverIcon(entry);
     return JSON.stringify([
-      serverDescription(entry, Date.now(), shownRss),
+      serverDescription(entry, Date.now(), shownRss, this.model.windowId),
       icon.id,
       icon.color,
       serverContextValue(entry, this.tools(entry).tools.length > 0),
@@ -176,9 +187,12 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
   getChildren(node?: ServersNode): ServersNode[] {
     if (!node) {
       const entries = this.model.servers();
-      if (this.grouped) return groupBySource(entries).map((g) => this.sourceNode(g.source));
-      return entries.map((e) => this.nodesFor(e.name).server);
+      const vscodeOwn: ServersNode[] = this.vscodeNodes.length ? [this.vscodeGroup] : [];
+      if (this.grouped) return [...groupBySource(entries).map((g) => this.sourceNode(g.source)), ...vscodeOwn];
+      return [...entries.map((e) => this.nodesFor(e.name).server), ...vscodeOwn];
     }
+    if (node.kind === 'vscodeGroup') return this.vscodeNodes;
+    if (node.kind === 'vscodeServer') return [];
     if (node.kind === 'source') {
       const group = groupBySource(this.model.servers()).find((g) => g.source === node.source);
       return (group?.names ?? []).map((name) => this.nodesFor(name).server);
@@ -216,7 +230,8 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
   }
 
   getParent(node: ServersNode): ServersNode | undefined {
-    if (node.kind === 'source') return undefined;
+    if (node.kind === 'source' || node.kind === 'vscodeGroup') return undefined;
+    if (node.kind === 'vscodeServer') return this.vscodeGroup;
     if (node.kind === 'server') {
       if (!this.grouped) return undefined;
       const source = this.model.get(node.name)?.source ?? 'unknown';
@@ -241,6 +256,10 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
 
   getTreeItem(node: ServersNode): vscode.TreeItem {
     switch (node.kind) {
+      case 'vscodeGroup':
+        return this.vscodeGroupItem();
+      case 'vscodeServer':
+        return this.vscodeServerItem(node.entry);
       case 'source':
         return this.sourceItem(node.source);
       case 'server':
@@ -276,7 +295,8 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
   resolveTreeItem(item: vscode.TreeItem, node: ServersNode): vscode.TreeItem {
     let md: string | undefined;
     if (node.kind === 'process') md = processRow(node.process).tooltip;
-    else if (node.kind === 'tool') md = toolRow(node.server, node.tool, node.cached).tooltip;
+    // With its usage: the tooltip says how often it was called and its last error.
+    else if (node.kind === 'tool') md = toolRow(node.server, node.tool, node.cached, this.model.get(node.server)?.snapshot?.usage?.tools.find((u) => u.name === node.tool.name)).tooltip;
     if (md !== undefined) {
       const m = new vscode.MarkdownString(md);
       m.supportThemeIcons = true;
@@ -304,6 +324,41 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     item.contextValue = source === 'settings' || source === 'unknown' ? 'mcpWarden.source' : 'mcpWarden.source.file';
     if (source !== 'settings' && source !== 'unknown') item.resourceUri = vscode.Uri.file(source);
     item.accessibilityInformation = { label: `Config source ${label}${description ? ` in ${description}` : ''}, ${running} of ${names.length} servers running` };
+    return item;
+  }
+
+  private vscodeGroupItem(): vscode.TreeItem {
+    const list = this.model.vscodeServers();
+    const adoptable = list.filter((s) => s.adoptable).length;
+    const item = new vscode.TreeItem('VS Code’s own: .vscode/mcp.json', vscode.TreeItemCollapsibleState.Expanded);
+    item.id = 'vscode-own';
+    item.description = `not run by Warden${adoptable ? ` · ${adoptable} to adopt` : ''}`;
+    item.tooltip = new vscode.MarkdownString(
+      'Servers in `.vscode/mcp.json` are started by VS Code’s own MCP support, not by Warden: Warden does not measure, cap or clean them up. ' +
+        '*Adopt Servers from mcp.json* moves the local ones to `.vscode/mcp-warden.json`, and VS Code’s agent then reaches them through Warden.',
+    );
+    item.iconPath = new vscode.ThemeIcon('vscode');
+    item.contextValue = adoptable ? 'mcpWarden.vscodeOwn.adoptable' : 'mcpWarden.vscodeOwn';
+    item.accessibilityInformation = { label: `VS Code's own servers from .vscode/mcp.json, ${list.length}, not run by Warden${adoptable ? `, ${adoptable} can be adopted` : ''}` };
+    return item;
+  }
+
+  private vscodeServerItem(s: VsCodeServer): vscode.TreeItem {
+    // The label is the server name, as for Warden's rows (tests find rows by it).
+    const item = new vscode.TreeItem(s.name, vscode.TreeItemCollapsibleState.None);
+    item.id = `vscode:${s.file}:${s.name}`;
+    item.description = vscodeServerDescription(s);
+    const md = new vscode.MarkdownString(
+      `**${escapeMarkdown(s.name)}** — VS Code’s own server (\`${escapeMarkdown(s.file)}\`)\n\n` +
+        (s.adoptable
+          ? 'VS Code starts it itself; Warden does not run, measure or cap it. Adopt moves it to `.vscode/mcp-warden.json` (comments kept, a backup made; *Undo Adoption* puts it back).'
+          : `It stays VS Code’s: ${escapeMarkdown(s.reason ?? '')}.`),
+    );
+    item.tooltip = md;
+    item.iconPath = new vscode.ThemeIcon('vscode', new vscode.ThemeColor('disabledForeground'));
+    item.contextValue = s.adoptable ? 'mcpWarden.vscodeServer.adoptable' : 'mcpWarden.vscodeServer';
+    item.resourceUri = undefined;
+    item.accessibilityInformation = { label: `${s.name}, VS Code's own, ${item.description}` };
     return item;
   }
 
@@ -335,14 +390,14 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     if (!entry) return item;
     n.rowKey = this.serverRowKey(entry, n);
     if (snap) n.shownRss = steadyBytes(n.shownRss, snap.memoryBytes ?? snap.rssBytes);
-    item.description = serverDescription(entry, Date.now(), n.shownRss);
+    item.description = serverDescription(entry, Date.now(), n.shownRss, this.model.windowId);
     const icon = serverIcon(entry);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.contextValue = serverContextValue(entry, hasTools);
     item.accessibilityInformation = { label: `${name}, ${stateWord(entry)}, ${item.description}` };
     // Set with the row (not resolved on hover): a row is redrawn only when what it shows changed, so an open tooltip
     // stays open through samples, and one open across a real change (a stop, a restart) does not keep saying the old state.
-    const md = new vscode.MarkdownString(serverTooltip(entry, Date.now()));
+    const md = new vscode.MarkdownString(serverTooltip(entry, Date.now(), this.model.windowId));
     md.supportThemeIcons = true;
     item.tooltip = md;
     return item;

@@ -74,6 +74,8 @@ export function toolRow(server: string, tool: ToolInfo, cached: boolean, usage?:
   const first = plainText(tool.description?.split('\n')[0] ?? '');
   // Calls through Warden by its clients (VS Code's agent, terminal agents), and the last error, before the description.
   const calls = usage?.calls ? `${plural(usage.calls, 'call', 'calls')}${usage.errors ? ` · ${plural(usage.errors, 'error', 'errors')}` : ''}` : '';
+  // The row shows the last error itself (cut), so a failing tool is seen without hovering.
+  const lastError = usage?.errors && usage.lastError ? `last error: ${shortenCommand(plainText(usage.lastError), 60)}` : '';
   const params = toolParameters(tool);
   const tooltip = [
     `**${escapeMarkdown(tool.name)}** — a tool of ${escapeMarkdown(server)}${cached ? ' (cached: the server is not running, so it cannot be called)' : ''}`,
@@ -83,8 +85,8 @@ export function toolRow(server: string, tool: ToolInfo, cached: boolean, usage?:
     ...(calls ? ['', `Called ${calls} through MCP Warden${usage?.lastError ? `; last error: ${escapeMarkdown(usage.lastError)}` : ''}`] : []),
   ].join('\n');
   return {
-    description: [cached ? 'cached' : '', calls, first].filter(Boolean).join(' · '),
+    description: [cached ? 'cached' : '', calls, lastError, first].filter(Boolean).join(' · '),
     tooltip,
-    accessibleLabel: `Tool ${tool.name} of ${server}, ${cached ? 'cached, server not running' : 'available'}${calls ? `, ${calls}` : ''}${first ? `, ${first}` : ''}`,
+    accessibleLabel: `Tool ${tool.name} of ${server}, ${cached ? 'cached, server not running' : 'available'}${calls ? `, ${calls}` : ''}${lastError ? `, ${lastError}` : ''}${first ? `, ${first}` : ''}`,
   };
 }

@@ -60,6 +60,12 @@ function hostOf(value: string): string {
 }
 
 /** Null when the request may go on; else the status and sentence to answer with. */
+/** The VS Code window Warden's provider names in `X-MCP-Warden-Window` (an id it made; anything else is ignored). */
+export function windowOf(headers: IncomingMessage['headers']): string | undefined {
+  const w = headers['x-mcp-warden-window'];
+  return typeof w === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(w) ? w : undefined;
+}
+
 export function checkRequest(headers: IncomingMessage['headers'], ctx: RequestContext, token: string | null): [number, string] | null {
   const host = headers.host;
   if (host !== undefined && !LOOPBACK_HOSTS.has(hostOf(host).toLowerCase())) return [403, `Host "${host}" is not a loopback name; MCP Warden only answers localhost.`];
@@ -147,7 +153,7 @@ export function createHttpHandler(
   sweeper.unref();
 
   /** `gateway`: the servers /mcp serves (null: all of them), for the gateway's path; absent: /mcp/NAME. */
-  const open = async (serverName: string, res: ServerResponse, gateway?: string[] | null): Promise<HttpSession | null> => {
+  const open = async (serverName: string, res: ServerResponse, gateway: string[] | null | undefined, window: string | undefined): Promise<HttpSession | null> => {
     if (sessions.size >= MAX_HTTP_SESSIONS) {
       reply(res, 503, `MCP Warden already holds ${MAX_HTTP_SESSIONS} HTTP sessions; end one (DELETE) and try again.`);
       return null;
@@ -164,6 +170,7 @@ export function createHttpHandler(
     try {
       const link = {
         label: 'http',
+        window,
         send: (m: Message, related?: Id) => {
           if (record?.direct?.route(m, related)) return;
           void transport.send(m, related !== undefined ? { relatedRequestId: related } : undefined).catch(() => undefined);
@@ -257,7 +264,7 @@ export function createHttpHandler(
           return;
         }
         if (req.method !== 'POST') return reply(res, 400, 'No MCP session: POST an initialize request first.');
-        const h = await open(serverName, res, gatewayServers);
+        const h = await open(serverName, res, gatewayServers, windowOf(req.headers));
         if (!h) return;
         await h.transport.handleRequest(req, res);
         // Not an initialize (the SDK answered 400): nothing to keep.

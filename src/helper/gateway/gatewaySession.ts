@@ -251,6 +251,7 @@ export class GatewaySession {
     try {
       member.session = this.manager.open(server, {
         label: `${this.link.label} → ${server}`,
+        window: this.link.window,
         send: (msg) => this.fromMember(member, msg),
         close: (reason) => this.memberClosed(member, reason),
       });

@@ -8,6 +8,27 @@ export const MAX_CLIENTS_PER_SERVER = 16;
 export const DURATIONS_KEPT = 256;
 const MAX_ERROR_CHARS = 300;
 
+/**
+ * Who a client is: the name it gave in initialize, its way in (`connect`, `gateway`, `http`), and for VS Code's agent
+ * the window it runs in (the id Warden's provider sends as `X-MCP-Warden-Window`), so two windows are two clients.
+ */
+export interface ClientRef {
+  name: string;
+  via?: string | null;
+  window?: string | null;
+}
+
+/** The map key of a client (a plain string names a client with no way in or window known: tests, old callers). */
+export function clientKey(client: ClientRef | string): string {
+  const c = typeof client === 'string' ? { name: client } : client;
+  return JSON.stringify([c.name, c.via ?? null, c.window ?? null]);
+}
+
+function clientOfKey(key: string): { name: string; via: string | null; window: string | null } {
+  const [name, via, window] = JSON.parse(key) as [string, string | null, string | null];
+  return { name, via, window };
+}
+
 interface ServerEntry {
   calls: number;
   errors: number;
@@ -45,13 +66,15 @@ export class CallStats {
   }
 
   /** A client connected (it shows among the clients before its first call). */
-  noteClient(server: string, client: string): void {
+  noteClient(server: string, client: ClientRef | string): void {
     const e = this.entry(server);
-    if (!e.clients.has(client)) e.clients.set(client, { calls: 0, lastCallAt: null });
+    const key = clientKey(client);
+    if (!e.clients.has(key)) e.clients.set(key, { calls: 0, lastCallAt: null });
   }
 
   /** One tools/call settled: `error` null for a result that is not an error. */
-  record(server: string, tool: string, client: string, durationMs: number, error: string | null, at = Date.now()): void {
+  record(server: string, tool: string, clientRef: ClientRef | string, durationMs: number, error: string | null, at = Date.now()): void {
+    const client = clientKey(clientRef);
     const e = this.entry(server);
     e.calls++;
     e.durationsMs.push(durationMs);
@@ -73,13 +96,13 @@ export class CallStats {
     e.clients.set(client, c);
   }
 
-  /** `sessions`: live sessions per client name for this server (from the session layer). */
+  /** `sessions`: live sessions per client (keyed by clientKey) for this server (from the session layer). */
   usage(server: string, sessions: ReadonlyMap<string, number>): ServerUsage | undefined {
     const e = this.servers.get(server);
     if (!e && !sessions.size) return undefined;
-    const names = new Set([...(e ? [...e.clients.keys()] : []), ...sessions.keys()]);
-    const clients = [...names]
-      .map((name) => ({ name, sessions: sessions.get(name) ?? 0, calls: e?.clients.get(name)?.calls ?? 0, lastCallAt: e?.clients.get(name)?.lastCallAt ?? null }))
+    const keys = new Set([...(e ? [...e.clients.keys()] : []), ...sessions.keys()]);
+    const clients = [...keys]
+      .map((key) => ({ ...clientOfKey(key), sessions: sessions.get(key) ?? 0, calls: e?.clients.get(key)?.calls ?? 0, lastCallAt: e?.clients.get(key)?.lastCallAt ?? null }))
       .sort((a, b) => b.calls - a.calls || b.sessions - a.sessions || a.name.localeCompare(b.name));
     const sorted = e ? e.durationsMs.toArray().sort((a, b) => a - b) : [];
     return {

@@ -4,6 +4,8 @@ import type { Id, Message } from './jsonrpc';
 export interface ClientLink {
   /** For logs and status: "connect (pid 123)", "http 1f2e…". */
   readonly label: string;
+  /** The VS Code window a session comes from (the `X-MCP-Warden-Window` header of Warden's provider), if one said so. */
+  readonly window?: string;
   /**
    * Sends one message to the client. `relatedRequestId` is the client's request this message belongs to (a
    * response, its progress, a server request made while it runs), so HTTP can put it on that request's stream.

@@ -9,7 +9,7 @@ import { WardenError } from '../../shared/errors';
 import type { Supervisor } from '../supervisor/supervisor';
 import type { ClientLink } from './clientLink';
 import type { ServerUsage } from '../../shared/protocol';
-import { CallStats } from './callStats';
+import { CallStats, clientKey, type ClientRef } from './callStats';
 import { Instance, type InstanceHost } from './instance';
 import { Session, type SessionHost } from './session';
 import { LazyStarts } from '../lazy/lazyStarts';
@@ -136,7 +136,7 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
   }
 
   recordCall(session: Session, tool: string, durationMs: number, error: string | null): void {
-    this.calls.record(session.serverName, tool, clientName(session), durationMs, error);
+    this.calls.record(session.serverName, tool, clientOf(session), durationMs, error);
   }
 
   /** Clients (live sessions by client name) and call statistics of one configured server, for its snapshot. */
@@ -144,8 +144,8 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
     const live = new Map<string, number>();
     for (const s of this.sessions.values()) {
       if (s.serverName !== serverName || s.state === 'closed' || s.state === 'new') continue;
-      const name = clientName(s);
-      live.set(name, (live.get(name) ?? 0) + 1);
+      const key = clientKey(clientOf(s));
+      live.set(key, (live.get(key) ?? 0) + 1);
     }
     return this.calls.usage(serverName, live);
   }
@@ -216,6 +216,12 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
 function clientName(session: Session): string {
   const name = session.clientInfo.name;
   return typeof name === 'string' && name.trim() ? name.trim().slice(0, 80) : session.label.replace(/\s+\d+$/, '');
+}
+
+/** Who the client is for who-calls-what: its name, its way in (the link's first word), the VS Code window it says it is. */
+function clientOf(session: Session): ClientRef {
+  const via = /^(connect|gateway|http)\b/.exec(session.label)?.[1] ?? null;
+  return { name: clientName(session), via, window: session.link.window ?? null };
 }
 
 /** The resolved launch config: two entries with the same name but a different command are different instances. */

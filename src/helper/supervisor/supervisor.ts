@@ -295,11 +295,10 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
         inst.spec = { ...entry.spec, name: inst.name };
       }
     }
-    const skip = new Set(params.skipAutoStart ?? []);
     if (params.autoStart) {
       const refused: string[] = [];
       for (const server of this.servers.values()) {
-        if (server.instanceOf || server.isLive || skip.has(server.name) || this.blocked.has(server.name) || server.state === 'failed' || server.state === 'capped') continue;
+        if (server.instanceOf || server.isLive || this.blocked.has(server.name) || server.state === 'failed' || server.state === 'capped') continue;
         try {
           await this.startOne(server);
         } catch (err) {

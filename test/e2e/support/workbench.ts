@@ -159,3 +159,24 @@ export async function answerDialog(page: Page, button: string, timeoutMs = 15_00
 export function quickInput(page: Page): Locator {
   return page.locator('.quick-input-widget .quick-input-box input');
 }
+
+/**
+ * A notification, as a toast or — once VS Code has hidden the toast (an info toast hides after ~15 s, also one shown
+ * while the test was still opening views) — in the notification center, opened for it. Returns the element holding
+ * its text and buttons.
+ */
+export async function waitForNotification(page: Page, text: RegExp, timeoutMs: number): Promise<Locator> {
+  const start = Date.now();
+  const toast = page.locator('.notification-toast', { hasText: text }).first();
+  const inCenter = page.locator('.notifications-center .monaco-list-row', { hasText: text }).first();
+  while (Date.now() < start + timeoutMs) {
+    if (await toast.isVisible().catch(() => false)) return toast;
+    if (await inCenter.isVisible().catch(() => false)) return inCenter;
+    // No toast for a while: it may already be hidden, so look in the center (opened once; it stays open).
+    if (Date.now() - start > 5000 && !(await page.locator('.notifications-center.visible').isVisible().catch(() => false))) {
+      await runCommand(page, 'Notifications: Show Notifications').catch(() => undefined);
+    }
+    await sleep(250);
+  }
+  throw new Error(`no notification matching ${text} within ${timeoutMs} ms; toasts: ${JSON.stringify(await toastTexts(page))}`);
+}

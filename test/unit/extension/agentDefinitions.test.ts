@@ -11,7 +11,7 @@ const unixEndpoints: HelperEndpoints = { unixSocket: '/state dir/mcp-42.sock', h
 function modelWith(servers: ReturnType<typeof server>[], blocked: string[] = []) {
   const model = new WardenModel(() => 0);
   model.setSnapshot(snapshot(servers));
-  model.setConfigReport({ servers: servers.map((s) => ({ name: s.name, source: s.source, origin: s.origin, blocked: blocked.includes(s.name) ? 'untrusted workspace' : null })), problems: [] }, []);
+  model.setConfigReport({ servers: servers.map((s) => ({ name: s.name, source: s.source, origin: s.origin, blocked: blocked.includes(s.name) ? 'untrusted workspace' : null })), problems: [] });
   return model;
 }
 

@@ -1,13 +1,11 @@
-// Unit tests: Which config files and settings reach the helper, which servers are held back, and Add Server's file edits.
+// Unit tests: Which config files and settings reach the helper (Warden's files, never VS Code's mcp.json), and Add Server's file edits.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   addServerToConfigText,
   collectConfigFiles,
-  computeSkipAutoStart,
   expandConfigPath,
   readWardenSettings,
-  serverNamesInConfig,
   splitCommandLine,
   validateServerName,
 } from '../../../src/extension/configSources';
@@ -22,17 +20,26 @@ const base = {
   configFiles: [] as string[],
   homeDir: '/home/u',
   env: { CFG: '/etc/mcp' },
-  exists: (p: string) => p !== '/ws/b/.vscode/mcp.json',
+  exists: (p: string) => p !== '/ws/b/.vscode/mcp-warden.json',
 };
 
 describe('config source collection', () => {
-  it("sends each folder's existing .vscode/mcp.json as a workspace file carrying the trust state", () => {
-    assert.deepEqual(collectConfigFiles({ ...base, trusted: false }), [{ path: '/ws/a/.vscode/mcp.json', origin: 'workspace', workspaceFolder: '/ws/a', trusted: false }]);
+  it("sends each folder's existing .vscode/mcp-warden.json as a workspace file carrying the trust state, never VS Code's mcp.json", () => {
+    assert.deepEqual(collectConfigFiles({ ...base, trusted: false }), [{ path: '/ws/a/.vscode/mcp-warden.json', origin: 'workspace', workspaceFolder: '/ws/a', trusted: false }]);
+    assert.ok(!collectConfigFiles({ ...base, exists: () => true }).some((r) => r.path.endsWith('/mcp.json')));
+  });
+  it("sends Warden's user config, when it exists, as a trusted user file (also in an untrusted workspace)", () => {
+    const refs = collectConfigFiles({ ...base, trusted: false, userConfig: '/home/u/.config/mcp-warden/servers.json' });
+    assert.deepEqual(refs.map((r) => [r.path, r.origin, r.trusted]), [
+      ['/ws/a/.vscode/mcp-warden.json', 'workspace', false],
+      ['/home/u/.config/mcp-warden/servers.json', 'user', true],
+    ]);
+    assert.equal(collectConfigFiles({ ...base, userConfig: '/nope/servers.json', exists: (p) => p !== '/nope/servers.json' }).filter((r) => r.origin === 'user').length, 0);
   });
   it('adds mcpWarden.configFiles as trusted user files, expanded and deduplicated', () => {
-    const refs = collectConfigFiles({ ...base, configFiles: ['~/claude.json', '${env:CFG}/x.json', 'rel/c.json', '/ws/a/.vscode/mcp.json', '~/claude.json'] });
+    const refs = collectConfigFiles({ ...base, configFiles: ['~/claude.json', '${env:CFG}/x.json', 'rel/c.json', '/ws/a/.vscode/mcp-warden.json', '~/claude.json'] });
     assert.deepEqual(refs.map((r) => [r.path, r.origin, r.trusted]), [
-      ['/ws/a/.vscode/mcp.json', 'workspace', true],
+      ['/ws/a/.vscode/mcp-warden.json', 'workspace', true],
       ['/home/u/claude.json', 'user', true],
       ['/etc/mcp/x.json', 'user', true],
       ['/ws/a/rel/c.json', 'user', true],
@@ -42,18 +49,6 @@ describe('config source collection', () => {
     assert.equal(expandConfigPath('${workspaceFolder}/m.json', undefined, '/h', {}), null);
     assert.equal(expandConfigPath('relative.json', undefined, '/h', {}), null);
     assert.equal(expandConfigPath('${userHome}/m.json', undefined, '/h', {}), '/h/m.json');
-  });
-});
-
-describe('servers also started by VS Code', () => {
-  it('reads server names from mcp.json with comments and trailing commas, and from Claude-style files', () => {
-    assert.deepEqual(serverNamesInConfig('{\n // mine\n "servers": { "a": {}, "b": {}, },\n}'), ['a', 'b']);
-    assert.deepEqual(serverNamesInConfig('{"mcpServers": {"c": {}}}'), ['c']);
-    assert.deepEqual(serverNamesInConfig('{ broken'), []);
-  });
-  it('holds back workspace servers unless the user opted in', () => {
-    assert.deepEqual(computeSkipAutoStart(['b', 'a', 'b'], false), ['a', 'b']);
-    assert.deepEqual(computeSkipAutoStart(['a'], true), []);
   });
 });
 

@@ -33,7 +33,7 @@ describe('extension manifest', () => {
   });
   it('has the palette titles the issue names', () => {
     const titles = new Set(commands.map((c) => `${c.category}: ${c.title}`));
-    for (const t of ['Start All', 'Stop All', 'Restart Server', 'Show Logs', 'Call Tool', 'Open Config', 'Kill Orphans…', 'Show Resource Graph', 'Add Server…', 'Remember Selection', 'Search Memories', 'Forget Memory', 'Export Memories', 'Import Memories']) {
+    for (const t of ['Start All', 'Stop All', 'Restart Server', 'Show Logs', 'Call Tool', 'Open Config', 'Kill Orphans…', 'Show Resource Graph', 'Add Server…', 'Adopt Servers from mcp.json', 'Undo Adoption', 'Adopt Servers from Other Clients…', 'Remember Selection', 'Search Memories', 'Forget Memory', 'Export Memories', 'Import Memories']) {
       assert.ok(titles.has(`MCP Warden: ${t}`), `missing "MCP Warden: ${t}"`);
     }
   });
@@ -79,9 +79,11 @@ describe('extension manifest', () => {
       assert.ok(p.description || p.markdownDescription, `mcpWarden.${key} has no description`);
       if (engineKey in SETTING_BOUNDS) assert.deepEqual([p.minimum, p.maximum], [...SETTING_BOUNDS[engineKey as keyof typeof SETTING_BOUNDS]], `mcpWarden.${key} bounds`);
     }
-    for (const k of ['nodePath', 'stateDir', 'configFiles', 'servers', 'autoStart', 'startServersAlsoStartedByVSCode']) assert.ok(props[`mcpWarden.${k}`], k);
+    for (const k of ['nodePath', 'stateDir', 'configFiles', 'servers', 'autoStart']) assert.ok(props[`mcpWarden.${k}`], k);
     assert.equal(props['mcpWarden.autoStart'].default, true);
-    assert.equal(props['mcpWarden.startServersAlsoStartedByVSCode'].default, false);
+    // Gone with the problem it described: Warden no longer runs mcp.json's servers beside VS Code (it adopts them).
+    assert.equal(props['mcpWarden.startServersAlsoStartedByVSCode'], undefined);
+    assert.doesNotMatch(JSON.stringify(pkg), /startServersAlsoStartedByVSCode|not started automatically/i);
   });
   it('declares limited support for untrusted workspaces, and machine scope for the runtime path', () => {
     assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');

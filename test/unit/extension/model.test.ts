@@ -42,11 +42,10 @@ describe('WardenModel', () => {
         ],
         problems: [],
       },
-      ['dup'],
     );
-    assert.deepEqual(model.servers().map((e) => [e.name, e.blocked, e.skippedAutoStart, e.snapshot]), [
-      ['dup', null, true, null],
-      ['ws', 'the workspace is not trusted', false, null],
+    assert.deepEqual(model.servers().map((e) => [e.name, e.blocked, e.snapshot]), [
+      ['dup', null, null],
+      ['ws', 'the workspace is not trusted', null],
     ]);
   });
 

@@ -6,7 +6,7 @@ import { serverDescription, serverIcon, serverTooltip, statusSummary, steadyByte
 import { MiB, server } from './snapshots';
 
 function entry(over: Partial<ServerEntry> = {}): ServerEntry {
-  return { name: 'chroma', snapshot: server('chroma'), source: '/ws/.vscode/mcp.json', origin: 'workspace', blocked: null, skippedAutoStart: false, recentCap: null, acknowledged: false, ...over };
+  return { name: 'chroma', snapshot: server('chroma'), source: '/ws/.vscode/mcp.json', origin: 'workspace', blocked: null, recentCap: null, acknowledged: false, ...over };
 }
 
 const TWO_HOURS = 2 * 3600_000;
@@ -31,9 +31,10 @@ describe('tree item description', () => {
     assert.equal(serverDescription(e, 0), 'not started: the workspace is not trusted');
     assert.equal(serverIcon(e).id, 'workspace-untrusted');
   });
-  it('says why a server VS Code also starts was not auto-started', () => {
-    const e = entry({ snapshot: server('x', { state: 'stopped', startedAt: null }), skippedAutoStart: true });
-    assert.match(serverDescription(e, 0), /not auto-started: VS Code’s own MCP support also starts it/);
+  it('never says a server is held back because VS Code also starts it (Warden no longer reads mcp.json to run it)', () => {
+    const e = entry({ snapshot: server('x', { state: 'stopped', startedAt: null }) });
+    assert.equal(serverDescription(e, 0), 'stopped');
+    assert.doesNotMatch(serverTooltip(e, 0), /Not started automatically|also starts/);
   });
   it('shows the state reason of a failed server and an error icon', () => {
     const e = entry({ snapshot: server('x', { state: 'failed', stateReason: 'gave up after 3 restarts in 60s', startedAt: null }) });
@@ -65,10 +66,6 @@ describe('tree item tooltip', () => {
     assert.match(md, /Command: bash \\-c line one …/);
     assert.match(md, /\| 5 \| 1 MB \| bash \\-c … \|/);
     assert.doesNotMatch(md, /line two/);
-  });
-  it('says "not started automatically" only while the server is not running', () => {
-    assert.doesNotMatch(serverTooltip(entry({ skippedAutoStart: true }), 0), /Not started automatically/);
-    assert.match(serverTooltip(entry({ skippedAutoStart: true, snapshot: server('x', { state: 'stopped', startedAt: null }) }), 0), /Not started automatically/);
   });
   it('escapes Markdown in server-supplied text', () => {
     const e = entry({ snapshot: server('x', { lastError: '[click](http://evil)' }) });

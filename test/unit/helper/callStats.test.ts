@@ -1,14 +1,14 @@
 // Unit tests: who calls what (src/helper/sessions/callStats.ts): counts, errors, percentiles, clients, and its bounds.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CallStats, DURATIONS_KEPT, MAX_CLIENTS_PER_SERVER, MAX_SERVERS, MAX_TOOLS_PER_SERVER } from '../../../src/helper/sessions/callStats';
+import { CallStats, clientKey, DURATIONS_KEPT, MAX_CLIENTS_PER_SERVER, MAX_SERVERS, MAX_TOOLS_PER_SERVER } from '../../../src/helper/sessions/callStats';
 
 describe('CallStats', () => {
   it('counts calls and errors per server and tool, with p50/p95 and the last error', () => {
     const c = new CallStats();
     for (let i = 1; i <= 100; i++) c.record('fs', i % 10 === 0 ? 'write' : 'read', 'Visual Studio Code', i, null, 1000 + i);
     c.record('fs', 'write', 'claude-code', 5, 'disk full', 2000);
-    const u = c.usage('fs', new Map([['Visual Studio Code', 1]]))!;
+    const u = c.usage('fs', new Map([[clientKey('Visual Studio Code'), 1]]))!;
     assert.equal(u.calls, 101);
     assert.equal(u.errors, 1);
     assert.equal(u.lastError, 'disk full');
@@ -17,16 +17,32 @@ describe('CallStats', () => {
     assert.equal(u.p95Ms, 95);
     assert.deepEqual(u.tools.map((t) => [t.name, t.calls, t.errors, t.lastError]), [['read', 90, 0, null], ['write', 11, 1, 'disk full']]);
     assert.deepEqual(u.clients, [
-      { name: 'Visual Studio Code', sessions: 1, calls: 100, lastCallAt: 1100 },
-      { name: 'claude-code', sessions: 0, calls: 1, lastCallAt: 2000 },
+      { name: 'Visual Studio Code', via: null, window: null, sessions: 1, calls: 100, lastCallAt: 1100 },
+      { name: 'claude-code', via: null, window: null, sessions: 0, calls: 1, lastCallAt: 2000 },
+    ]);
+  });
+
+  it('tells clients apart by way in and by VS Code window: two windows of one product are two clients', () => {
+    const c = new CallStats();
+    const a = { name: 'code-server', via: 'http', window: 'w-a' };
+    const b = { name: 'code-server', via: 'http', window: 'w-b' };
+    c.record('fs', 'read', a, 1, null, 1);
+    c.record('fs', 'read', a, 1, null, 2);
+    c.record('fs', 'read', b, 1, null, 3);
+    c.record('fs', 'read', { name: 'claude-code', via: 'connect' }, 1, null, 4);
+    const u = c.usage('fs', new Map([[clientKey(b), 1]]))!;
+    assert.deepEqual(u.clients.map((x) => [x.name, x.via, x.window, x.sessions, x.calls]), [
+      ['code-server', 'http', 'w-a', 0, 2],
+      ['code-server', 'http', 'w-b', 1, 1],
+      ['claude-code', 'connect', null, 0, 1],
     ]);
   });
 
   it('shows a connected client before its first call, and nothing for a server nobody used', () => {
     const c = new CallStats();
     assert.equal(c.usage('idle', new Map()), undefined);
-    const u = c.usage('fs', new Map([['cursor', 2]]))!;
-    assert.deepEqual(u.clients, [{ name: 'cursor', sessions: 2, calls: 0, lastCallAt: null }]);
+    const u = c.usage('fs', new Map([[clientKey({ name: 'cursor', via: 'connect' }), 2]]))!;
+    assert.deepEqual(u.clients, [{ name: 'cursor', via: 'connect', window: null, sessions: 2, calls: 0, lastCallAt: null }]);
     assert.equal(u.p50Ms, null);
   });
 
