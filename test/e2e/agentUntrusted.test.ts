@@ -63,5 +63,5 @@ test('an untrusted workspace\'s own servers are listed, not started and not offe
   await runCommand(s.page, 'Notifications: Show Notifications');
   const center = await s.page.locator('.notifications-center').textContent().catch(() => '');
   assert.doesNotMatch(center ?? '', /MCP Warden can run/, 'adoption was offered in an untrusted workspace (notification center)');
-  await runCommand(s.page, 'Notifications: Hide Notifications');
+  await s.page.keyboard.press('Escape');
 });

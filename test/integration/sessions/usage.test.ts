@@ -43,7 +43,7 @@ it('counts each client\'s tools/call per server and tool, errors with their reas
     assert.match(usage.lastError ?? '', /no_such_tool/);
     assert.ok(usage.p50Ms !== null && usage.p50Ms > 0 && usage.p95Ms! >= usage.p50Ms, `latency: ${usage.p50Ms} / ${usage.p95Ms}`);
     assert.deepEqual(usage.tools.map((t) => [t.name, t.calls, t.errors]), [['echo', 4, 0], ['add', 1, 0], ['no_such_tool', 1, 1]]);
-    assert.deepEqual(usage.clients.map((c) => [c.name, c.sessions, c.calls]), [['editor-one', 1, 4], ['terminal-agent', 1, 2]]);
+    assert.deepEqual(usage.clients.map((c) => [c.name, c.via, c.window, c.sessions, c.calls]), [['editor-one', 'http', null, 1, 4], ['terminal-agent', 'connect', null, 1, 2]]);
     assert.equal(servers.find((s) => s.name === 'quiet')!.usage, null, 'a server nobody connected to has no usage');
   } finally {
     await http.close();
@@ -52,6 +52,35 @@ it('counts each client\'s tools/call per server and tool, errors with their reas
   // The clients left: their history stays, their sessions do not.
   const after = (engine.status().servers as unknown as { name: string; usage: ServerUsage | null }[]).find((s) => s.name === 'echo')!.usage!;
   assert.equal(after.calls, 6);
+  const exited = new Promise((r) => engine.child.once('exit', r));
+  engine.child.kill('SIGTERM');
+  await exited;
+  await waitFor('the engine\'s servers to stop', () => procsWithEnvMarker('WARDEN_TEST_MARK', MARK).length === 0, 15_000);
+});
+
+it('tells two VS Code windows apart by the window id their provider sends (X-MCP-Warden-Window), and ignores a malformed one', async () => {
+  const home = wardenHome('usage-windows', { echo: fixtureServer('well-behaved', { WARDEN_TEST_MARK: MARK }) });
+  const engine = await startEngineProcess(home.stateDir, home.env);
+  engines.push(engine);
+  const socket = engine.status().endpoints.unixSocket!;
+  const one = await connectOverHttp('http://localhost/mcp/echo', { socketPath: socket, name: 'Visual Studio Code', headers: { 'X-MCP-Warden-Window': 'win-one' } });
+  const two = await connectOverHttp('http://localhost/mcp/echo', { socketPath: socket, name: 'Visual Studio Code', headers: { 'X-MCP-Warden-Window': 'win-two' } });
+  const odd = await connectOverHttp('http://localhost/mcp/echo', { socketPath: socket, name: 'Visual Studio Code', headers: { 'X-MCP-Warden-Window': 'not a window id!' } });
+  try {
+    for (let i = 0; i < 2; i++) await one.client.callTool({ name: 'echo', arguments: { text: 'a' } });
+    await two.client.callTool({ name: 'echo', arguments: { text: 'b' } });
+    await odd.client.callTool({ name: 'echo', arguments: { text: 'c' } });
+    const usage = (engine.status().servers as unknown as { name: string; usage: ServerUsage | null }[]).find((s) => s.name === 'echo')!.usage!;
+    assert.deepEqual(usage.clients.map((c) => [c.name, c.window, c.sessions, c.calls]), [
+      ['Visual Studio Code', 'win-one', 1, 2],
+      ['Visual Studio Code', 'win-two', 1, 1],
+      ['Visual Studio Code', null, 1, 1],
+    ]);
+  } finally {
+    await one.close();
+    await two.close();
+    await odd.close();
+  }
   const exited = new Promise((r) => engine.child.once('exit', r));
   engine.child.kill('SIGTERM');
   await exited;
