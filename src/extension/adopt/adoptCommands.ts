@@ -56,7 +56,7 @@ export class AdoptionController implements vscode.Disposable {
       r('mcpWarden.adoptWorkspace', (node?: ServersNode) => this.adoptCommand(node)),
       r('mcpWarden.undoAdoption', () => this.undoCommand()),
       r('mcpWarden.adoptOtherClients', () => this.adoptOtherClients()),
-      vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, { provideTextDocumentContent: (uri) => this.previews.get(uri.path) ?? '' }),
+      vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, { provideTextDocumentContent: (uri) => this.previews.get(uri.toString()) ?? '' }),
       deps.model.onDidChangeVsCodeServers(() => void this.maybeOffer()),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.maybeOffer()),
     );
@@ -315,11 +315,12 @@ export class AdoptionController implements vscode.Disposable {
     const files = [...(plan.wardenConfig ? [plan.wardenConfig] : []), ...plan.changes].slice(0, MAX_PREVIEWS / 2);
     const pairs: [vscode.Uri, vscode.Uri, vscode.Uri][] = [];
     files.forEach((f, i) => {
-      const after = `/${seq}/${i}/after${f.path}`;
-      const before = `/${seq}/${i}/before${f.path}`;
-      this.previews.set(after, f.after);
-      this.previews.set(before, f.before?.text ?? '');
-      pairs.push([vscode.Uri.file(f.path), vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: before }), vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: after })]);
+      // The file's own path (the editor shows it), told apart by the query: this preview, this file, which side.
+      const before = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: f.path, query: `${seq}-${i}-before` });
+      const after = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: f.path, query: `${seq}-${i}-after` });
+      this.previews.set(before.toString(), f.before?.text ?? '');
+      this.previews.set(after.toString(), f.after);
+      pairs.push([vscode.Uri.file(f.path), before, after]);
     });
     try {
       if (pairs.length === 1) await vscode.commands.executeCommand('vscode.diff', pairs[0]![1], pairs[0]![2], `${pairs[0]![0].fsPath} ↔ adopted by MCP Warden`, { preview: true });
