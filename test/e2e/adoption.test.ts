@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { parseJsonc } from '../../src/shared/jsonc';
 import { CodeServerSession, fixtureServer, VSCODE_MCP_ON } from './support/codeServer';
 import { isAlive, pollUntil, readProc, SeenProcesses, sleep } from '../support/procfs';
-import { clickToastButton, parkMouse, toastTexts, rowLabel, runCommand, serverRow, showServersView, waitForNotification, waitForRow, widenSideBar } from './support/workbench';
+import { clickToastButton, parkMouse, toastTexts, quickInput, rowLabel, runCommand, serverRow, showServersView, waitForNotification, waitForRow, widenSideBar } from './support/workbench';
 
 /** VS Code's id for a server from Warden's provider: `<publisher.name>/<label>`. */
 const wardenId = (name: string) => `mcp-warden.mcp-warden/${name} (run by MCP Warden)`;
@@ -161,4 +161,26 @@ test('Undo Adoption restores mcp.json byte for byte, removes mcp-warden.json, an
   await sleep(3000);
   const offers = (await toastTexts(s.page)).filter((t) => /MCP Warden can run/.test(t));
   assert.deepEqual(offers, [], 'the adoption was offered a second time in one window');
+});
+
+test("Add Server writes Warden's file (.vscode/mcp-warden.json), never mcp.json, and Warden runs the server", async () => {
+  const wardenJson = join(s.workspaceDir, '.vscode', 'mcp-warden.json');
+  await runCommand(s.page, 'MCP Warden: Add Server…');
+  const input = quickInput(s.page);
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill('added');
+  await input.press('Enter');
+  await pollUntil(async () => (await input.inputValue().catch(() => 'x')) === '', 10_000, 100);
+  // The command line: the fixture under this run's marker (env is not part of Add Server: the marker goes in argv).
+  const { command, args } = fixtureServer(s.run, 'added', 'well-behaved.mjs');
+  await input.fill(`${command} ${args.join(' ')} --marker ${s.run}-added`);
+  await input.press('Enter');
+  const written = await pollUntil(() => existsSync(wardenJson) && readFileSync(wardenJson, 'utf8').includes('"added"'), 15_000);
+  assert.ok(written, 'Add Server did not write .vscode/mcp-warden.json');
+  assert.ok(readFileSync(s.serversPath).equals(original), 'Add Server changed mcp.json');
+  await waitForRow(s.page, 'added', (l) => /, running, /.test(l), 60_000, 'the added server run by Warden');
+  const root = s.tree().find((p) => p.cmdline.includes(`${s.run}-added`));
+  assert.ok(root, 'the added server is not in /proc');
+  seen.add(root.pid);
+  await s.page.keyboard.press('Escape');
 });
