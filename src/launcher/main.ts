@@ -1,7 +1,11 @@
 // The tiny launcher every contained server starts as: it joins its cgroups, then execs the server's command (no
 // shell), so the command's first instruction already runs inside them and nothing can fork before it is contained.
 // Usage: launcher.js CGROUP_PROCS_FILE... -- FILE ARG...   (no imports beyond node:fs: it must start fast)
-import { accessSync, constants, writeFileSync, writeSync } from 'node:fs';
+//    or: launcher.js --wait   a spare, started before it is needed (src/helper/containment/spareLaunchers.ts): it reads
+//        its instructions from stdin — 8 hex digits of length, a newline, then that many bytes of JSON
+//        {procs, file, args, env, cwd} — and reads nothing past them, so what follows on stdin is the server's.
+//        Stdin closing first (the engine went away) makes it leave quietly.
+import { accessSync, constants, readSync, writeFileSync, writeSync } from 'node:fs';
 
 const EXIT_CANNOT_JOIN = 126;
 const EXIT_CANNOT_EXEC = 127;
@@ -16,7 +20,68 @@ function fail(code: number, message: string): never {
   process.exit(code);
 }
 
-const argv = process.argv.slice(2);
+const MAX_INSTRUCTION_BYTES = 1024 * 1024;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Exactly n bytes of fd 0, blocking (a non-blocking stdin is waited on); null when it ends first. */
+function readExactly(n: number): Buffer | null {
+  const buf = Buffer.alloc(n);
+  let got = 0;
+  while (got < n) {
+    let r: number;
+    try {
+      r = readSync(0, buf, got, n - got, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(pause, 0, 0, 2);
+        continue;
+      }
+      return null;
+    }
+    if (r === 0) return null;
+    got += r;
+  }
+  return buf;
+}
+
+interface Instruction {
+  procs: string[];
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+function waitForInstruction(): Instruction {
+  const header = readExactly(9);
+  if (!header) process.exit(0);
+  const n = Number.parseInt(header.toString('latin1', 0, 8), 16);
+  if (!Number.isInteger(n) || n <= 0 || n > MAX_INSTRUCTION_BYTES || header[8] !== 10) fail(EXIT_CANNOT_EXEC, 'bad instruction header');
+  const body = readExactly(n);
+  if (!body) process.exit(0);
+  try {
+    const i = JSON.parse(body.toString('utf8')) as Instruction;
+    if (!Array.isArray(i.procs) || typeof i.file !== 'string' || !Array.isArray(i.args) || typeof i.env !== 'object' || i.env === null) throw new Error('missing fields');
+    return i;
+  } catch (err) {
+    fail(EXIT_CANNOT_EXEC, `bad instruction: ${(err as Error).message}`);
+  }
+}
+
+let argv = process.argv.slice(2);
+let execEnv: NodeJS.ProcessEnv = process.env;
+if (argv[0] === '--wait') {
+  const i = waitForInstruction();
+  if (i.cwd) {
+    try {
+      process.chdir(i.cwd);
+    } catch (err) {
+      fail(EXIT_CANNOT_EXEC, `could not change to ${i.cwd}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  argv = [...i.procs, '--', i.file, ...i.args];
+  execEnv = i.env;
+}
 const sep = argv.indexOf('--');
 if (sep < 0 || sep === argv.length - 1) fail(EXIT_CANNOT_EXEC, 'usage: launcher.js CGROUP_PROCS... -- FILE ARG...');
 for (const procs of argv.slice(0, sep)) {
@@ -40,7 +105,7 @@ try {
   fail(EXIT_CANNOT_EXEC, `could not exec ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
 }
 try {
-  execve(file, [file, ...args], process.env);
+  execve(file, [file, ...args], execEnv);
 } catch (err) {
   fail(EXIT_CANNOT_EXEC, `could not exec ${file}: ${(err as Error).message}`);
 }

@@ -27,7 +27,8 @@ export class CgroupBackend implements ContainmentBackend {
     readonly kind: ContainmentKind,
     readonly reason: string,
     readonly hierarchies: Hierarchy[],
-    private readonly launcher: string | undefined,
+    /** dist/launcher.js when servers start through it (and so a spare one can be started ahead: spareLaunchers.ts). */
+    readonly launcher: string | undefined,
   ) {}
 
   get limits(): { memory: boolean; pids: boolean } {

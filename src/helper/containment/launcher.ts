@@ -19,8 +19,15 @@ export function findLauncher(): string | undefined {
   return undefined;
 }
 
+/** ExperimentalWarning for process.execve would land in the server's stderr; the flag dies with the exec. */
+export const LAUNCHER_NODE_FLAGS = ['--disable-warning=ExperimentalWarning'];
+
 export function launchThroughLauncher(launcher: string | undefined, joinFiles: readonly string[], file: string, args: readonly string[]): LaunchCommand {
   if (!launcher || !canExecInPlace || joinFiles.length === 0) return { file, args: [...args], joinsItself: joinFiles.length === 0 };
-  // ExperimentalWarning for process.execve would land in the server's stderr; the flag dies with the exec.
-  return { file: process.execPath, args: ['--disable-warning=ExperimentalWarning', launcher, ...joinFiles, '--', file, ...args], joinsItself: true };
+  return {
+    file: process.execPath,
+    args: [...LAUNCHER_NODE_FLAGS, launcher, ...joinFiles, '--', file, ...args],
+    joinsItself: true,
+    viaLauncher: { joinFiles: [...joinFiles], file, args: [...args] },
+  };
 }

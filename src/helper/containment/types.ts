@@ -20,6 +20,8 @@ export interface LaunchCommand {
    * pid in after spawn (a Node without process.execve): a window in which the command could fork uncontained.
    */
   joinsItself: boolean;
+  /** Set when this goes through the launcher: what a spare launcher (spareLaunchers.ts) is told to join and exec. */
+  viaLauncher?: { joinFiles: string[]; file: string; args: string[] };
 }
 
 /** One server run's container (a cgroup per hierarchy, a scope, a job) — created per spawn, removed at stop. */
@@ -54,6 +56,8 @@ export interface ContainmentBackend {
   readonly reason: string;
   /** Whether the backend enforces memory / pids limits in the kernel. */
   readonly limits: { memory: boolean; pids: boolean };
+  /** The launcher servers start through (dist/launcher.js), when this backend uses one. */
+  readonly launcher?: string;
   /** A container for one run of `server`; throws only with a message worth showing (the caller falls back). */
   create(server: string, limits: ContainerLimits): Container;
   /** Removes this engine's own top directory (at exit, once every container is gone). */

@@ -76,7 +76,10 @@ export class LazyStarts implements Disposable {
 
   /** The initialize result without starting the server, when it is lazy, not running, and has run before. */
   cachedInitialize(instance: Instance): Record<string, unknown> | undefined {
-    return this.entry(instance)?.initialize;
+    const entry = this.entry(instance);
+    // A client answered from the cache will likely call soon: a spare launcher takes one Node start off that call.
+    if (entry) this.supervisor.prewarmLauncher();
+    return entry?.initialize;
   }
 
   /** A list request answered from the cache (first page only: the cache holds every page joined), or undefined. */
@@ -85,6 +88,7 @@ export class LazyStarts implements Disposable {
     if (!k || m.params?.cursor !== undefined) return undefined;
     const entry = this.entry(instance);
     if (!entry) return undefined;
+    this.supervisor.prewarmLauncher();
     const listed = entry.lists[k.kind];
     if (listed) return listed;
     // A kind the server does not offer: nothing to list, and nothing worth a start.
@@ -120,6 +124,8 @@ export class LazyStarts implements Disposable {
     const idleStopSec = (this.spec(instance)?.sessions ?? DEFAULT_SESSION_OPTIONS).idleStopSec ?? DEFAULT_IDLE_STOP_SEC;
     this.log(`\`${instance.serverName}\` had no requests for ${idleStopSec} s; stopping it (the next request starts it again)`);
     void this.supervisor.stop(instance.serverName).catch(() => undefined);
+    // Its clients are still connected, and their next call starts it again.
+    this.supervisor.prewarmLauncher();
   }
 
   /** The instance bound a running server: read its lists into the cache; a list that changed is announced. */
@@ -216,6 +222,9 @@ export class LazyStarts implements Disposable {
 
   /** The instance is gone: its timers and subscriptions with it. */
   forget(instance: Instance): void {
+    const spec = this.spec(instance);
+    // The daemon stops what its last client leaves: the next client's first call would start it again.
+    if (this.idleStops && spec && this.lazy(spec)) this.supervisor.prewarmLauncher();
     const s = this.states.get(instance);
     if (!s) return;
     if (s.idleTimer) clearTimeout(s.idleTimer);

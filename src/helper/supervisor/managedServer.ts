@@ -2,6 +2,7 @@
 // allows), completes the MCP handshake over our own transport, tracks its process tree, and stops it in the MCP
 // spec's order, ending with a kill of the whole container. The supervisor decides policy.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ServerSpec } from '../../shared/config';
 import { RingBuffer } from '../../shared/bounded';
@@ -10,7 +11,8 @@ import type { CallToolResultJson, ContainmentInfo, HistoryPoint, MemorySource, P
 import { kernelLimits } from '../containment/limits';
 import { removeWhenReleased } from '../containment/remove';
 import { ProcessGroupContainer } from '../containment/processGroup';
-import type { Container, ContainmentBackend } from '../containment/types';
+import type { Container, ContainmentBackend, LaunchCommand } from '../containment/types';
+import { writeInstruction, type SpareLauncher, type SpareLaunchers } from '../containment/spareLaunchers';
 import { LineSplitter } from '../mcp/lineSplitter';
 import { loadSdk, type Sdk } from '../mcp/sdk';
 import type { RawChannel } from '../mcp/tapTransport';
@@ -36,6 +38,8 @@ export interface ManagedServerHost {
   /** What Warden's MCP client tells servers it supports (the session layer relays roots, sampling, elicitation). */
   readonly clientCapabilities?: Record<string, unknown>;
   readonly containment: ContainmentBackend;
+  /** Launchers started ahead of need (src/helper/containment/spareLaunchers.ts); absent where servers need none. */
+  readonly spares?: SpareLaunchers;
   onStateChange(server: ManagedServer, reason: string): void;
   serverStderr(server: ManagedServer, line: string): void;
   /** The process exited while we did not ask it to. */
@@ -142,21 +146,30 @@ export class ManagedServer {
     const env = { ...process.env, ...this.spec.env };
     let child: ChildProcess;
     let container: Container | undefined;
+    let spare: SpareLauncher | undefined;
+    let launch: LaunchCommand;
     try {
       const file = resolveCommand(this.spec.command, env, this.spec.cwd);
       container = this.createContainer();
       // Through the backend's launcher: the command's first instruction already runs inside its container.
-      const launch = container.launch(file, this.spec.args);
-      child = spawn(launch.file, launch.args, {
-        cwd: this.spec.cwd,
-        env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        // Its own process group on POSIX, so the whole tree can be signalled at once.
-        detached: process.platform !== 'win32',
-        windowsHide: true,
-        shell: false,
-      });
-      if (!launch.joinsItself) child.once('spawn', () => container!.adopt(child.pid!));
+      launch = container.launch(file, this.spec.args);
+      // A spare launcher already started skips one Node start; a cwd that is not there is left to spawn to report.
+      spare = launch.viaLauncher && (this.spec.cwd === undefined || existsSync(this.spec.cwd)) ? this.host.spares?.take() : undefined;
+      if (spare) {
+        child = spare.child;
+        writeInstruction(child, { procs: launch.viaLauncher!.joinFiles, file: launch.viaLauncher!.file, args: launch.viaLauncher!.args, env, ...(this.spec.cwd !== undefined ? { cwd: this.spec.cwd } : {}) });
+      } else {
+        child = spawn(launch.file, launch.args, {
+          cwd: this.spec.cwd,
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+          // Its own process group on POSIX, so the whole tree can be signalled at once.
+          detached: process.platform !== 'win32',
+          windowsHide: true,
+          shell: false,
+        });
+        if (!launch.joinsItself) child.once('spawn', () => container!.adopt(child.pid!));
+      }
     } catch (err) {
       container?.remove();
       const e = err instanceof WardenError ? err : new WardenError('SPAWN_FAILED', `Could not start \`${this.name}\`: ${(err as Error).message}`, this.name);
@@ -164,10 +177,12 @@ export class ManagedServer {
       throw new WardenError(e.code, e.message, this.name);
     }
     this.child = child;
-    const spawned = await new Promise<Error | null>((resolve) => {
-      child.once('spawn', () => resolve(null));
-      child.once('error', (err) => resolve(err));
-    });
+    const spawned = spare
+      ? null
+      : await new Promise<Error | null>((resolve) => {
+          child.once('spawn', () => resolve(null));
+          child.once('error', (err) => resolve(err));
+        });
     if (spawned || child.pid === undefined) {
       this.child = undefined;
       container.remove();
@@ -178,10 +193,12 @@ export class ManagedServer {
     const pid = child.pid;
     this.pid = pid;
     this.startedAt = Date.now();
-    const startTime = (await this.host.table.startTimeOf(pid)) ?? 0;
+    const startTime = spare ? spare.startTime : ((await this.host.table.startTimeOf(pid)) ?? 0);
     this.rootIdentity = { pid, startTime };
     this.container = container;
     this.containment = { backend: this.host.containment.kind, detail: container.detail };
+    // A spare has been in the registry since its own spawn (by pid, pgid and start time, which exec keeps); this
+    // write adds its server and cgroups while the launcher joins and execs, instead of before.
     this.host.registry.record({
       pid,
       pgid: process.platform === 'win32' ? 0 : pid,

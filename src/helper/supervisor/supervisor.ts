@@ -26,6 +26,8 @@ import { loadConfig, type LoadedServer } from '../config/loadConfig';
 import type { PidRegistry } from '../registry/pidRegistry';
 import { ProcessGroupBackend } from '../containment/processGroup';
 import type { ContainmentBackend } from '../containment/types';
+import { canExecInPlace } from '../containment/launcher';
+import { SpareLaunchers } from '../containment/spareLaunchers';
 import { PssMeter } from '../sampling/pss';
 import { collectDescendants, indexChildren } from '../sampling/processTree';
 import type { ProcessEntry, ProcessTable } from '../sampling/types';
@@ -67,6 +69,8 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   readonly handshakeTimeoutMs: number;
   readonly clientCapabilities: Record<string, unknown> | undefined;
   readonly containment: ContainmentBackend;
+  /** A launcher started ahead of a lazy server's first call (only where servers start through the launcher). */
+  readonly spares: SpareLaunchers | undefined;
   private readonly pss = new PssMeter();
   private settings: WardenSettings;
   private readonly servers = new Map<string, ManagedServer>();
@@ -105,7 +109,14 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
     this.stateDir = options.stateDir ?? '';
     this.controlSocket = options.controlSocket ?? null;
     this.clientCapabilities = options.clientCapabilities;
+    const launcher = this.containment.launcher;
+    this.spares = launcher && canExecInPlace ? new SpareLaunchers(launcher, this.registry, this.table) : undefined;
     this.scheduleSampling();
+  }
+
+  /** A server may be started soon (a client was answered from the lazy cache): have a spare launcher ready. */
+  prewarmLauncher(): void {
+    if (!this.shuttingDown && !this.disposed) this.spares?.prewarm();
   }
 
   // --- events ---------------------------------------------------------------------------------
@@ -495,6 +506,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
 
   async shutdown(reason: string): Promise<StopResult> {
     this.shuttingDown = true;
+    this.spares?.dispose();
     return this.stopAll(`shutting down: ${reason}`);
   }
 
@@ -685,6 +697,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.spares?.dispose();
     if (this.sampleTimer) clearInterval(this.sampleTimer);
     if (this.handshakeSampleTimer) clearTimeout(this.handshakeSampleTimer);
     if (this.stderrTimer) clearTimeout(this.stderrTimer);

@@ -3,13 +3,14 @@
 // after a short idleStopSec it stops while the client stays; a command broken since the cache was made fails the
 // first call at once with its exit status and stderr; a list that changed since the cache was made is announced.
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { fixture, nodeBin, tempDir } from '../../support/fixtures';
-import { SeenProcesses, isRunning, killAll, procsWithEnvMarker, waitFor } from '../../support/procfs';
+import { SeenProcesses, isRunning, killAll, listProcs, procsWithEnvMarker, waitFor } from '../../support/procfs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { cli, connectThroughBridge, wardenHome } from '../../support/wardenClients';
@@ -91,6 +92,49 @@ describe('lazy start', () => {
     assert.deepEqual((await gateway.callTool({ name: 'echo__add', arguments: { a: 1, b: 2 } })).content, [{ type: 'text', text: '3' }]);
     await gateway.close();
     await stopDaemon(home.stateDir);
+  });
+
+  // The launcher that joins a server's cgroups before exec is one more Node start; a spare started ahead (when a client
+  // is answered from the cache, or when the daemon stops a lazy server) takes it off the first call.
+  it('a lazy first call runs through a spare launcher started ahead: the server is that pid, contained and in the registry; a spare leaves with a killed engine', { skip: process.platform !== 'linux' ? 'Linux only' : undefined }, async () => {
+    const { entry } = wrapped('lazy-spare');
+    const home = wardenHome('lazy-spare', { echo: entry });
+    const env = { ...home.env, MCP_WARDEN_DAEMON_IDLE_EXIT_SEC: '120' };
+    const first = await connectThroughBridge(home.stateDir, env, 'echo');
+    started.add(first.bridgePid);
+    await first.client.listTools();
+    const daemon = daemonOf(home.stateDir);
+    started.add(daemon);
+    const status = JSON.parse(spawnSync(process.execPath, [cli, 'status', '--json', '--state-dir', home.stateDir], { encoding: 'utf8', env }).stdout) as { helper: { containment?: { backend?: string } } };
+    const spares = () => listProcs().filter((p) => p.ppid === daemon && p.cmdline.includes('launcher.js') && p.cmdline.includes('--wait'));
+    if (!status.helper.containment?.backend?.startsWith('cgroup')) {
+      await first.close();
+      await stopDaemon(home.stateDir);
+      return; // no cgroup backend on this machine: servers start without a launcher, so there is nothing to keep spare
+    }
+    await first.close();
+    await waitFor('the server to stop with its last client', () => servers().length === 0, 15_000);
+    const [spare] = await waitFor('a spare launcher under the daemon', () => (spares().length === 1 ? spares() : null), 15_000, 100);
+    started.add(spare!.pid);
+    const registry = () => readdirSync(join(home.stateDir, 'registry')).filter((f) => f.endsWith('.json')).flatMap((f) => (JSON.parse(readFileSync(join(home.stateDir, 'registry', f), 'utf8')) as { entries: { pid: number; server: string; cgroups: string[] }[] }).entries);
+    assert.ok(registry().some((e) => e.pid === spare!.pid), 'the spare is in the registry before it becomes a server');
+
+    const second = await connectThroughBridge(home.stateDir, env, 'echo');
+    started.add(second.bridgePid);
+    assert.deepEqual((await second.client.callTool({ name: 'add', arguments: { a: 2, b: 40 } })).content, [{ type: 'text', text: '42' }]);
+    const [server] = servers();
+    assert.equal(server?.pid, spare!.pid, 'the server is the spare launcher, exec\'d in place');
+    assert.match(readFileSync(`/proc/${server!.pid}/cgroup`, 'utf8'), /mcp-warden/, 'and it runs in its cgroup');
+    const recorded = registry().find((e) => e.pid === server!.pid);
+    assert.equal(recorded?.server, 'echo');
+    assert.ok(recorded!.cgroups.length > 0);
+    await second.close();
+    await waitFor('the server to stop with its last client', () => servers().length === 0, 15_000);
+    const [next] = await waitFor('another spare', () => (spares().length === 1 ? spares() : null), 15_000, 100);
+    started.add(next!.pid);
+    // kill -9 of the engine: the spare's stdin closes and it leaves by itself.
+    process.kill(daemon, 'SIGKILL');
+    await waitFor('the spare to leave with its engine', () => !isRunning(next!.pid), 10_000, 100);
   });
 
   it('a command broken since the cache was made fails the first call at once with its exit status and stderr', async () => {

@@ -217,6 +217,8 @@ describe('faults', { timeout: 180_000 }, () => {
     const tree = procsWithEnvMarker('WARDEN_TEST_MARK', MARK).map((p) => p.pid);
     process.kill(daemon, 'SIGKILL');
     await waitFor('the bridge to exit', () => !isRunning(b.bridgePid), 10_000);
+    // Its last stderr chunk can reach us a moment after /proc shows it gone (seen once at a load of 8).
+    await waitFor('the bridge to say why it left', () => /engine \(pid \d+\) closed the connection; `tree` is no longer reachable/.test(b.stderr()), 5_000).catch(() => undefined);
     assert.match(b.stderr(), /engine \(pid \d+\) closed the connection; `tree` is no longer reachable/);
     // The engine died with -9, so its server's children live on (they ignore stdin EOF) until the next engine.
     assert.ok(tree.some(isRunning), 'the dead engine left processes (the next engine must reap them)');
