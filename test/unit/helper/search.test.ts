@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { analyze, analyzeGeneral } from '../../../src/helper/memory/search/analysis';
+import { analyze, analyzeGeneral, scanTokens } from '../../../src/helper/memory/search/analysis';
 import { porterStem } from '../../../src/helper/memory/search/porter';
 import { parseQuery } from '../../../src/helper/memory/search/query';
 import { snippet } from '../../../src/helper/memory/search/snippet';
@@ -34,6 +34,37 @@ describe('memory search analysis', () => {
       const text = `ab${String.fromCharCode(c)}cd Ef${String.fromCharCode(c)}gH ${String.fromCharCode(c)}x`;
       assert.deepEqual(analyze(text), analyzeGeneral(text), JSON.stringify(text));
     }
+  });
+
+  it('gives FTS5 the raw text only when unicode61 finds exactly the analysed tokens in it', () => {
+    const Driver = createRequire(__filename)('better-sqlite3') as typeof import('better-sqlite3');
+    const db = new Driver(':memory:');
+    db.exec(`CREATE VIRTUAL TABLE raw USING fts5(w, tokenize='porter unicode61 remove_diacritics 2');
+      CREATE VIRTUAL TABLE analysed USING fts5(w, tokenize='porter unicode61 remove_diacritics 2');
+      CREATE VIRTUAL TABLE rv USING fts5vocab(raw, 'instance'); CREATE VIRTUAL TABLE av USING fts5vocab(analysed, 'instance');`);
+    let seed = 3;
+    const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const pieces = ['the', 'The', 'Running', 'runs', 'a', 'Q', '42', 'x9', ' ', ' ', '  ', '.', ',', '-', '_', '/', '#', '!', '\n', '(', ')', 'Ab', 'ALL', 'getUser', 'café', 'e2e'];
+    const ins = [db.prepare('INSERT INTO raw(rowid, w) VALUES (?, ?)'), db.prepare('INSERT INTO analysed(rowid, w) VALUES (?, ?)')];
+    let trivial = 0;
+    let other = 0;
+    const sink = { word: () => {}, token: () => {} };
+    for (let i = 1; i <= 3000; i++) {
+      let text = '';
+      const n = 1 + Math.floor(rand() * 10);
+      for (let j = 0; j < n; j++) text += pieces[Math.floor(rand() * pieces.length)];
+      if (!scanTokens(text, sink)) {
+        other++;
+        continue;
+      }
+      trivial++;
+      ins[0]!.run(i, text);
+      ins[1]!.run(i, analyze(text).join(' '));
+    }
+    assert.ok(trivial > 500 && other > 500, `${trivial} / ${other}`);
+    const vocab = (t: string) => db.prepare(`SELECT term, doc, offset FROM ${t} ORDER BY doc, offset`).all();
+    assert.deepEqual(vocab('rv'), vocab('av'));
+    db.close();
   });
 
   it('drops stop words from questions but keeps them inside identifiers and all-stop-word queries', () => {

@@ -102,15 +102,35 @@ const ASCII_CLASS = (() => {
   return c;
 })();
 
+/** Receives a text's tokens in analyze()'s order, plain words as ranges of the text (no string made for them). */
+export interface TokenSink {
+  /** A plain word, text[start, end) folded to lower case (only its first letter can be upper case: `capital`). */
+  word(text: string, start: number, end: number, capital: boolean): void;
+  /** Any other token (parts of identifiers and paths, non-ASCII words). */
+  token(t: string): void;
+}
+
+/**
+ * Feeds analyze(text)'s tokens to the sink. Returns true when every word was plain: then unicode61 finds exactly
+ * these tokens in the raw text (runs of ASCII letters and digits, folded), so FTS5 can be given the text itself.
+ */
+export function scanTokens(text: string, sink: TokenSink): boolean {
+  if (NON_ASCII.test(text)) {
+    for (const t of analyzeGeneral(text)) sink.token(t);
+    return false;
+  }
+  return scanAscii(text, sink);
+}
+
 /**
  * analyze() for ASCII text without regular expressions (the unicode property classes cost ~20 µs per memory): the
  * same compounds as COMPOUND; a word of lower case and digits, or capitalised ("The"), is its own token (folded), and
  * anything else (camelCase, ALLCAPS, joined parts) goes through compoundTokens as before.
  */
-function analyzeAscii(text: string): string[] {
-  const out: string[] = [];
+function scanAscii(text: string, sink: TokenSink): boolean {
   const n = text.length;
   const cls = ASCII_CLASS;
+  let trivial = true;
   let i = 0;
   while (i < n) {
     let c = cls[text.charCodeAt(i)]!;
@@ -138,13 +158,24 @@ function analyzeAscii(text: string): string[] {
       }
       break;
     }
-    const w = text.slice(start, i);
     // "The" is one part, but "Q0az" is two (Q, 0az) for CAMEL: a capital is plain only before a lower-case letter.
-    const capital = cls[w.charCodeAt(0)] === Ch.Upper;
-    if (capital && w.length > 1 && cls[w.charCodeAt(1)] !== Ch.Lower) plain = false;
-    if (plain) out.push(capital ? w.toLowerCase() : w);
-    else for (const t of compoundTokens(w).tokens) out.push(t);
+    const capital = cls[text.charCodeAt(start)] === Ch.Upper;
+    if (capital && i - start > 1 && cls[text.charCodeAt(start + 1)] !== Ch.Lower) plain = false;
+    if (plain) sink.word(text, start, i, capital);
+    else {
+      trivial = false;
+      for (const t of compoundTokens(text.slice(start, i)).tokens) sink.token(t);
+    }
   }
+  return trivial;
+}
+
+function analyzeAscii(text: string): string[] {
+  const out: string[] = [];
+  scanAscii(text, {
+    word: (t, start, end, capital) => out.push(capital ? t.slice(start, end).toLowerCase() : t.slice(start, end)),
+    token: (t) => out.push(t),
+  });
   return out;
 }
 

@@ -4,17 +4,33 @@
 // folds into its neighbours. (A tail of unsegmented memories found through FTS5 cost 4.5 ms a query at 100k: FTS5
 // reads an OR of common words' doclists whole even under a rowid bound.)
 import type { Database } from '../db';
-import { analyze } from './analysis';
+import { scanTokens, type TokenSink } from './analysis';
 import { cachedStem } from './docTerms';
 import { sortTerms } from './postings';
 import { mergeSegments } from './segmentMerge';
-import { SegmentStore } from './segmentStore';
+import { SegmentStore, type TermPostings } from './segmentStore';
+import { TokenTable, hashRange, hashString } from './tokenTable';
 
-/** Tokens whose stem slot is remembered between calls (vocabularies are Zipfian); emptied between calls past this. */
-const TOKEN_CACHE_MAX = 200_000;
+/** Stems whose slot is remembered between calls; past this the slots are let go (between calls). */
+const STEM_SLOTS_MAX = 100_000;
 
-/** What a slot holds between calls (never pushed to: a call gives a slot fresh arrays when it first touches it). */
-const NO_POSTINGS: number[] = [];
+/** A call's postings as (slot index, rowid, tf) triples in one typed array: no array per term, little garbage. */
+class PostingTriples {
+  data = new Int32Array(3 * 4096);
+  n = 0;
+
+  push(slot: number, rowid: number, tf: number): void {
+    if (3 * this.n + 3 > this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    const i = 3 * this.n++;
+    this.data[i] = slot;
+    this.data[i + 1] = rowid;
+    this.data[i + 2] = tf;
+  }
+}
 
 interface NewRow {
   rowid: number;
@@ -31,8 +47,9 @@ interface Slot {
   /** The call that last touched it (counts below belong to that call). */
   call: number;
   df: number;
-  rowids: number[];
-  tfs: number[];
+  /** Its index in the call's touched slots, and its postings in the call. */
+  idx: number;
+  postings: number;
 }
 
 export interface IndexOptions {
@@ -47,11 +64,20 @@ export interface IndexOptions {
 export class SearchIndexer {
   private readonly stmts;
   private segmentStore: SegmentStore | null = null;
-  private tokenSlots = new Map<string, Slot>();
-  private stemSlots = new Map<string, Slot>();
+  /** Token → its stem's slot, and stem → slot: remembered between calls (vocabularies are Zipfian), bounded. */
+  private readonly tokens = new TokenTable<Slot>();
+  private readonly stemSlots = new Map<string, Slot>();
   private docSeq = 0;
+  /** The memory being analysed (a sequence number, not a rowid: rowids can be reused), its stems and tokens. */
+  private doc = 0;
+  private readonly distinct: Slot[] = [];
+  private docTokens = 0;
+  /** The current text's tokens as (start, end) ranges (start -1 - s for a capitalised word) or (string index, -1). */
+  private readonly kept: number[] = [];
+  private readonly keptStrings: string[] = [];
   private call = 0;
   private touched: Slot[] = [];
+  private triples = new PostingTriples();
 
   constructor(private readonly db: Database) {
     this.stmts = {
@@ -112,66 +138,122 @@ export class SearchIndexer {
       this.stmts.addTotals.run(rows.length, tokens);
     }
     if (segment) {
-      const terms = sortTerms(
-        this.touched.filter((s) => s.rowids.length),
-        (s) => s.stem,
-      ).map((s) => ({ term: s.stem, rowids: s.rowids, tfs: s.tfs }));
-      this.segments.write(lo, lastRowid, terms, lengths!);
+      this.segments.write(lo, lastRowid, this.termLists(), lengths!);
       this.stmts.segmented.run(lastRowid);
       mergeSegments(this.db, this.segments);
     }
-    // The postings are written: the slots stay cached for their stems, not for their lists.
-    for (const s of this.touched) s.rowids = s.tfs = NO_POSTINGS;
+    this.triples = new PostingTriples();
     this.touched = [];
+  }
+
+  /** The call's postings grouped by term (a counting sort keeps each term's rowids ascending), terms in order. */
+  private termLists(): TermPostings[] {
+    const m = this.touched.length;
+    const start = new Int32Array(m + 1);
+    for (let i = 0; i < m; i++) start[i + 1] = start[i]! + this.touched[i]!.postings;
+    const at = start.slice(0, m);
+    const rowids = new Int32Array(start[m]!);
+    const tfs = new Int32Array(start[m]!);
+    const d = this.triples.data;
+    for (let i = 0; i < 3 * this.triples.n; i += 3) {
+      const j = at[d[i]!]!++;
+      rowids[j] = d[i + 1]!;
+      tfs[j] = d[i + 2]!;
+    }
+    const terms = sortTerms(
+      this.touched.filter((s) => s.postings),
+      (s) => s.stem,
+    );
+    return terms.map((s) => ({ term: s.stem, rowids: rowids.subarray(start[s.idx]!, start[s.idx + 1]!), tfs: tfs.subarray(start[s.idx]!, start[s.idx + 1]!) }));
   }
 
   private beginCall(): void {
     this.call++;
     this.touched = [];
-    if (this.tokenSlots.size > TOKEN_CACHE_MAX) {
-      this.tokenSlots.clear();
+    if (this.stemSlots.size > STEM_SLOTS_MAX) {
+      // Between calls only: within one, a stem must keep one slot (its postings).
+      this.tokens.clear();
       this.stemSlots.clear();
     }
   }
 
+  private slotFor(token: string): Slot {
+    const stem = cachedStem(token);
+    let s = this.stemSlots.get(stem);
+    if (s === undefined) this.stemSlots.set(stem, (s = { stem, doc: 0, tf: 0, call: 0, df: 0, idx: 0, postings: 0 }));
+    return s;
+  }
+
+  private count(s: Slot): void {
+    if (s.doc !== this.doc) {
+      s.doc = this.doc;
+      s.tf = 1;
+      this.distinct.push(s);
+    } else s.tf++;
+    this.docTokens++;
+  }
+
+  /** Where analysis sends each token (see analysis.scanTokens): counted, and kept for FTS5's text when needed. */
+  private readonly sink: TokenSink = {
+    word: (text, start, end, capital) => {
+      const h = hashRange(text, start, end, capital);
+      let s = this.tokens.getRange(text, start, end, capital, h);
+      if (s === undefined) {
+        const key = capital ? text.slice(start, end).toLowerCase() : text.slice(start, end);
+        this.tokens.add(key, h, (s = this.slotFor(key)));
+      }
+      this.count(s);
+      this.kept.push(capital ? -start - 1 : start, end);
+    },
+    token: (t) => {
+      const h = hashString(t);
+      let s = this.tokens.get(t, h);
+      if (s === undefined) this.tokens.add(t, h, (s = this.slotFor(t)));
+      this.count(s);
+      this.kept.push(this.keptStrings.length, -1);
+      this.keptStrings.push(t);
+    },
+  };
+
+  /** A text's analysed form for FTS5: the text itself when unicode61 finds the same tokens in it, else the tokens. */
+  private scan(text: string): string {
+    this.kept.length = 0;
+    this.keptStrings.length = 0;
+    if (scanTokens(text, this.sink)) return text;
+    const out: string[] = [];
+    const k = this.kept;
+    for (let i = 0; i < k.length; i += 2) {
+      const a = k[i]!;
+      const b = k[i + 1]!;
+      if (b < 0) out.push(this.keptStrings[a]!);
+      else out.push(a < 0 ? text.slice(-a - 1, b).toLowerCase() : text.slice(a, b));
+    }
+    return out.join(' ');
+  }
+
   /** Counts one memory's stems; returns its analysed body and tags (for FTS5) and its length in tokens. */
   private analyse(r: NewRow, countDf: boolean, postings: boolean, lengths: Int32Array | null, lo: number): [string, string, number] {
-    const doc = ++this.docSeq;
-    const body = analyze(r.content);
-    const tags = r.tags ? analyze(r.tags) : [];
-    const distinct: Slot[] = [];
-    for (const list of [body, tags]) {
-      for (const tok of list) {
-        let s = this.tokenSlots.get(tok);
-        if (s === undefined) {
-          const stem = cachedStem(tok);
-          s = this.stemSlots.get(stem);
-          if (s === undefined) this.stemSlots.set(stem, (s = { stem, doc: 0, tf: 0, call: 0, df: 0, rowids: [], tfs: [] }));
-          this.tokenSlots.set(tok, s);
-        }
-        if (s.doc !== doc) {
-          s.doc = doc;
-          s.tf = 1;
-          distinct.push(s);
-        } else s.tf++;
-      }
-    }
-    for (const s of distinct) {
+    this.doc = ++this.docSeq;
+    this.distinct.length = 0;
+    this.docTokens = 0;
+    const body = this.scan(r.content);
+    const tags = r.tags ? this.scan(r.tags) : '';
+    for (const s of this.distinct) {
       if (s.call !== this.call) {
         s.call = this.call;
         s.df = 0;
-        s.rowids = [];
-        s.tfs = [];
+        s.postings = 0;
+        s.idx = this.touched.length;
         this.touched.push(s);
       }
       if (countDf) s.df++;
       if (postings) {
-        s.rowids.push(r.rowid);
-        s.tfs.push(s.tf);
+        s.postings++;
+        this.triples.push(s.idx, r.rowid, s.tf);
       }
     }
-    const dl = body.length + tags.length;
+    const dl = this.docTokens;
     if (postings) lengths![r.rowid - lo] = dl;
-    return [body.join(' '), tags.join(' '), dl];
+    return [body, tags, dl];
   }
 }
