@@ -84,12 +84,39 @@ export function encodeList(w: ByteWriter, rowids: ArrayLike<number>, tfs: ArrayL
 }
 
 export function decodeList(buf: Uint8Array, pos: number, n: number): PostingList {
-  const r = new ByteReader(buf, pos);
   const rowids = new Int32Array(n);
   const tfs = new Int32Array(n);
+  // Inlined varints (one byte each for most deltas and frequencies): the cold path of every search decodes here.
+  let p = pos;
   let prev = 0;
-  for (let i = 0; i < n; i++) rowids[i] = prev += r.varint();
-  for (let i = 0; i < n; i++) tfs[i] = r.varint();
+  for (let i = 0; i < n; i++) {
+    let x = buf[p++]!;
+    if (x >= 0x80) {
+      let v = x & 0x7f;
+      let mul = 128;
+      do {
+        x = buf[p++]!;
+        v += (x & 0x7f) * mul;
+        mul *= 128;
+      } while (x >= 0x80);
+      x = v;
+    }
+    rowids[i] = prev += x;
+  }
+  for (let i = 0; i < n; i++) {
+    let x = buf[p++]!;
+    if (x >= 0x80) {
+      let v = x & 0x7f;
+      let mul = 128;
+      do {
+        x = buf[p++]!;
+        v += (x & 0x7f) * mul;
+        mul *= 128;
+      } while (x >= 0x80);
+      x = v;
+    }
+    tfs[i] = x;
+  }
   return { rowids, tfs };
 }
 

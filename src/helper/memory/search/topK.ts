@@ -5,7 +5,6 @@
 // their text. Scores from postings are computed exactly as from text (same terms, same order), so ties are exact too.
 import type { Database } from '../db';
 import { docTerms } from './docTerms';
-import { Heap } from './heap';
 import type { PostingList } from './postings';
 import type { ParsedQuery } from './query';
 import { compareScored, idf, scoreDoc, termWeight, type CorpusStats, type Scored } from './scoring';
@@ -35,27 +34,55 @@ interface Part {
   dls: Int32Array | null;
 }
 
-/** Memories scored from postings, in parallel arrays (hundreds of thousands at a million memories). */
-class Candidates {
-  n = 0;
-  rowids = new Int32Array(1024);
-  matched = new Uint8Array(1024);
-  bm25 = new Float64Array(1024);
+/**
+ * The k best memories offered so far, in the store's order (matched, then bm25, then rowid, all descending): a binary
+ * heap with the worst on top, whose key is also kept in fields so the scoring loops reject most memories inline.
+ */
+class TopHeap {
+  readonly items: Scored[] = [];
+  worstMatched = -1;
+  worstBm25 = -Infinity;
+  worstRowid = -1;
 
-  push(rowid: number, matched: number, bm25: number): void {
-    if (this.n === this.rowids.length) {
-      const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.rowids = grow(this.rowids);
-      this.matched = grow(this.matched);
-      this.bm25 = grow(this.bm25);
+  constructor(readonly k: number) {}
+
+  /** Whether (m, b, r) ranks before the current k-th (or there are fewer than k). */
+  beats(m: number, b: number, r: number): boolean {
+    return m > this.worstMatched || (m === this.worstMatched && (b > this.worstBm25 || (b === this.worstBm25 && r > this.worstRowid)));
+  }
+
+  offer(s: Scored): void {
+    const a = this.items;
+    if (a.length < this.k) {
+      a.push(s);
+      for (let i = a.length - 1; i > 0; ) {
+        const p = (i - 1) >> 1;
+        if (compareScored(a[i]!, a[p]!) <= 0) break;
+        [a[i], a[p]] = [a[p]!, a[i]!];
+        i = p;
+      }
+    } else {
+      a[0] = s;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        let m = i;
+        if (l < a.length && compareScored(a[l]!, a[m]!) > 0) m = l;
+        if (l + 1 < a.length && compareScored(a[l + 1]!, a[m]!) > 0) m = l + 1;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
     }
-    this.rowids[this.n] = rowid;
-    this.matched[this.n] = matched;
-    this.bm25[this.n++] = bm25;
+    if (a.length === this.k) {
+      const w = a[0]!;
+      this.worstMatched = w.matched;
+      this.worstBm25 = w.bm25;
+      this.worstRowid = w.rowid;
+    }
+  }
+
+  sorted(): Scored[] {
+    return this.items.slice().sort(compareScored);
   }
 }
 
@@ -84,6 +111,7 @@ export class ExactTopK {
   private readonly stmts;
   readonly segments: SegmentStore;
   lastStats: TopKStats = { postingsRead: 0, scored: 0, exhaustive: false };
+  private scratch = new Int32Array(0);
 
   constructor(db: Database) {
     this.segments = new SegmentStore(db);
@@ -130,52 +158,111 @@ export class ExactTopK {
     const parts: Part[] = this.segments.list().map((s) => ({ s, lists: stems.map((t, i) => this.segments.termList(s, t, termBytes[i]!)), dls: null }));
     for (const p of parts) for (const l of p.lists) this.lastStats.postingsRead += l.rowids.length;
     const dead = new Set<number>();
-    if (n > 1) {
-      const all = this.conjunctive(parts, idfs, avgdl, dirty);
-      const found = this.select(all, exact.filter((s) => s.matched === n), k, dead, true);
-      if (found) return found;
+    // Memories holding every word first; if fewer than k exist, every memory holding any word.
+    for (const every of n > 1 ? [true, false] : [false]) {
+      this.lastStats.exhaustive = !every;
+      const pool = every ? exact.filter((s) => s.matched === n) : exact;
+      for (;;) {
+        const top = new TopHeap(k);
+        for (const e of pool) if (top.beats(e.matched, e.bm25, e.rowid)) top.offer(e);
+        if (every) this.conjunctive(parts, idfs, avgdl, dirty, dead, top);
+        else this.exhaustive(parts, idfs, avgdl, dirty, dead, top);
+        // A deleted memory's postings stay until its segment is merged: the k found from postings must still exist.
+        const fromText = new Set(pool);
+        const fromPostings = top.items.filter((s) => !fromText.has(s)).map((s) => s.rowid);
+        const alive = new Set(fromPostings.length ? (this.stmts.alive.all(JSON.stringify(fromPostings)) as number[]) : []);
+        const gone = fromPostings.filter((r) => !alive.has(r));
+        if (gone.length) {
+          for (const r of gone) dead.add(r);
+          continue;
+        }
+        if (top.items.length === k || !every) return top.sorted();
+        break;
+      }
     }
-    this.lastStats.exhaustive = true;
-    return this.select(this.exhaustive(parts, idfs, avgdl, dirty), exact, k, dead, false)!;
+    return [];
   }
 
-  /** Memories (outside `dirty`) holding every word, scored. */
-  private conjunctive(parts: Part[], idfs: number[], avgdl: number, dirty: Set<number>): Candidates {
-    const out = new Candidates();
+  /**
+   * Offers every memory (outside `dirty` and `dead`) holding every word. Per segment, the shortest list gives the
+   * candidates; each further list (shortest first) keeps those it holds: by marking the candidates in a dense array
+   * over the segment's rowids and reading the list through (no unpredictable branches: ~1 ns a posting), or by
+   * galloping when the list is far longer than the candidates left.
+   */
+  private conjunctive(parts: Part[], idfs: number[], avgdl: number, dirty: Set<number>, dead: Set<number>, top: TopHeap): void {
     const n = idfs.length;
-    const pos = new Int32Array(n);
     for (const p of parts) {
       if (p.lists.some((l) => l.rowids.length === 0)) continue;
       const order = p.lists.map((_, i) => i).sort((a, b) => p.lists[a]!.rowids.length - p.lists[b]!.rowids.length);
-      pos.fill(0);
-      const lead = p.lists[order[0]!]!.rowids;
       const lo = p.s.lo;
-      outer: for (let a = 0; a < lead.length; a++) {
-        const r = lead[a]!;
-        pos[order[0]!] = a;
-        for (let j = 1; j < n; j++) {
-          const i = order[j]!;
-          const rs = p.lists[i]!.rowids;
-          const at = gallop(rs, pos[i]!, r);
-          pos[i] = at;
-          if (at >= rs.length) break outer;
-          if (rs[at] !== r) continue outer;
+      // Stage j keeps, for each memory left, its rowid, its place in list order[j], and its index in stage j - 1.
+      let found = p.lists[order[0]!]!.rowids;
+      let m = found.length;
+      const place: Int32Array[] = [];
+      const parent: Int32Array[] = [];
+      for (let j = 1; j < n && m; j++) {
+        const rs = p.lists[order[j]!]!.rowids;
+        const size = Math.min(m, rs.length);
+        const nextFound = new Int32Array(size);
+        const nextPlace = new Int32Array(size);
+        const nextParent = new Int32Array(size);
+        let kept = 0;
+        if (rs.length > 16 * m) {
+          for (let c = 0, pos = 0; c < m; c++) {
+            const r = found[c]!;
+            pos = gallop(rs, pos, r);
+            if (pos >= rs.length) break;
+            if (rs[pos] !== r) continue;
+            nextFound[kept] = r;
+            nextPlace[kept] = pos;
+            nextParent[kept++] = c;
+          }
+        } else {
+          const mark = this.marks(p.s.hi - lo + 1);
+          for (let c = 0; c < m; c++) mark[found[c]! - lo] = c + 1;
+          for (let pos = 0; pos < rs.length; pos++) {
+            const c = mark[rs[pos]! - lo]!;
+            if (c === 0) continue;
+            nextFound[kept] = rs[pos]!;
+            nextPlace[kept] = pos;
+            nextParent[kept++] = c - 1;
+          }
+          for (let c = 0; c < m; c++) mark[found[c]! - lo] = 0;
         }
-        if (dirty.size && dirty.has(r)) continue;
-        const dls = (p.dls ??= this.segments.lengths(p.s));
+        found = nextFound;
+        place.push(nextPlace);
+        parent.push(nextParent);
+        m = kept;
+      }
+      this.lastStats.scored += m;
+      if (!m) continue;
+      const dls = (p.dls ??= this.segments.lengths(p.s));
+      const at = new Int32Array(n);
+      for (let c = 0; c < m; c++) {
+        const r = found[c]!;
+        // Each word's place for this memory, back through the stages.
+        let x = c;
+        for (let j = n - 1; j >= 1; j--) {
+          at[order[j]!] = place[j - 1]![x]!;
+          x = parent[j - 1]![x]!;
+        }
+        at[order[0]!] = x;
         const dl = dls[r - lo]!;
         let bm25 = 0;
-        for (let i = 0; i < n; i++) bm25 += idfs[i]! * termWeight(p.lists[i]!.tfs[pos[i]!]!, dl, avgdl);
-        out.push(r, n, bm25);
+        for (let i = 0; i < n; i++) bm25 += idfs[i]! * termWeight(p.lists[i]!.tfs[at[i]!]!, dl, avgdl);
+        if (top.beats(n, bm25, r) && !(dirty.size && dirty.has(r)) && !(dead.size && dead.has(r))) top.offer({ rowid: r, matched: n, bm25 });
       }
     }
-    this.lastStats.scored += out.n;
-    return out;
   }
 
-  /** Every memory (outside `dirty`) holding any word, scored: an n-way merge of each segment's lists. */
-  private exhaustive(parts: Part[], idfs: number[], avgdl: number, dirty: Set<number>): Candidates {
-    const out = new Candidates();
+  /** A zeroed scratch array over a segment's rowids (kept between searches, as large as the largest segment). */
+  private marks(size: number): Int32Array {
+    if (this.scratch.length < size) this.scratch = new Int32Array(size);
+    return this.scratch;
+  }
+
+  /** Offers every memory (outside `dirty` and `dead`) holding any word: an n-way merge of each segment's lists. */
+  private exhaustive(parts: Part[], idfs: number[], avgdl: number, dirty: Set<number>, dead: Set<number>, top: TopHeap): void {
     const n = idfs.length;
     const pos = new Int32Array(n);
     for (const p of parts) {
@@ -184,6 +271,18 @@ export class ExactTopK {
       const dls = (p.dls ??= this.segments.lengths(p.s));
       const lo = p.s.lo;
       pos.fill(0);
+      if (n === 1) {
+        // One word: every posting is a memory, scored as it comes.
+        const { rowids, tfs } = lists[0]!;
+        const w = idfs[0]!;
+        for (let at = 0; at < rowids.length; at++) {
+          const r = rowids[at]!;
+          const bm25 = w * termWeight(tfs[at]!, dls[r - lo]!, avgdl);
+          if (top.beats(1, bm25, r) && !(dirty.size && dirty.has(r)) && !(dead.size && dead.has(r))) top.offer({ rowid: r, matched: 1, bm25 });
+        }
+        this.lastStats.scored += rowids.length;
+        continue;
+      }
       for (;;) {
         let r = 0x7fffffff;
         for (let i = 0; i < n; i++) {
@@ -203,49 +302,9 @@ export class ExactTopK {
             pos[i] = at + 1;
           }
         }
-        if (dirty.size && dirty.has(r)) continue;
-        out.push(r, matched, bm25);
+        this.lastStats.scored++;
+        if (top.beats(matched, bm25, r) && !(dirty.size && dirty.has(r)) && !(dead.size && dead.has(r))) top.offer({ rowid: r, matched, bm25 });
       }
-    }
-    this.lastStats.scored += out.n;
-    return out;
-  }
-
-  /**
-   * The k best of the candidates and the memories scored from text, in order, after checking that those taken from
-   * postings still exist (a deleted memory's postings stay until its segment is merged). With `needK`, null when
-   * fewer than k exist.
-   */
-  private select(c: Candidates, exact: Scored[], k: number, dead: Set<number>, needK: boolean): Scored[] | null {
-    for (;;) {
-      const heap = new Heap<Scored>((a, b) => compareScored(a, b) > 0);
-      for (const e of exact) {
-        if (heap.size < k) heap.push(e);
-        else if (compareScored(e, heap.peek()!) < 0) heap.replaceTop(e);
-      }
-      let worst = heap.size === k ? heap.peek()! : null;
-      const fromPostings = new Set<number>();
-      for (let i = 0; i < c.n; i++) {
-        const m = c.matched[i]!;
-        const b = c.bm25[i]!;
-        const r = c.rowids[i]!;
-        if (worst && !(m > worst.matched || (m === worst.matched && (b > worst.bm25 || (b === worst.bm25 && r > worst.rowid))))) continue;
-        if (dead.has(r)) continue;
-        const s: Scored = { rowid: r, matched: m, bm25: b };
-        if (heap.size < k) heap.push(s);
-        else heap.replaceTop(s);
-        fromPostings.add(r);
-        if (heap.size === k) worst = heap.peek()!;
-      }
-      const top = heap.toArray().sort(compareScored);
-      const check = top.filter((s) => fromPostings.has(s.rowid)).map((s) => s.rowid);
-      const alive = new Set(check.length ? (this.stmts.alive.all(JSON.stringify(check)) as number[]) : []);
-      const gone = check.filter((r) => !alive.has(r));
-      if (gone.length) {
-        for (const r of gone) dead.add(r);
-        continue;
-      }
-      return needK && top.length < k ? null : top;
     }
   }
 }
