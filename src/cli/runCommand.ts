@@ -1,7 +1,8 @@
 // `mcp-warden run` (foreground: a live table on a TTY, JSON events otherwise) and the engine behind `mcp-warden daemon`:
 // one engine per state dir that supervises the configured servers and serves MCP clients (connect, HTTP).
 import { startEngine } from '../helper/engine';
-import { registerMemoryHandlers } from '../helper/memory/handlers';
+import { registerMemoryHandlers, sharedMemoryStore } from '../helper/memory/handlers';
+import { MEMORY_SERVER_NAME } from '../shared/protocol';
 import type { RequestHost } from '../helper/rpc/requestHost';
 import { watchConfigFiles } from '../helper/daemon/configWatch';
 import { exitWhenIdle } from '../helper/daemon/idleExit';
@@ -33,7 +34,18 @@ export async function runSupervisor(options: ServeOptions): Promise<number> {
     startedBy: 'cli',
     log,
     registerExtra: (host: RequestHost) => registerMemoryHandlers(host, { stateDir }),
-    serveClients: { httpPort: options.httpPort, httpHost: options.httpHost, lockCommand: daemon ? 'mcp-warden daemon' : 'mcp-warden run', stopWhenUnused: !!daemon },
+    serveClients: {
+      httpPort: options.httpPort,
+      httpHost: options.httpHost,
+      lockCommand: daemon ? 'mcp-warden daemon' : 'mcp-warden run',
+      stopWhenUnused: !!daemon,
+      // The memory store's MCP server, answered in-process at /mcp/mcp-warden-memory (VS Code's agent is offered it):
+      // an agent's memory costs no process of its own.
+      builtins: new Map([[MEMORY_SERVER_NAME, async () => {
+        const { createMemoryMcpServer } = await import('../helper/memory/mcpServer');
+        return createMemoryMcpServer(sharedMemoryStore({ stateDir }), 'vscode-agent');
+      }]]),
+    },
   });
   const { supervisor } = engine;
   if (daemon) {
@@ -57,7 +69,8 @@ export async function runSupervisor(options: ServeOptions): Promise<number> {
   const files = engineConfigFiles(options.configs);
   // `run` starts every server now, as it always has; the daemon starts them when a client needs them.
   const configure = async (autoStart: boolean) => {
-    const report = await supervisor.configure({ files: files.refs(), autoStart });
+    // Through the engine's clients: editor windows attached to this engine add their own servers beside these.
+    const report = await engine.clients!.setBase({ files: files.refs(), autoStart });
     for (const p of report.problems) log(`config: ${p.message}`);
     if (!autoStart) await startEagerServers(supervisor, log);
     return report;
@@ -75,7 +88,7 @@ export async function runSupervisor(options: ServeOptions): Promise<number> {
   // running ones whose launch changed), the daemon leaves starting to its clients.
   watchConfigFiles(files.watched, () => void configure(!daemon).catch((err: unknown) => log(`config reload failed: ${(err as Error).message}`)));
   log(`serving MCP clients on ${engine.endpoints?.unixSocket}${engine.endpoints?.http ? ` and ${engine.endpoints.http}` : ''}`);
-  if (daemon && engine.sessions) exitWhenIdle(engine.sessions, supervisor, daemon.idleExitSec, (reason) => void engine.exit(reason));
+  if (daemon && engine.sessions) exitWhenIdle(engine.sessions, supervisor, daemon.idleExitSec, (reason) => void engine.exit(reason), () => engine.clients?.windowCount ?? 0);
   // Keep running until a signal (or the daemon's idle exit); the engine's cleanup exits the process.
   await new Promise<never>(() => undefined);
   return 0;

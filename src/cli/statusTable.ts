@@ -14,7 +14,8 @@ export function renderTable(snapshot: WardenSnapshot): string {
   });
   const h = snapshot.helper;
   const contained = h.containment ? `containment ${h.containment.backend}: ${h.containment.reason}` : '';
-  return [`MCP Warden helper ${h.pid} · ${formatBytes(h.rssBytes)} RSS · ${snapshot.servers.length} servers · state ${h.stateDir}`, contained, head, ...rows].filter(Boolean).join('\n');
+  const windows = h.windows?.length ? `windows: ${h.windows.map((w) => `${w.label}${w.pid ? ` (extension host ${w.pid})` : ''}`).join(', ')}` : '';
+  return [`MCP Warden helper ${h.pid} · ${formatBytes(h.rssBytes)} RSS · ${snapshot.servers.length} servers · state ${h.stateDir}`, contained, windows, head, ...rows].filter(Boolean).join('\n');
 }
 
 /** The `status --json` shape promised in the README. */
@@ -22,6 +23,8 @@ export function statusJson(snapshot: WardenSnapshot) {
   return {
     helper: { pid: snapshot.helper.pid, rssBytes: snapshot.helper.rssBytes, heapUsedBytes: snapshot.helper.heapUsedBytes, containment: snapshot.helper.containment ?? null },
     endpoints: snapshot.helper.endpoints ?? { unixSocket: null, http: null, tokenFile: null },
+    // The editor windows attached to this engine (each a client: its servers are held while it is open).
+    windows: (snapshot.helper.windows ?? []).map((w) => ({ label: w.label, pid: w.pid, attachedAt: w.attachedAt })),
     servers: snapshot.servers.map((s) => ({
       name: s.name,
       state: s.state,

@@ -76,10 +76,10 @@ export function collectConfigFiles(inputs: ConfigSourceInputs): ConfigFileRef[] 
     if (!path || seen.has(path)) continue;
     seen.add(path);
     // A file the user listed in their own settings is theirs: trusted, even in an untrusted workspace
-    // (workspace values of mcpWarden.configFiles are ignored there: see restrictedConfigurations).
-    const ref: ConfigFileRef = { path, origin: 'user', trusted: true };
-    if (first) ref.workspaceFolder = first;
-    out.push(ref);
+    // (workspace values of mcpWarden.configFiles are ignored there: see restrictedConfigurations). It carries no
+    // workspace folder: its servers run once in the per-user engine for every window, so no window's folder may become
+    // their cwd (two windows would then define two different servers, and the one left would restart on a close).
+    out.push({ path, origin: 'user', trusted: true });
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // Extension entry: wires the helper client, the model, the views and the commands together; nothing else lives here.
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { WardenLauncher } from '../cli/adopt/types';
 import { defaultStateDir } from '../helper/platform/defaultStateDir';
@@ -65,19 +66,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   const configController = new ConfigController(helper, model, output);
   subs.push(configController);
-  // VS Code's agent uses the servers Warden runs (over the helper's endpoint), not copies of its own.
+  // VS Code's agent uses the servers Warden runs (over the engine's endpoint), not copies of its own.
   const agentServers = registerAgentServers(model);
   if (agentServers) subs.push(agentServers);
 
   const cfg = vscode.workspace.getConfiguration('mcpWarden');
-  const stateDir = cfg.get<string>('stateDir')?.trim() || undefined;
+  // Resolved here as the CLI resolves it, so the window finds the engine `mcp-warden status` talks to.
+  const stateDirSetting = cfg.get<string>('stateDir')?.trim();
+  const stateDirSet = stateDirSetting ? resolve(stateDirSetting.replace(/^~(?=$|\/)/, homedir())) : undefined;
+  const stateDir = stateDirSet ?? defaultStateDir();
   // The command line other clients get after `mcp-warden adopt`: the helper's Node and this extension's cli.js.
   let launcher: WardenLauncher | undefined;
   const adoption = new AdoptionController({
     context,
     model,
     output,
-    stateDir: () => stateDir ?? defaultStateDir(),
+    stateDir: () => stateDir,
     launcher: () => launcher,
     refresh: () => configController.schedule(),
   });
@@ -102,25 +106,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     return;
   }
   output.info(`helper runtime: ${runtime.choice.path} (Node ${runtime.choice.nodeVersion}, from ${runtime.choice.source})`);
-  launcher = { node: runtime.choice.path, cli: join(context.extensionUri.fsPath, 'dist', 'cli.js'), stateDir };
+  launcher = { node: runtime.choice.path, cli: join(context.extensionUri.fsPath, 'dist', 'cli.js'), stateDir: stateDirSet };
   void adoption.maybeOfferOtherClients();
-  // Not awaited: activation must stay fast; the views show "starting…" until the helper answers.
+  // Not awaited: activation must stay fast; the views show "starting…" until the engine answers.
   helper
     .start({
       runtime: runtime.choice,
-      helperModule: vscode.Uri.joinPath(context.extensionUri, 'dist', 'helper.js').fsPath,
+      cliModule: vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath,
       stateDir,
       workspaceName: vscode.workspace.name,
     })
     .catch((err: unknown) => {
-      const message = `MCP Warden's helper did not start: ${err instanceof Error ? err.message : String(err)}`;
+      const message = `MCP Warden's engine did not start: ${err instanceof Error ? err.message : String(err)}`;
       model.setHelperStatus({ kind: 'failed', message });
       output.error(message);
       void vscode.window.showErrorMessage(message, 'Show Output').then((b) => b && output.show());
     });
 }
 
-/** Window close: the helper stops every server (bounded wait), then the client stops. */
+/** Window close: the window detaches from the engine, which stops what no other client uses (bounded wait). */
 export async function deactivate(): Promise<void> {
   const c = client;
   client = undefined;

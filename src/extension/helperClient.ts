@@ -1,19 +1,11 @@
-// Starts the helper through vscode-languageclient (IPC), relays its notifications into the model, and sends requests for everyone else.
-// The only module that talks to the helper: views read the model, commands call `request`.
+// Connects the window to the per-user engine (engineConnection.ts: its control socket, starting `mcp-warden daemon` when
+// none answers), attaches as a window, relays the engine's notifications into the model, and sends requests for
+// everyone else. The only module that talks to the engine: views read the model, commands call `request`.
 import * as vscode from 'vscode';
 import type { RequestType, RequestType0 } from 'vscode-jsonrpc';
-import {
-  CloseAction,
-  ErrorAction,
-  LanguageClient,
-  RevealOutputChannelOn,
-  State,
-  TransportKind,
-  type LanguageClientOptions,
-  type ServerOptions,
-} from 'vscode-languageclient/node';
 import { WardenError } from '../shared/errors';
 import {
+  AttachWindowRequest,
   EventNotification,
   MemoryProgressNotification,
   ShutdownRequest,
@@ -21,32 +13,40 @@ import {
   SnapshotRequest,
   StderrNotification,
 } from '../shared/protocol';
+import { connectEngine, type EngineLink } from './engineConnection';
 import type { WardenModel } from './model';
 import type { RuntimeChoice } from './runtime';
 
-/** Restart intensity for the helper itself: at most this many crashes in the window, then give up and say so. */
+/** Restart intensity for the engine connection: at most this many losses in the window, then give up and say so. */
 export const HELPER_MAX_RESTARTS = 3;
 export const HELPER_RESTART_WINDOW_MS = 3 * 60_000;
+/** Pause before reconnecting after the engine went away (times the attempt number). */
+const RECONNECT_DELAY_MS = 500;
 
 export interface HelperLaunch {
   runtime: RuntimeChoice;
-  helperModule: string;
-  stateDir: string | undefined;
+  /** dist/cli.js: `mcp-warden daemon` is started from it when no engine answers. */
+  cliModule: string;
+  /** The resolved state dir (mcpWarden.stateDir, else the per-user default, as the CLI resolves it). */
+  stateDir: string;
   workspaceName: string | undefined;
 }
 
 type MemoryProgress = { operation: 'import' | 'export'; done: number; bytes: number; totalBytes: number | null };
 
 export class HelperClient implements vscode.Disposable {
-  private client: LanguageClient | undefined;
+  private link: EngineLink | undefined;
+  private launch: HelperLaunch | undefined;
+  private connecting: Promise<void> | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private currentWindowId: string | null = null;
   private readonly crashTimes: number[] = [];
-  private readonly subscriptions: vscode.Disposable[] = [];
   private readonly startedEmitter = new vscode.EventEmitter<void>();
   private readonly progressEmitter = new vscode.EventEmitter<MemoryProgress>();
   private stopping = false;
   private shutdownPromise: Promise<void> | undefined;
 
-  /** Fires each time the helper is (re)started and initialized: configure it again then. */
+  /** Fires each time the window is (re)connected and attached: configure the engine again then. */
   readonly onDidStart = this.startedEmitter.event;
   readonly onMemoryProgress = this.progressEmitter.event;
 
@@ -56,52 +56,51 @@ export class HelperClient implements vscode.Disposable {
   ) {}
 
   get isRunning(): boolean {
-    return this.client?.state === State.Running;
+    return this.link !== undefined && this.currentWindowId !== null;
+  }
+
+  /** The id the engine knows this window by (the model's): its agent sends it with every HTTP request. */
+  get windowId(): string | null {
+    return this.currentWindowId;
   }
 
   async start(launch: HelperLaunch): Promise<void> {
-    const args = launch.stateDir ? ['--state-dir', launch.stateDir] : [];
-    const run = {
-      module: launch.helperModule,
-      transport: TransportKind.ipc,
-      runtime: launch.runtime.path,
-      args,
-      options: { env: { ...launch.runtime.env } },
-    };
-    const serverOptions: ServerOptions = { run, debug: run };
-    const clientOptions: LanguageClientOptions = {
-      // Not a language server: no documents are synchronized.
-      documentSelector: [],
-      outputChannel: this.output,
-      revealOutputChannelOn: RevealOutputChannelOn.Never,
-      initializationOptions: { workspaceName: launch.workspaceName ?? null, client: 'vscode' },
-      initializationFailedHandler: (error) => {
-        const message = `MCP Warden's helper failed to initialize: ${error instanceof Error ? error.message : String(error)}`;
-        this.model.setHelperStatus({ kind: 'failed', message });
-        void vscode.window.showErrorMessage(message, 'Show Output').then((b) => b && this.output.show());
-        return false;
-      },
-      errorHandler: {
-        error: (_error, _message, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true }),
-        closed: () => this.onClosed(),
-      },
-    };
-    const client = new LanguageClient('mcpWarden.helper', 'MCP Warden Helper', serverOptions, clientOptions);
-    this.client = client;
-    this.subscriptions.push(
-      client.onNotification(SnapshotNotification.type, (s) => this.model.setSnapshot(s)),
-      client.onNotification(EventNotification.type, (e) => this.model.addEvent(e)),
-      client.onNotification(StderrNotification.type, (p) => this.model.addStderr(p.name, p.lines)),
-      client.onNotification(MemoryProgressNotification.type, (p) => this.progressEmitter.fire(p)),
-      client.onDidChangeState((e) => {
-        if (e.newState === State.Running) void this.afterStart();
-      }),
-    );
+    this.launch = launch;
     this.model.setHelperStatus({ kind: 'starting' });
-    await client.start();
+    await this.connect();
   }
 
-  private async afterStart(): Promise<void> {
+  private connect(): Promise<void> {
+    this.connecting ??= this.doConnect().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async doConnect(): Promise<void> {
+    const launch = this.launch;
+    if (!launch || this.stopping) return;
+    const link = await connectEngine({ nodePath: launch.runtime.path, env: launch.runtime.env, cliModule: launch.cliModule, stateDir: launch.stateDir });
+    if (this.stopping) {
+      link.close();
+      return;
+    }
+    const c = link.connection;
+    c.onNotification(SnapshotNotification.type, (s) => this.model.setSnapshot(s));
+    c.onNotification(EventNotification.type, (e) => this.model.addEvent(e));
+    c.onNotification(StderrNotification.type, (p) => this.model.addStderr(p.name, p.lines));
+    c.onNotification(MemoryProgressNotification.type, (p) => this.progressEmitter.fire(p));
+    c.listen();
+    let attached;
+    try {
+      // The model's window id: the agent provider sends it with every request, so the engine ends those sessions with us.
+      attached = await c.sendRequest(AttachWindowRequest.type, { windowId: this.model.windowId, label: launch.workspaceName ?? vscode.env.appName, pid: process.pid });
+    } catch (err) {
+      link.close();
+      throw WardenError.from(err);
+    }
+    this.link = link;
+    this.currentWindowId = attached.windowId;
+    this.output.info(`${link.started ? 'started' : 'connected to'} MCP Warden's engine (pid ${link.enginePid}, state dir ${launch.stateDir})`);
+    void link.closed.then(() => this.onClosed(link));
     this.model.setHelperStatus({ kind: 'running' });
     this.startedEmitter.fire();
     try {
@@ -111,102 +110,118 @@ export class HelperClient implements vscode.Disposable {
     }
   }
 
-  private onClosed() {
-    if (this.stopping) return { action: CloseAction.DoNotRestart, handled: true };
+  /** The engine went away (killed, crashed): connect again (starting a new one) within the restart intensity. */
+  private onClosed(link: EngineLink): void {
+    if (this.link !== link) return;
+    this.link = undefined;
+    this.currentWindowId = null;
+    if (this.stopping) return;
+    this.output.warn(`the connection to MCP Warden's engine (pid ${link.enginePid}) closed`);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
     const now = Date.now();
-    // Only crashes inside the window count; older ones are dropped, so this array stays at most HELPER_MAX_RESTARTS long.
+    // Only losses inside the window count; older ones are dropped, so this array stays at most HELPER_MAX_RESTARTS long.
     while (this.crashTimes.length && now - this.crashTimes[0]! > HELPER_RESTART_WINDOW_MS) this.crashTimes.shift();
     if (this.crashTimes.length >= HELPER_MAX_RESTARTS) {
       const message =
-        `MCP Warden's helper stopped ${HELPER_MAX_RESTARTS + 1} times within ${HELPER_RESTART_WINDOW_MS / 60_000} minutes; ` +
-        'it will not be restarted. Servers it supervised were stopped by it or will be reaped at the next start. See the "MCP Warden" output, then run "MCP Warden: Restart Helper".';
+        `MCP Warden's engine went away ${HELPER_MAX_RESTARTS + 1} times within ${HELPER_RESTART_WINDOW_MS / 60_000} minutes; ` +
+        'it will not be restarted. Servers it supervised were stopped by it or will be reaped at the next start. See the "MCP Warden" output and daemon.log in the state dir, then run "MCP Warden: Restart Helper".';
       this.model.setHelperStatus({ kind: 'failed', message });
       void vscode.window.showErrorMessage(message, 'Show Output', 'Restart Helper').then((b) => {
         if (b === 'Show Output') this.output.show();
         else if (b === 'Restart Helper') void vscode.commands.executeCommand('mcpWarden.restartHelper');
       });
-      return { action: CloseAction.DoNotRestart, handled: true };
+      return;
     }
     this.crashTimes.push(now);
-    this.model.setHelperStatus({ kind: 'restarting', message: `MCP Warden's helper stopped unexpectedly; restarting (${this.crashTimes.length} of ${HELPER_MAX_RESTARTS})` });
-    this.output.warn(`helper connection closed; restart ${this.crashTimes.length}/${HELPER_MAX_RESTARTS}`);
-    return { action: CloseAction.Restart, handled: true };
+    const attempt = this.crashTimes.length;
+    this.model.setHelperStatus({ kind: 'restarting', message: `MCP Warden's engine stopped unexpectedly; restarting it (${attempt} of ${HELPER_MAX_RESTARTS})` });
+    this.output.warn(`engine connection lost; reconnect ${attempt}/${HELPER_MAX_RESTARTS}`);
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect().catch((err: unknown) => {
+        this.output.error(`reconnecting to MCP Warden's engine failed: ${WardenError.from(err).message}`);
+        if (!this.stopping && !this.link) this.scheduleReconnect();
+      });
+    }, RECONNECT_DELAY_MS * attempt);
   }
 
-  /** "Restart Helper": a fresh start with a fresh restart budget, e.g. after the helper was given up on. */
+  /** "Restart Helper": a fresh connection with a fresh restart budget (starting the engine if it is gone). */
   async restart(): Promise<void> {
-    const client = this.client;
-    if (!client) throw new WardenError('HELPER_UNAVAILABLE', 'MCP Warden\'s helper was never started (see the "MCP Warden" output); reload the window.');
+    if (!this.launch) throw new WardenError('HELPER_UNAVAILABLE', 'MCP Warden\'s engine was never started (see the "MCP Warden" output); reload the window.');
     if (this.shutdownPromise) throw new WardenError('HELPER_UNAVAILABLE', 'MCP Warden is shutting down.');
     this.crashTimes.length = 0;
+    clearTimeout(this.reconnectTimer);
+    const old = this.link;
+    this.link = undefined;
+    this.currentWindowId = null;
+    old?.close();
     this.model.setHelperStatus({ kind: 'starting' });
-    if (client.state === State.Stopped) await client.start();
-    else await client.restart();
+    await this.connect();
   }
 
-  private ready(): LanguageClient {
-    if (!this.client || this.client.state !== State.Running) {
-      throw new WardenError('HELPER_UNAVAILABLE', 'MCP Warden\'s helper is not running. Check the "MCP Warden" output, or run "Developer: Reload Window".');
+  private ready(): EngineLink {
+    if (!this.link || !this.currentWindowId) {
+      throw new WardenError('HELPER_UNAVAILABLE', 'MCP Warden\'s engine is not connected. Check the "MCP Warden" output, or run "MCP Warden: Restart Helper".');
     }
-    return this.client;
+    return this.link;
   }
 
   /** Sends a request; any failure comes back as a WardenError with its code. */
   async request<P, R>(type: RequestType<P, R, void>, params: P, token?: vscode.CancellationToken): Promise<R> {
-    const client = this.ready();
+    const link = this.ready();
     try {
-      return (await client.sendRequest(type as RequestType<P, R, void>, params as never, token)) as R;
+      return (await link.connection.sendRequest(type, params as never, token as never)) as R;
     } catch (err) {
       throw WardenError.from(err);
     }
   }
 
   async request0<R>(type: RequestType0<R, void>, token?: vscode.CancellationToken): Promise<R> {
-    const client = this.ready();
+    const link = this.ready();
     try {
-      return await client.sendRequest(type, token);
+      return (await link.connection.sendRequest(type as RequestType0<R, void>, token as never)) as R;
     } catch (err) {
       throw WardenError.from(err);
     }
   }
 
-  /** Window close: ask the helper to stop every server (bounded wait), then stop the client. Idempotent. */
+  /**
+   * Window close: detach from the engine, which ends this window's sessions and stops the servers no other client
+   * uses (bounded wait), then close the connection (closing it alone does the same: kill -9 of the extension host).
+   * Idempotent.
+   */
   shutdown(reason: string, timeoutMs = 5000): Promise<void> {
     this.shutdownPromise ??= this.doShutdown(reason, timeoutMs);
     return this.shutdownPromise;
   }
 
   private async doShutdown(reason: string, timeoutMs: number): Promise<void> {
-    const client = this.client;
-    if (!client) return;
     this.stopping = true;
-    if (client.state === State.Running) {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          client.sendRequest(ShutdownRequest.type, { reason }),
-          new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-        ]);
-      } catch (err) {
-        this.output.warn(`shutdown request failed: ${WardenError.from(err).message}`);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
+    clearTimeout(this.reconnectTimer);
+    const link = this.link;
+    if (!link) return;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await client.stop(2000);
-    } catch {
-      // The helper exits on its own when the IPC channel closes; a failed stop handshake loses nothing.
+      await Promise.race([link.connection.sendRequest(ShutdownRequest.type, { reason }), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    } catch (err) {
+      this.output.warn(`detaching from the engine failed: ${WardenError.from(err).message}`);
+    } finally {
+      clearTimeout(timer);
+      this.link = undefined;
+      this.currentWindowId = null;
+      link.close();
     }
   }
 
-  /** Whichever runs first (deactivate or disposal of the subscriptions) shuts the helper down; the other waits on the same promise. */
+  /** Whichever runs first (deactivate or disposal of the subscriptions) detaches; the other waits on the same promise. */
   dispose(): void {
     void this.shutdown('extension host stopping').finally(() => {
-      for (const d of this.subscriptions.splice(0)) d.dispose();
       this.startedEmitter.dispose();
       this.progressEmitter.dispose();
-      this.client = undefined;
     });
   }
 }

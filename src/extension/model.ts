@@ -28,6 +28,8 @@ export interface ServerEntry {
   origin: SpecOrigin | null;
   /** Why the helper will not start it (untrusted workspace), or null. */
   blocked: string | null;
+  /** This window's own configuration lists it (the engine's snapshot also shows other windows' and clients' servers). */
+  configured: boolean;
   /** The last cap that fired for it within RECENT_CAP_MS, if any. */
   recentCap: WardenEvent | null;
   /** The user acknowledged its current trouble (failed, capped, a recent cap): the status bar stops counting it. */
@@ -206,6 +208,7 @@ export class WardenModel implements Disposable {
         source: cfg?.source ?? snap?.source ?? null,
         origin: cfg?.origin ?? snap?.origin ?? null,
         blocked: cfg?.blocked ?? null,
+        configured: cfg !== undefined,
         recentCap,
         acknowledged: this.acks.has(name),
       });
@@ -243,6 +246,7 @@ function signature(e: ServerEntry): string {
   const s = e.snapshot;
   return JSON.stringify([
     e.blocked,
+    e.configured,
     e.recentCap?.seq ?? null,
     e.acknowledged,
     e.source,

@@ -3,7 +3,8 @@
 // engines that serve MCP clients, the state dir's lock, the session layer and its ways in (socket, HTTP).
 import type { WardenSettings } from '../shared/config';
 import { DisposableStore, type Disposable } from '../shared/disposable';
-import { SessionsRequest, type HelperEndpoints } from '../shared/protocol';
+import { WardenError } from '../shared/errors';
+import { AttachWindowRequest, SessionsRequest, type HelperEndpoints } from '../shared/protocol';
 import { listHelpers } from './control/controlPaths';
 import { selectContainment } from './containment/select';
 import { startControlServer } from './control/controlServer';
@@ -22,6 +23,9 @@ import { registerSupervisorHandlers } from './rpc/supervisorHandlers';
 import { relayNotifications } from './rpc/notificationRelay';
 import { createProcessTable } from './sampling/processTable';
 import { Supervisor } from './supervisor/supervisor';
+import { loadConfig } from './config/loadConfig';
+import { EngineClients, type ConfigClient } from './windows/engineClients';
+import { guarded, type HandlerOverrides } from './rpc/supervisorHandlers';
 
 export interface EngineOptions {
   stateDir: string;
@@ -60,6 +64,8 @@ export interface Engine {
   controlSocket: string;
   /** The session layer, for engines that serve MCP clients. */
   sessions: SessionManager | null;
+  /** The per-user engine's configuring clients (its own config, each editor window); null for the per-window helper. */
+  clients: EngineClients | null;
   endpoints: HelperEndpoints | null;
   /** Wires the protocol (requests + notifications) onto one connection. */
   serve(host: RequestHost, onShutdownRequest?: (reason: string) => void): Disposable;
@@ -86,10 +92,42 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     clientCapabilities: options.serveClients ? RELAY_CAPABILITIES : undefined,
   });
   let sessions: SessionManager | null = null;
+  let clients: EngineClients | null = null;
 
   const serve = (host: RequestHost, onShutdownRequest?: (reason: string) => void): Disposable => {
     const store = new DisposableStore();
-    store.add(registerSupervisorHandlers(host, supervisor, onShutdownRequest));
+    let overrides: HandlerOverrides = {};
+    const engineClients = clients;
+    if (engineClients) {
+      // Each connection that configures (an editor window above all) is one client of the engine: what it configures is
+      // merged with the others', and it is released when the connection closes (window closed, extension host killed).
+      let client: ConfigClient | undefined;
+      const own = () => (client ??= engineClients.open());
+      store.add(
+        host.onRequest(AttachWindowRequest.type, (p) =>
+          guarded(() => {
+            if (client) throw new WardenError('CONFIG_INVALID', 'This connection has already attached or configured; a window attaches first, once.');
+            const c = (client = engineClients.open(p?.windowId));
+            engineClients.attachWindow(c, p?.label, p?.pid ?? null);
+            return { windowId: c.id, enginePid: process.pid };
+          }),
+        ),
+      );
+      overrides = {
+        configure: (p) => engineClients.configure(own(), p),
+        shutdown: (reason) => (client?.window ? engineClients.release(client, reason) : supervisor.shutdown(reason)),
+        start: async (name) => {
+          if (client) engineClients.holdExplicit(client, name);
+          return supervisor.start(name);
+        },
+        restart: async (name) => {
+          if (client) engineClients.holdExplicit(client, name);
+          return supervisor.restart(name);
+        },
+      };
+      store.add({ dispose: () => client && void engineClients.release(client, 'its connection closed').catch(() => undefined) });
+    }
+    store.add(registerSupervisorHandlers(host, supervisor, onShutdownRequest, overrides));
     store.add(relayNotifications(host, supervisor));
     if (options.registerExtra) store.add(options.registerExtra(host));
     store.add(
@@ -130,9 +168,6 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
   // Pointers and control sockets of helpers that died are removed on the way.
   listHelpers(stateDir);
-  const control = await startControlServer(stateDir, { startedBy: options.startedBy, workspace: options.workspace ?? null }, (host) => serve(host));
-  disposables.add(control);
-  supervisor.controlSocket = control.path;
 
   let endpoints: HelperEndpoints | null = null;
   if (options.serveClients) {
@@ -154,7 +189,32 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     if (builtinNames.length) endpoints.builtins = builtinNames;
     supervisor.endpoints = endpoints;
     supervisor.usage = (name) => manager.usage(name);
+    if (options.serveClients.lockCommand) {
+      const engineClients = (clients = new EngineClients({
+        configure: (p, startOnly) => supervisor.configure(p, startOnly),
+        stop: (name) => supervisor.stop(name),
+        isLive: (name) => supervisor.managed(name)?.isLive ?? false,
+        inUse: (name) => manager.inUse(name),
+        closeSessionsOf: (windowId, reason) => {
+          const n = http.closeOwnedBy(windowId, reason) + manager.closeOwnedBy(windowId, reason);
+          if (n) options.log(`ended ${n} MCP session(s) of a window that closed`);
+        },
+        load: (p) => {
+          const loaded = loadConfig(p);
+          return { names: loaded.servers.map((s) => s.spec.name), problems: loaded.problems };
+        },
+        stopWhenUnused: !!options.serveClients.stopWhenUnused,
+        log: options.log,
+      }));
+      manager.holds = engineClients;
+      supervisor.windows = () => engineClients.windows();
+    }
   }
 
-  return { supervisor, stateDir, controlSocket: control.path, sessions, endpoints, serve, exit: (reason, code) => cleanup.run(reason, code) };
+  // Last: a connection that arrives now finds the session layer and the engine's clients in place.
+  const control = await startControlServer(stateDir, { startedBy: options.startedBy, workspace: options.workspace ?? null }, (host) => serve(host));
+  disposables.add(control);
+  supervisor.controlSocket = control.path;
+
+  return { supervisor, stateDir, controlSocket: control.path, sessions, clients, endpoints, serve, exit: (reason, code) => cleanup.run(reason, code) };
 }

@@ -112,7 +112,7 @@ export interface HelperEndpoints {
   builtins?: string[];
 }
 
-/** The memory store's MCP server as the per-window helper serves it in-process at /mcp/NAME. */
+/** The memory store's MCP server as the engine serves it in-process at /mcp/NAME. */
 export const MEMORY_SERVER_NAME = 'mcp-warden-memory';
 
 export interface HelperInfo {
@@ -129,6 +129,18 @@ export interface HelperInfo {
   endpoints?: HelperEndpoints | null;
   /** The containment backend this engine chose at start, and why (why not a better one). */
   containment: { backend: ContainmentKind; reason: string };
+  /** The editor windows attached to this engine now (AttachWindowRequest), oldest first. */
+  windows?: WindowInfo[];
+}
+
+/** One editor window that is a client of the engine: its servers are held while it is attached. */
+export interface WindowInfo {
+  id: string;
+  /** What the window said it is ("my-project", "code-server"), for status. */
+  label: string;
+  /** The extension host's pid, as the window reported it. */
+  pid: number | null;
+  attachedAt: number;
 }
 
 export interface WardenSnapshot {
@@ -319,8 +331,41 @@ export namespace KillProcessRequest {
 
 export namespace ShutdownRequest {
   export const method = 'warden/shutdown';
-  /** Window close: stop every server, verify against the process table, then report. */
+  /**
+   * From an attached window (window close): detach it, stopping the servers nobody else uses, and report them. From
+   * any other connection: stop every server, verify against the process table, then report.
+   */
   export const type = new RequestType<{ reason: string }, StopResult, void>(method);
+}
+
+export interface AttachWindowParams {
+  /** The window's id (a UUID it made): its agent sends it as WINDOW_HEADER, so the engine ends those sessions with it. */
+  windowId: string;
+  /** The workspace's name (or the editor's), for status and logs. */
+  label: string;
+  /** The extension host's pid. */
+  pid: number;
+}
+
+export interface AttachWindowResult {
+  /** The id the engine knows the window by (the one it sent). */
+  windowId: string;
+  enginePid: number;
+}
+
+/** The HTTP header that ties an MCP session to the window whose agent opened it (its value: the window's id). */
+export const WINDOW_HEADER = 'X-MCP-Warden-Window';
+
+export namespace AttachWindowRequest {
+  export const method = 'warden/attachWindow';
+  /**
+   * Extension → the per-user engine, first on each connection: this connection is an editor window. Its ConfigureRequest
+   * then adds the window's servers (workspace files, its user files and settings) beside other windows' instead of
+   * replacing them; the servers it starts are held while it stays attached. When the connection closes (window closed,
+   * extension host killed) or it sends ShutdownRequest, its HTTP sessions end, its own servers are removed, and a server
+   * no other window, terminal agent or HTTP client uses stops.
+   */
+  export const type = new RequestType<AttachWindowParams, AttachWindowResult, void>(method);
 }
 
 export interface SessionsInfo {

@@ -1,5 +1,5 @@
 // End to end: VS Code's own MCP layer (what the agent uses) is offered the servers Warden runs, through Warden's
-// provider, starts them through it and calls a tool over the helper's socket; the process table shows one tree per
+// provider, starts them through it and calls a tool over the engine's socket; the process table shows one tree per
 // server, Warden's; closing the window still leaves zero processes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { MEMORY_SERVER_NAME } from '../../src/shared/protocol';
 import { CodeServerSession, fixtureServer, node24, repoRoot, VSCODE_MCP_ON, type McpServerEntry } from './support/codeServer';
-import { descendants, isAlive, pollUntil, type ProcInfo } from '../support/procfs';
+import { descendants, isAlive, pollUntil } from '../support/procfs';
 import { parkMouse, runCommand, serverRow, showServersView, waitForRow, widenSideBar } from './support/workbench';
 
 /** VS Code's id for a server from Warden's provider: `<publisher.name>/<label>`. */
@@ -34,11 +34,6 @@ after(async () => {
   }
 });
 
-/** The helper: the extension host's child running dist/helper.js. */
-function helperProc(): ProcInfo | undefined {
-  const host = s.extensionHost();
-  return host ? s.tree().find((p) => p.ppid === host.pid && p.cmdline.includes('helper.js')) : undefined;
-}
 
 test('VS Code starts a Warden-run server through Warden\'s provider and calls its tool through its own client; one tree per server', async () => {
   await waitForRow(s.page, 'well-behaved', (l) => /, running, .*\b2 children\b/.test(l), 60_000, 'well-behaved running with 2 children');
@@ -47,14 +42,13 @@ test('VS Code starts a Warden-run server through Warden\'s provider and calls it
   const answer = await s.probe({ op: 'call', serverId: wardenId('well-behaved'), toolSuffix: 'echo', input: { text: 'through Warden' } });
   assert.equal(answer.error, undefined, `the call through VS Code failed: ${JSON.stringify(answer)}`);
   assert.equal(answer.text, 'through Warden');
-  // Exactly one tree, Warden's: the same root as before the call, under the helper, and its two children; VS Code
+  // Exactly one tree, Warden's: the same root as before the call, under the engine, and its two children; VS Code
   // spawned no copy of its own.
-  const helper = helperProc();
-  assert.ok(helper, 'no helper process under the extension host');
+  const engine = await s.waitForEngine();
   const procs = s.fixtureProcs('well-behaved');
   const roots = procs.filter((p) => !procs.some((q) => q.pid === p.ppid));
   assert.deepEqual(roots.map((p) => p.pid), [root.pid], `well-behaved roots in /proc: ${JSON.stringify(roots.map((p) => `${p.pid} <- ${p.ppid}`))}`);
-  assert.equal(root.ppid, helper.pid, 'well-behaved is not the helper\'s child');
+  assert.equal(root.ppid, engine.pid, 'well-behaved is not the engine\'s child');
   assert.equal(procs.length, 3, `expected well-behaved + 2 children, found ${procs.length}`);
   assert.ok(isAlive(root), 'the call restarted or replaced the server');
 });
@@ -94,8 +88,10 @@ test('MCP: List Servers lists Warden\'s servers, labelled as run by MCP Warden, 
   assert.match(wb, /Running/);
 });
 
-test('the memory store joins the same provider: VS Code saves a memory through the helper, with no process of its own', async () => {
-  const before = s.tree().map((p) => p.pid);
+test('the memory store joins the same provider: VS Code saves a memory through the engine, with no process of its own', async () => {
+  const engine = await s.waitForEngine();
+  const inScope = () => [...s.tree(), ...descendants(engine.pid)];
+  const before = inScope().map((p) => p.pid);
   const saved = await s.probe({ op: 'call', serverId: wardenId(MEMORY_SERVER_NAME), toolSuffix: 'memory_save', input: { content: 'saved by the agent through Warden', category: 'e2e' } });
   assert.equal(saved.error, undefined, `memory_save through VS Code failed: ${JSON.stringify(saved)}`);
   // With structuredContent in the result VS Code hands the tool's JSON over instead of its text.
@@ -104,20 +100,20 @@ test('the memory store joins the same provider: VS Code saves a memory through t
   const r = spawnSync(node24, [join(repoRoot, 'dist', 'cli.js'), 'memory', 'search', 'agent through Warden', '--state-dir', s.stateDir, '--json'], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /saved by the agent through Warden/, 'the CLI does not find the memory VS Code saved');
-  // Served in-process by the helper: no memory-server process appeared anywhere under code-server.
-  const added = s.tree().filter((p) => !before.includes(p.pid) && /memory-server/.test(p.cmdline));
+  // Served in-process by the engine: no memory-server process appeared under code-server or the engine.
+  const added = inScope().filter((p) => !before.includes(p.pid) && /memory-server/.test(p.cmdline));
   assert.deepEqual(added.map((p) => p.cmdline), [], 'a memory-server process was started');
 });
 
 test('closing the window with VS Code\'s MCP session open leaves zero fixture processes', async () => {
   const fixtures = s.fixtureProcs();
   assert.ok(fixtures.length >= 4, `expected the fixture servers and their children alive before closing, found ${fixtures.length}`);
-  const host = s.extensionHost();
-  assert.ok(host, 'no extension host under code-server');
-  const wardenTree = descendants(host.pid);
+  const engine = await s.waitForEngine();
+  const wardenTree = descendants(engine.pid);
   const closed = await s.closeWindow(30_000);
   assert.ok(closed, 'code-server did not exit within 30 s of SIGTERM');
   await pollUntil(() => [...fixtures, ...wardenTree].every((p) => !isAlive(p)) && s.fixtureProcs().length === 0, 15_000, 250);
   const left = [...new Set([...fixtures, ...wardenTree].filter(isAlive).concat(s.fixtureProcs()).map((p) => `${p.pid} ${p.cmdline.slice(0, 120)}`))];
   assert.deepEqual(left, [], 'processes outlived the window');
+  await s.stopEngine();
 });

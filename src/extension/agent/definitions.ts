@@ -30,7 +30,8 @@ export interface DefinitionInputs {
 }
 
 /**
- * One definition per server Warden manages for this window, in name order. Left out: servers from an untrusted
+ * One definition per server Warden manages for this window (its own config report lists it), in name order. Left out:
+ * servers of other windows and clients the engine also runs, servers from an untrusted
  * workspace's own files (listed in Warden's view, never started, never offered to the agent), instances the session
  * layer added for other roots or clients, and everything when the helper serves no endpoint. Then the servers the
  * helper answers itself (the memory store), after the configured ones.
@@ -41,7 +42,8 @@ export function agentDefinitions(inputs: DefinitionInputs): AgentDefinition[] {
   let token: string | null | undefined;
   const out: AgentDefinition[] = [];
   for (const entry of inputs.entries) {
-    if (entry.blocked) continue;
+    // Only this window's own servers: the engine also runs other windows' workspace servers, which are theirs.
+    if (entry.blocked || !entry.configured) continue;
     const snap = entry.snapshot;
     if (snap?.instanceOf) continue;
     const origin = snap?.origin;
@@ -57,7 +59,7 @@ export function agentDefinitions(inputs: DefinitionInputs): AgentDefinition[] {
     }
     out.push({ server: entry.name, label: `${entry.name} (${RUN_BY})`, address, version: launchVersion(entry) });
   }
-  // What the helper answers in-process (the memory store): user-level, so offered in untrusted workspaces too.
+  // What the engine answers in-process (the memory store): user-level, so offered in untrusted workspaces too.
   if (endpoints.unixSocket) {
     for (const name of endpoints.builtins ?? []) {
       if (out.some((d) => d.server === name)) continue;

@@ -1,7 +1,8 @@
 // Offers Warden's servers to VS Code's own MCP client (the agent) through `vscode.lm.registerMcpServerDefinitionProvider`,
-// as HTTP definitions pointing at the helper's endpoint, and tells VS Code when the set changes.
+// as HTTP definitions pointing at the per-user engine's endpoint, and tells VS Code when the set changes.
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { WINDOW_HEADER } from '../../shared/protocol';
 import type { WardenModel } from '../model';
 import { agentDefinitions, definitionsKey, type AgentDefinition } from './definitions';
 
@@ -16,8 +17,9 @@ function readToken(file: string): string | null {
   }
 }
 
-/** The header that names this window to Warden's endpoint (who-calls-what tells windows apart by it). */
-export const WINDOW_HEADER = 'X-MCP-Warden-Window';
+/** The header that names this window to Warden's endpoint (who-calls-what tells windows apart by it, and the engine ends
+ * the window's sessions when it detaches). */
+export { WINDOW_HEADER };
 
 function toVsCode(def: AgentDefinition, windowId: string): vscode.McpServerDefinition {
   const a = def.address;

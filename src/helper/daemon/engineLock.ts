@@ -1,7 +1,6 @@
 // One engine per state dir: a lock file naming its holder by pid and start time. Taken atomically (link(2) of a
 // complete file, so nobody reads a half-written one); a dead holder's lock is taken over, a live one's is refused
-// with its pid. VS Code's per-window helpers do not take it (see the README: they keep their own sockets until the
-// extension moves onto the shared engine).
+// with its pid. VS Code's windows do not take it: they attach to the lock holder as clients (src/helper/windows/).
 import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import type { Disposable } from '../../shared/disposable';

@@ -29,6 +29,8 @@ export interface RequestContext {
 export interface HttpHandler extends Disposable {
   handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>;
   readonly sessionCount: number;
+  /** Ends the HTTP sessions (relayed, gateway and built-in) a window's agent opened; returns how many. */
+  closeOwnedBy(owner: string, reason: string): number;
 }
 
 interface HttpSession {
@@ -37,6 +39,7 @@ interface HttpSession {
   session: Pick<Session, 'receive' | 'close' | 'inFlight' | 'lastActivity' | 'serverName' | 'link'>;
   /** POSTs answered on the lean path (httpDirect.ts), once the session has an id. */
   direct: DirectReplies | undefined;
+  owner: string | undefined;
 }
 
 /** An MCP server the engine answers itself (the memory store), one per HTTP session: the SDK's McpServer fits. */
@@ -50,7 +53,9 @@ interface BuiltinSession {
   server: BuiltinServer;
   name: string;
   lastActivity: number;
+  owner: string | undefined;
 }
+
 
 function hostOf(value: string): string {
   // "[::1]:8080" → "[::1]"; "localhost:80" → "localhost"
@@ -200,7 +205,7 @@ export function createHttpHandler(
       record?.direct?.dispose();
       session.close('the HTTP session ended');
     };
-    record = { transport, session, direct: undefined };
+    record = { transport, session, direct: undefined, owner: window };
     return record;
   };
 
@@ -227,7 +232,7 @@ export function createHttpHandler(
         if (record) builtinSessions.set(id, record);
       },
     });
-    record = { transport, server, name, lastActivity: Date.now() };
+    record = { transport, server, name, lastActivity: Date.now(), owner: windowOf(req.headers) };
     transport.onclose = () => {
       if (transport.sessionId) builtinSessions.delete(transport.sessionId);
       void server.close().catch(() => undefined);
@@ -273,6 +278,22 @@ export function createHttpHandler(
         options.log(`http: ${(err as Error).message}`);
         reply(res, 500, `MCP Warden could not handle the request: ${(err as Error).message}`);
       }
+    },
+    closeOwnedBy(owner, reason) {
+      let n = 0;
+      for (const [id, h] of [...sessions]) {
+        if (h.owner !== owner) continue;
+        sessions.delete(id);
+        h.session.close(reason);
+        n++;
+      }
+      for (const [id, b] of [...builtinSessions]) {
+        if (b.owner !== owner) continue;
+        builtinSessions.delete(id);
+        void b.transport.close().catch(() => undefined);
+        n++;
+      }
+      return n;
     },
     dispose() {
       clearInterval(sweeper);

@@ -28,8 +28,15 @@ export async function guarded<R>(fn: () => R | Promise<R>): Promise<R> {
   }
 }
 
-export function registerSupervisorHandlers(host: RequestHost, supervisor: SupervisorApi, onShutdownRequest?: (reason: string) => void): Disposable {
+/** Per-connection replacements (the per-user engine: a window's configure adds to the others', its shutdown detaches it). */
+export type HandlerOverrides = Partial<Pick<SupervisorApi, 'configure' | 'shutdown' | 'start' | 'restart'>>;
+
+export function registerSupervisorHandlers(host: RequestHost, api: SupervisorApi, onShutdownRequest?: (reason: string) => void, overrides: HandlerOverrides = {}): Disposable {
   const store = new DisposableStore();
+  const supervisor: SupervisorApi = {
+    ...bindAll(api),
+    ...overrides,
+  };
   store.add(host.onRequest(ConfigureRequest.type, (p) => guarded(() => supervisor.configure(p))));
   store.add(host.onRequest(SnapshotRequest.type, () => guarded(() => supervisor.snapshot())));
   store.add(host.onRequest(StartServerRequest.type, (p) => guarded(() => supervisor.start(p.name))));
@@ -52,4 +59,14 @@ export function registerSupervisorHandlers(host: RequestHost, supervisor: Superv
     ),
   );
   return store;
+}
+
+/** The api's methods bound to it, as a plain object that overrides can be spread over. */
+function bindAll(api: SupervisorApi): SupervisorApi {
+  const out: Record<string, unknown> = {};
+  for (const key of ['configure', 'snapshot', 'start', 'stop', 'restart', 'startAll', 'stopAll', 'callTool', 'logs', 'history', 'killOrphans', 'killProcess', 'shutdown'] as const) {
+    const f = api[key] as unknown;
+    out[key] = typeof f === 'function' ? (f as (...a: unknown[]) => unknown).bind(api) : f;
+  }
+  return out as unknown as SupervisorApi;
 }

@@ -38,6 +38,14 @@ export interface SessionManagerOptions {
   stateDir?: string;
 }
 
+/** Which servers clients other than sessions (editor windows) want running: set by the engine that has them. */
+export interface ServerHolds {
+  /** Some window holds it: it keeps running when its last session leaves. */
+  isHeld(name: string): boolean;
+  /** It was started for a window: it stops when its last session leaves and no window holds it. */
+  startedForClients(name: string): boolean;
+}
+
 export class SessionManager implements SessionHost, InstanceHost, Disposable {
   readonly supervisor: Supervisor;
   readonly lazy: LazyStarts | undefined;
@@ -50,6 +58,7 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
   readonly calls = new CallStats();
   private nextId = 0;
   private readonly maxSessions: number;
+  holds: ServerHolds | null = null;
   private disposed = false;
 
   constructor(private readonly options: SessionManagerOptions) {
@@ -107,7 +116,10 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
     const perClient = (spec.sessions ?? DEFAULT_SESSION_OPTIONS).instances === 'perClient';
     // With rootsShareConfigured every roots maps to the one key (and so the one Instance: two Instances on one process
     // would each install their tap on its transport, and the second would take the first one's replies).
-    const rootsKey = JSON.stringify(this.options.rootsShareConfigured ? [] : roots);
+    // A window's own agent (its sessions carry the window's id) shares the server the window holds, whatever its roots:
+    // the window's roots are the workspace its servers were configured for, and a user-level server is one instance for
+    // every window (a server that must see each client's roots is marked perClient).
+    const rootsKey = JSON.stringify(this.options.rootsShareConfigured || session.link.window ? [] : roots);
     const key = perClient ? `${session.serverName}\0${hash}\0client:${session.id}` : `${session.serverName}\0${hash}\0${rootsKey}`;
     let instance = this.instances.get(key);
     if (!instance) {
@@ -178,10 +190,28 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
     }
     if (instance.serverName !== instance.baseName) {
       void this.supervisor.removeInstance(instance.serverName, 'its last client left').catch(() => undefined);
-    } else if (instance.startedHere && this.options.stopWhenUnused) {
-      // Started for clients, stopped when the last one leaves; a server `run` or a person started keeps running.
+    } else if (this.options.stopWhenUnused && (instance.startedHere || this.holds?.startedForClients(instance.serverName)) && !this.holds?.isHeld(instance.serverName)) {
+      // Started for clients, stopped when the last one leaves (unless a window still holds it); a server `run` or a
+      // person started keeps running.
       void this.supervisor.stop(instance.serverName).catch(() => undefined);
     }
+  }
+
+  /** A live client session of this configured server (directly, or through an instance made of it). */
+  inUse(serverName: string): boolean {
+    for (const s of this.sessions.values()) if (s.serverName === serverName && s.state !== 'closed') return true;
+    return false;
+  }
+
+  /** Ends every session a window's agent opened (the window detached); returns how many. */
+  closeOwnedBy(owner: string, reason: string): number {
+    let n = 0;
+    for (const s of [...this.sessions.values()]) {
+      if (s.link.window !== owner) continue;
+      s.close(reason);
+      n++;
+    }
+    return n;
   }
 
   /** For leak tests and status: sizes of every map the layer holds, summed over sessions. */

@@ -21,6 +21,7 @@ import type {
   StopResult,
   WardenEvent,
   WardenSnapshot,
+  WindowInfo,
 } from '../../shared/protocol';
 import { loadConfig, type LoadedServer } from '../config/loadConfig';
 import type { PidRegistry } from '../registry/pidRegistry';
@@ -99,6 +100,8 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
   endpoints: HelperEndpoints | null = null;
   /** Clients and call statistics of a server from the session layer (set by the engine that serves clients). */
   usage: ((name: string) => ServerUsage | undefined) | null = null;
+  /** The editor windows attached to the engine (set by the per-user engine). */
+  windows: (() => WindowInfo[]) | null = null;
 
   constructor(options: SupervisorOptions) {
     this.table = options.table;
@@ -251,7 +254,8 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
 
   // --- configuration ----------------------------------------------------------------------------
 
-  async configure(params: ConfigureParams): Promise<ConfigReport> {
+  /** `startOnly`: with autoStart, start only these (the per-user engine: the servers some window holds). */
+  async configure(params: ConfigureParams, startOnly?: ReadonlySet<string>): Promise<ConfigReport> {
     const loaded = loadConfig(params, this.settings);
     const previousInterval = this.settings.sampleIntervalMs;
     this.settings = loaded.settings;
@@ -310,6 +314,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
       const refused: string[] = [];
       for (const server of this.servers.values()) {
         if (server.instanceOf || server.isLive || this.blocked.has(server.name) || server.state === 'failed' || server.state === 'capped') continue;
+        if (startOnly && !startOnly.has(server.name)) continue;
         try {
           await this.startOne(server);
         } catch (err) {
@@ -642,6 +647,7 @@ export class Supervisor implements SupervisorApi, ManagedServerHost {
         controlSocket: this.controlSocket,
         endpoints: this.endpoints,
         containment: { backend: this.containment.kind, reason: this.containment.reason },
+        ...(this.windows ? { windows: this.windows() } : {}),
       },
       servers: [...this.servers.values()].map((s) => {
         const snap = this.serverSnapshot(s);

@@ -187,6 +187,8 @@ export class CodeServerSession {
   private exited: Promise<void> = Promise.resolve();
   /** Every process this harness spawned itself (pid + start time), for the record and the final cleanup. */
   readonly startedPids: { pid: number; startTicks: number; what: string }[] = [];
+  /** Engines (pid + start time) seen holding this session's state dir, stopped at the end. */
+  private readonly enginesSeen: ProcInfo[] = [];
 
   private constructor(readonly options: SessionOptions) {
     this.dir = mkdtempSync(join(tmpdir(), `mcp-warden-e2e-${options.label}-`));
@@ -352,15 +354,29 @@ export class CodeServerSession {
     this.workbenchAt = Date.now();
   }
 
+  /** Opens another window (a second browser page on the same code-server) on `folder`, and waits for its workbench. */
+  async openWindow(folder: string): Promise<Page> {
+    const page = await this.page.context().newPage();
+    await page.goto(`http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(folder)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
+    return page;
+  }
+
+  /** Every extension host below code-server (one per open window). */
+  extensionHosts(): ProcInfo[] {
+    return this.tree().filter((p) => p.cmdline.includes('--type=extensionHost'));
+  }
+
   /** Sends one request to the probe extension (`MCP Probe: Run Request` from the palette) and waits for its answer. */
-  async probe(request: Record<string, unknown>, timeoutMs = 90_000): Promise<Record<string, unknown>> {
+  async probe(request: Record<string, unknown>, timeoutMs = 90_000, page: Page = this.page): Promise<Record<string, unknown>> {
     const id = `${++this.probeSeq}`;
     const answerFile = join(this.probeDir, `response-${id}.json`);
     writeFileSync(join(this.probeDir, 'request.json'), JSON.stringify({ id, ...request }));
-    await runCommand(this.page, 'MCP Probe: Run Request');
+    // The window whose palette runs the command is the one whose probe extension answers.
+    await runCommand(page, 'MCP Probe: Run Request');
     // A tool without readOnlyHint, invoked outside a chat, makes VS Code ask through a modal dialog: accept it, as a person would.
     // The primary button is the one without the `secondary` class (the button order differs between platforms).
-    const dialogButton = this.page.locator('.monaco-dialog-box .dialog-buttons .monaco-button:not(.secondary)').first();
+    const dialogButton = page.locator('.monaco-dialog-box .dialog-buttons .monaco-button:not(.secondary)').first();
     let shotDialog = true;
     const answer = await pollUntil(async () => {
       if (existsSync(answerFile)) return JSON.parse(readFileSync(answerFile, 'utf8')) as Record<string, unknown>;
@@ -386,6 +402,37 @@ export class CodeServerSession {
   /** Everything below code-server right now. */
   tree(): ProcInfo[] {
     return this.root ? descendants(this.root.pid) : [];
+  }
+
+  /** The per-user engine the window attached to (`mcp-warden daemon`, started detached by the extension): the pid in
+   * the state dir's engine.lock, while that process lives. */
+  engine(): ProcInfo | undefined {
+    let pid: number | undefined;
+    try {
+      pid = (JSON.parse(readFileSync(join(this.stateDir, 'engine.lock'), 'utf8')) as { pid?: number }).pid;
+    } catch {
+      return undefined;
+    }
+    const p = typeof pid === 'number' ? readProc(pid) : null;
+    return p && p.state !== 'Z' && p.cmdline.includes('daemon') ? p : undefined;
+  }
+
+  /** Waits for the engine the extension started (it answers on engine.sock once the window attached). */
+  async waitForEngine(timeoutMs = 60_000): Promise<ProcInfo> {
+    const found = await pollUntil(() => this.engine() ?? null, timeoutMs, 100);
+    if (!found) throw new Error(`no MCP Warden engine holds ${join(this.stateDir, 'engine.lock')} within ${timeoutMs} ms; log:\n${this.wardenLog()}`);
+    this.enginesSeen.push(found);
+    return found;
+  }
+
+  /** Stops the engine this session caused, by the pid in its lock (SIGTERM, then SIGKILL after 15 s): the daemon outlives
+   * the window by design (other windows and terminal agents share it), but no test may leave a process behind. */
+  async stopEngine(): Promise<void> {
+    const current = this.engine();
+    const engines = [...this.enginesSeen, ...(current ? [current] : [])].filter((p, i, all) => all.findIndex((q) => q.pid === p.pid) === i);
+    for (const p of engines.filter(isAlive)) try { process.kill(p.pid, 'SIGTERM'); } catch { /* gone */ }
+    await pollUntil(() => engines.every((p) => !isAlive(p)), 15_000, 100);
+    for (const p of engines.filter(isAlive)) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
   }
 
   /** The extension host: a child of code-server started with --type=extensionHost. */
@@ -501,7 +548,8 @@ export class CodeServerSession {
     return found.map((f) => `--- ${f}\n${readFileSync(f, 'utf8')}`).join('\n');
   }
 
-  /** Tears everything down by pid: browser, code-server's group, then anything still carrying this session's markers. */
+  /** Tears everything down by pid: browser, code-server's group, the engine it caused, then anything still carrying
+   * this session's markers. */
   async dispose(): Promise<void> {
     await this.browser?.close().catch(() => undefined);
     this.browser = undefined;
@@ -510,6 +558,7 @@ export class CodeServerSession {
       try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* already gone */ }
       await Promise.race([this.exited, sleep(5000)]);
     }
+    await this.stopEngine().catch(() => undefined);
     // Last resort, after every assertion ran: what the product failed to clean must not outlive the test.
     for (const p of [...this.fixtureProcs(), ...procsWithEnvMarker(SESSION_MARKER, this.run)]) {
       if (isAlive(p)) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }

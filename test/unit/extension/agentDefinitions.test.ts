@@ -6,7 +6,7 @@ import { WardenModel } from '../../../src/extension/model';
 import type { HelperEndpoints } from '../../../src/shared/protocol';
 import { server, snapshot } from './snapshots';
 
-const unixEndpoints: HelperEndpoints = { unixSocket: '/state dir/mcp-42.sock', http: null, tokenFile: null };
+const unixEndpoints: HelperEndpoints = { unixSocket: '/state dir/engine.sock', http: null, tokenFile: null };
 
 function modelWith(servers: ReturnType<typeof server>[], blocked: string[] = []) {
   const model = new WardenModel(() => 0);
@@ -20,8 +20,8 @@ describe('agentDefinitions', () => {
     const model = modelWith([server('b'), server('a b', { origin: 'user' })]);
     const defs = agentDefinitions({ entries: model.servers(), endpoints: unixEndpoints, workspaceTrusted: true, readToken: () => assert.fail('no token for the socket') });
     assert.deepEqual(defs.map((d) => [d.server, d.label, d.address]), [
-      ['a b', `a b (${RUN_BY})`, { kind: 'unix', socketPath: '/state dir/mcp-42.sock', fragment: '/mcp/a%20b' }],
-      ['b', `b (${RUN_BY})`, { kind: 'unix', socketPath: '/state dir/mcp-42.sock', fragment: '/mcp/b' }],
+      ['a b', `a b (${RUN_BY})`, { kind: 'unix', socketPath: '/state dir/engine.sock', fragment: '/mcp/a%20b' }],
+      ['b', `b (${RUN_BY})`, { kind: 'unix', socketPath: '/state dir/engine.sock', fragment: '/mcp/b' }],
     ]);
   });
 
@@ -47,7 +47,15 @@ describe('agentDefinitions', () => {
     const model = modelWith([server('a')]);
     const endpoints: HelperEndpoints = { ...unixEndpoints, builtins: ['mcp-warden-memory'] };
     const defs = agentDefinitions({ entries: model.servers(), endpoints, workspaceTrusted: false, readToken: () => null });
-    assert.deepEqual(defs.map((d) => [d.server, d.address]), [['mcp-warden-memory', { kind: 'unix', socketPath: '/state dir/mcp-42.sock', fragment: '/mcp/mcp-warden-memory' }]]);
+    assert.deepEqual(defs.map((d) => [d.server, d.address]), [['mcp-warden-memory', { kind: 'unix', socketPath: '/state dir/engine.sock', fragment: '/mcp/mcp-warden-memory' }]]);
+  });
+
+  it("never offers another window's servers that the engine's snapshot shows beside this window's own", () => {
+    const model = new WardenModel(() => 0);
+    model.setSnapshot(snapshot([server('mine', { origin: 'user' }), server('theirs')]));
+    model.setConfigReport({ servers: [{ name: 'mine', source: '/u/x.json', origin: 'user', blocked: null }], problems: [] });
+    const defs = agentDefinitions({ entries: model.servers(), endpoints: unixEndpoints, workspaceTrusted: true, readToken: () => null });
+    assert.deepEqual(defs.map((d) => d.server), ['mine']);
   });
 
   it('offers nothing while the helper serves no endpoint (an older helper, or one still starting)', () => {

@@ -44,6 +44,8 @@ describe('config source collection', () => {
       ['/etc/mcp/x.json', 'user', true],
       ['/ws/a/rel/c.json', 'user', true],
     ]);
+    // Shared by every window in the one engine: no window's folder is a user file's ${workspaceFolder} or cwd.
+    assert.ok(refs.filter((r) => r.origin === 'user').every((r) => r.workspaceFolder === undefined));
   });
   it('skips a path that needs a workspace folder when none is open', () => {
     assert.equal(expandConfigPath('${workspaceFolder}/m.json', undefined, '/h', {}), null);

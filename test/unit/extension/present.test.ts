@@ -6,7 +6,7 @@ import { serverDescription, serverIcon, serverTooltip, statusSummary, steadyByte
 import { MiB, server } from './snapshots';
 
 function entry(over: Partial<ServerEntry> = {}): ServerEntry {
-  return { name: 'chroma', snapshot: server('chroma'), source: '/ws/.vscode/mcp.json', origin: 'workspace', blocked: null, recentCap: null, acknowledged: false, ...over };
+  return { name: 'chroma', snapshot: server('chroma'), source: '/ws/.vscode/mcp.json', origin: 'workspace', blocked: null, configured: true, recentCap: null, acknowledged: false, ...over };
 }
 
 const TWO_HOURS = 2 * 3600_000;
