@@ -37,7 +37,7 @@ function statusProbeScript(expectRunning: number): string {
 
 interface Trial {
   workbenchMs: number | null;
-  /** From the editor's own log: Warden's activate() called → helper runtime chosen → helper ready. */
+  /** From the editor's own log: Warden's activate() called → helper runtime chosen → attached to the engine it started. */
   activateToRuntimeMs: number | null;
   activateToHelperReadyMs: number | null;
   activationMs: number | null;
@@ -106,7 +106,8 @@ function logTime(userDataDir: string, fileRe: RegExp, re: RegExp): number | null
 function activationFromLogs(userDataDir: string): Pick<Trial, 'activateToRuntimeMs' | 'activateToHelperReadyMs'> {
   const activated = logTime(userDataDir, /exthost\.log$/, /_doActivateExtension mcp-warden\.mcp-warden\b/);
   const runtime = logTime(userDataDir, /MCP Warden\.log$/, /helper runtime:/);
-  const ready = logTime(userDataDir, /MCP Warden\.log$/, /helper \d+\] ready\b/);
+  // The window attached to the per-user engine (which it started: each bench session has its own state dir).
+  const ready = logTime(userDataDir, /MCP Warden\.log$/, /(started|connected to) MCP Warden's engine/);
   return {
     activateToRuntimeMs: activated !== null && runtime !== null ? runtime - activated : null,
     activateToHelperReadyMs: activated !== null && ready !== null ? ready - activated : null,
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
     workbench: figure('page navigation → workbench rendered (status bar part visible): the editor itself, for scale', 'workbenchMs'),
     activation: figure('page navigation → Warden status-bar item rendered (extension activated; onStartupFinished)', 'activationMs'),
     activateToHelperReady: {
-      ...figure("from the editor's own logs: Warden's activate() called (exthost log) → the helper's \"ready\" line (MCP Warden log): runtime choice, helper spawn over IPC, engine start", 'activateToHelperReadyMs'),
+      ...figure("from the editor's own logs: Warden's activate() called (exthost log) → the window attached to the engine (MCP Warden log): runtime choice, \`mcp-warden daemon\` started detached, engine start, control socket, attach", 'activateToHelperReadyMs'),
       activateToRuntimeChosenMedianMs: median(nums('activateToRuntimeMs')),
     },
     serversRunning: figure('page navigation → status bar counts both fixture servers running (helper started, servers spawned and sampled)', 'serversRunningMs'),

@@ -56,7 +56,6 @@ const common = {
 
 const productEntries = {
   extension: 'src/extension/extension.ts',
-  helper: 'src/helper/main.ts',
   // dist/cli.js is a small entry that loads dist/connect.js (the bridge, kept small) or dist/cli-main.js (the rest).
   cli: 'src/cli/entry.ts',
   'cli-main': 'src/cli/main.ts',

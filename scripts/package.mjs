@@ -41,7 +41,7 @@ function fail(message) {
 }
 
 if (target !== 'all' && !PREBUILD_FOR_TARGET[target]) fail(`unknown --target ${target}; use one of ${Object.keys(PREBUILD_FOR_TARGET).join(', ')} or all`);
-for (const f of ['dist/extension.js', 'dist/helper.js', 'dist/cli.js', 'dist/cli-main.js', 'dist/connect.js', 'dist/launcher.js']) {
+for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/cli-main.js', 'dist/connect.js', 'dist/launcher.js']) {
   if (!existsSync(join(root, f))) fail(`${f} is missing: run \`node scripts/build.mjs\` first`);
 }
 
@@ -58,7 +58,7 @@ function copy(rel, toRel = rel) {
 }
 
 // The bundles (source maps stay out: they name build paths and double the size).
-for (const f of ['extension.js', 'helper.js', 'cli.js', 'cli-main.js', 'connect.js', 'launcher.js']) copy(`dist/${f}`);
+for (const f of ['extension.js', 'cli.js', 'cli-main.js', 'connect.js', 'launcher.js']) copy(`dist/${f}`);
 copy('media');
 copy('LICENSE');
 copy('README.md');
@@ -123,13 +123,13 @@ function verifyVsix(vsix) {
       if (py.error || py.status !== 0) fail('could not unpack the VSIX to verify it (neither unzip nor python3 worked)');
     }
     const ext = join(dir, 'extension');
-    for (const f of ['package.json', 'dist/extension.js', 'dist/helper.js', 'node_modules/better-sqlite3/package.json']) {
+    for (const f of ['package.json', 'dist/extension.js', 'dist/cli-main.js', 'node_modules/better-sqlite3/package.json']) {
       if (!existsSync(join(ext, f))) fail(`the VSIX has no extension/${f}`);
     }
-    // Resolve the module the way dist/helper.js will: from inside extension/dist.
+    // Resolve the module the way the engine (dist/cli-main.js) will: from inside extension/dist.
     const probe = `
       const { createRequire } = require('node:module');
-      const req = createRequire(${JSON.stringify(join(ext, 'dist', 'helper.js'))});
+      const req = createRequire(${JSON.stringify(join(ext, 'dist', 'cli-main.js'))});
       const resolved = req.resolve('better-sqlite3');
       if (!resolved.startsWith(${JSON.stringify(ext)})) throw new Error('better-sqlite3 resolved outside the VSIX: ' + resolved);
       const Database = req('better-sqlite3');

@@ -42,12 +42,8 @@ export interface EngineOptions {
   serveClients?: {
     httpPort?: number | null;
     httpHost?: string;
-    /** Null: take no lock and serve on `socketPath` (VS Code's per-window helper, whose only client is its window). */
-    lockCommand: string | null;
-    /** The socket to serve on; default the state dir's engine socket. */
-    socketPath?: string;
-    /** Clients with roots share the configured server instead of getting an instance per roots (see SessionManager). */
-    rootsShareConfigured?: boolean;
+    /** What the lock names as its holder (`mcp-warden daemon`, `mcp-warden run`). */
+    lockCommand: string;
     /** Servers answered in-process at /mcp/NAME (the memory store for VS Code's agent). */
     builtins?: ReadonlyMap<string, () => Promise<BuiltinServer>>;
     /** Stop a configured server the session layer started when its last client leaves (the daemon; see SessionManager). */
@@ -64,7 +60,7 @@ export interface Engine {
   controlSocket: string;
   /** The session layer, for engines that serve MCP clients. */
   sessions: SessionManager | null;
-  /** The per-user engine's configuring clients (its own config, each editor window); null for the per-window helper. */
+  /** The engine's configuring clients (its own config, each editor window); null for an engine that serves no clients. */
   clients: EngineClients | null;
   endpoints: HelperEndpoints | null;
   /** Wires the protocol (requests + notifications) onto one connection. */
@@ -78,7 +74,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const table = createProcessTable();
   const disposables = new DisposableStore();
   // The lock comes first: a second engine on this state dir says who holds it and touches nothing.
-  if (options.serveClients?.lockCommand) disposables.add(await acquireEngineLock(engineLockPath(stateDir), table, options.serveClients.lockCommand));
+  if (options.serveClients) disposables.add(await acquireEngineLock(engineLockPath(stateDir), table, options.serveClients.lockCommand));
   const registry = await PidRegistry.open(stateDir, table);
   // Named by this engine's pid and start time, so parallel engines (and test runs) never share a cgroup.
   const containment = selectContainment({ engineTag: `${registry.owner.pid}-${registry.owner.startTime}` });
@@ -172,13 +168,13 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   let endpoints: HelperEndpoints | null = null;
   if (options.serveClients) {
     const manager = (sessions = disposables.add(
-      new SessionManager({ supervisor, log: options.log, stateDir, rootsShareConfigured: options.serveClients.rootsShareConfigured, stopWhenUnused: options.serveClients.stopWhenUnused }),
+      new SessionManager({ supervisor, log: options.log, stateDir, stopWhenUnused: options.serveClients.stopWhenUnused }),
     ));
     const tokenFile = httpTokenPath(stateDir);
     const wantTcp = options.serveClients.httpPort !== undefined && options.serveClients.httpPort !== null;
     const token = wantTcp ? ensureHttpToken(tokenFile, options.log) : null;
     const http = disposables.add(createHttpHandler(manager, { token: () => token, log: options.log, builtins: options.serveClients.builtins }));
-    const socket = disposables.add(await listenEngineSocket(options.serveClients.socketPath ?? engineSocketPath(stateDir), manager, http, options.log));
+    const socket = disposables.add(await listenEngineSocket(engineSocketPath(stateDir), manager, http, options.log));
     let httpUrl: string | null = null;
     if (wantTcp) {
       const tcp = disposables.add(await listenTcp(options.serveClients.httpHost ?? '127.0.0.1', options.serveClients.httpPort!, http));
@@ -189,7 +185,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     if (builtinNames.length) endpoints.builtins = builtinNames;
     supervisor.endpoints = endpoints;
     supervisor.usage = (name) => manager.usage(name);
-    if (options.serveClients.lockCommand) {
+    {
       const engineClients = (clients = new EngineClients({
         configure: (p, startOnly) => supervisor.configure(p, startOnly),
         stop: (name) => supervisor.stop(name),

@@ -24,6 +24,27 @@ after(async () => {
   if (s) await s.dispose();
 });
 
+test('kill -9 of the engine: the window starts a new one, which reaps the old one\'s trees, and its servers run again', async () => {
+  await waitForRow(s.page, 'grandchildren', (l) => /, running, .*\b4 children\b/.test(l), 60_000, 'grandchildren running with its 4 descendants');
+  await waitForRow(s.page, 'well-behaved', (l) => /, running, .*\b2 children\b/.test(l), 30_000, 'well-behaved running with 2 children');
+  const old = await s.waitForEngine();
+  const fixtures = s.fixtureProcs();
+  assert.ok(fixtures.length >= 4, `expected the fixture servers and their children alive, found ${fixtures.length}`);
+  process.kill(old.pid, 'SIGKILL');
+  // The window notices its connection closed, starts `mcp-warden daemon` again and attaches; the new engine reaps
+  // the dead one's process trees from its registry before starting anything.
+  const next = await pollUntil(() => {
+    const e = s.engine();
+    return e && e.pid !== old.pid ? e : null;
+  }, 60_000, 100);
+  assert.ok(next, 'no new engine took the state dir after kill -9 of the old one');
+  const reaped = await pollUntil(() => fixtures.every((p) => !isAlive(p)), 20_000, 100);
+  assert.ok(reaped, `the dead engine's servers survived: ${fixtures.filter(isAlive).map((p) => `${p.pid} ${p.cmdline.slice(0, 80)}`).join('; ')}`);
+  await waitForRow(s.page, 'well-behaved', (l) => /, running, .*\b2 children\b/.test(l), 60_000, 'well-behaved running again under the new engine');
+  const root = s.fixtureRoot('well-behaved');
+  assert.equal(root?.ppid, next.pid, 'well-behaved is not the new engine\'s child');
+});
+
 test('kill -9 of the extension host leaves zero fixture processes within a few seconds', async () => {
   await waitForRow(s.page, 'well-behaved', (l) => /, running, .*\b2 children\b/.test(l), 60_000, 'well-behaved running with 2 children');
   // All 4 descendants counted means a sample has seen them: a child that calls setsid is only known to the engine

@@ -31,7 +31,7 @@ after(() => {
 });
 
 test('the VSIX holds the three bundles, the media and better-sqlite3 with its linux-x64 binary, and no source maps', () => {
-  for (const f of ['package.json', 'dist/extension.js', 'dist/helper.js', 'dist/cli.js', 'media/graph.js', 'node_modules/better-sqlite3/package.json',
+  for (const f of ['package.json', 'dist/extension.js', 'dist/cli.js', 'dist/cli-main.js', 'media/graph.js', 'node_modules/better-sqlite3/package.json',
     'node_modules/better-sqlite3/lib/index.js', 'node_modules/better-sqlite3/prebuilds/linux-x64.node']) {
     assert.ok(files.includes(f), `${f} is not in the VSIX`);
   }
@@ -42,11 +42,11 @@ test('the VSIX holds the three bundles, the media and better-sqlite3 with its li
   assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/')), 'sources or tests leaked into the VSIX');
 });
 
-test('better-sqlite3 from the unpacked VSIX opens a database file under Node 24, resolved from dist/helper.js', () => {
+test('better-sqlite3 from the unpacked VSIX opens a database file under Node 24, resolved from dist/cli-main.js (the engine)', () => {
   const dbPath = join(dir, 'probe.db');
   const probe = `
     const { createRequire } = require('node:module');
-    const req = createRequire(${JSON.stringify(join(ext, 'dist', 'helper.js'))});
+    const req = createRequire(${JSON.stringify(join(ext, 'dist', 'cli-main.js'))});
     const where = req.resolve('better-sqlite3');
     if (!where.startsWith(${JSON.stringify(ext)})) throw new Error('resolved outside the VSIX: ' + where);
     const Database = req('better-sqlite3');

@@ -16,8 +16,8 @@ function fail(message) {
   process.exit(1);
 }
 
-if (!existsSync(join(root, 'dist', 'extension.js')) || !existsSync(join(root, 'dist', 'helper.js'))) {
-  fail('dist/extension.js or dist/helper.js is missing: run `node scripts/build.mjs` first');
+if (!existsSync(join(root, 'dist', 'extension.js')) || !existsSync(join(root, 'dist', 'cli.js'))) {
+  fail('dist/extension.js or dist/cli.js is missing: run `node scripts/build.mjs` first');
 }
 
 // The suite is bundled here (it is not one of scripts/build.mjs's test roots): vscode stays external, as in the extension.

@@ -20,9 +20,3 @@ export function httpTokenPath(stateDir: string): string {
 export function daemonLogPath(stateDir: string): string {
   return join(stateDir, 'daemon.log');
 }
-
-/** The socket VS Code's per-window helper serves its window's agent on (Streamable HTTP at /mcp/NAME), one per helper. */
-export function windowSocketPath(stateDir: string, pid = process.pid): string {
-  if (process.platform === 'win32') return `\\\\.\\pipe\\mcp-warden-window-${userInfo().username}-${pid}`;
-  return join(stateDir, `mcp-${pid}.sock`);
-}

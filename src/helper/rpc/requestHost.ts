@@ -1,5 +1,5 @@
 // The slice of a JSON-RPC connection that request handlers need, so one set of handlers serves both
-// the extension's IPC connection (vscode-languageserver) and the CLI's control socket (vscode-jsonrpc).
+// every connection to the control socket: an editor window's and the CLI's (vscode-jsonrpc).
 import type { CancellationToken, NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { Disposable } from '../../shared/disposable';
 

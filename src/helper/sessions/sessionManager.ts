@@ -24,12 +24,6 @@ export interface SessionManagerOptions {
   log: (line: string) => void;
   maxSessions?: number;
   /**
-   * Clients that say roots are served by the configured server too (no instance per roots). For VS Code's per-window
-   * helper: its one client is its own window, whose roots are the workspace those servers were configured for, so a
-   * second tree per roots would only double every server the agent uses.
-   */
-  rootsShareConfigured?: boolean;
-  /**
    * The daemon's policy: a configured server the session layer started stops when its last client leaves. `run`
    * starts every server itself and keeps them running (a client that comes first must not make it client-owned).
    */
@@ -114,12 +108,12 @@ export class SessionManager implements SessionHost, InstanceHost, Disposable {
     const spec = this.configured(session.serverName);
     const hash = configHash(spec);
     const perClient = (spec.sessions ?? DEFAULT_SESSION_OPTIONS).instances === 'perClient';
-    // With rootsShareConfigured every roots maps to the one key (and so the one Instance: two Instances on one process
-    // would each install their tap on its transport, and the second would take the first one's replies).
     // A window's own agent (its sessions carry the window's id) shares the server the window holds, whatever its roots:
     // the window's roots are the workspace its servers were configured for, and a user-level server is one instance for
-    // every window (a server that must see each client's roots is marked perClient).
-    const rootsKey = JSON.stringify(this.options.rootsShareConfigured || session.link.window ? [] : roots);
+    // every window (a server that must see each client's roots is marked perClient). Every roots maps to the one key,
+    // so to the one Instance: two Instances on one process would each tap its transport, and one would take the other's
+    // replies.
+    const rootsKey = JSON.stringify(session.link.window ? [] : roots);
     const key = perClient ? `${session.serverName}\0${hash}\0client:${session.id}` : `${session.serverName}\0${hash}\0${rootsKey}`;
     let instance = this.instances.get(key);
     if (!instance) {

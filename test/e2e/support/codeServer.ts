@@ -88,7 +88,7 @@ export function packageProbeVsix(): string {
 /** Packages the extension once per process with the real packaging step (scripts/package.mjs, which verifies it). */
 export function packageVsix(): string {
   if (vsixPath && existsSync(vsixPath)) return vsixPath;
-  for (const f of ['dist/extension.js', 'dist/helper.js']) {
+  for (const f of ['dist/extension.js', 'dist/cli.js']) {
     if (!existsSync(join(repoRoot, f))) throw new Error(`${f} is missing: run \`node scripts/build.mjs\` first`);
   }
   const out = join(repoRoot, 'out', 'e2e', `mcp-warden-${process.pid}.vsix`);

@@ -1,5 +1,6 @@
-// The helper as a real process: IPC protocol, window-close shutdown, cleanup when its channel or parent goes,
-// orphan reaping after kill -9, and a clear refusal on an old Node.
+// The engine as a real process, reached as an editor window reaches it (the control socket, attached as a window):
+// window-close detach, cleanup when the window's connection goes, SIGTERM, orphan reaping after kill -9, the control
+// socket's permissions, memory settings from the extension, and a clear refusal on an old Node.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -24,8 +25,14 @@ import { SeenProcesses, isRunning, killAll, waitFor } from '../../support/procfs
 // pid + start time: a pid reused by another process after ours exited is not ours to report or kill.
 const started = new SeenProcesses();
 const helpers: HelperHandle[] = [];
-after(() => {
-  for (const h of helpers) h.connection.dispose();
+after(async () => {
+  for (const h of helpers) {
+    h.close();
+    if (h.child.exitCode === null) {
+      h.child.kill('SIGTERM');
+      await h.exited;
+    }
+  }
   const leaked = started.alive();
   killAll(leaked);
   assert.deepEqual(leaked, [], 'processes survived the helper tests');
@@ -48,20 +55,27 @@ async function helperWithServers(label: string, servers: Record<string, unknown>
 }
 
 describe('helper process', () => {
-  it('serves snapshots over IPC and stops everything on the window-close ShutdownRequest, then exits', async () => {
+  it("serves snapshots to the window and stops the window's servers on its window-close ShutdownRequest; the engine stays", async () => {
     const { h, pids } = await helperWithServers('shutdown', { tree: fixtureServer('well-behaved', { CHILDREN: '2' }) });
     await waitFor('a snapshot notification', () => h.latest()?.servers[0]?.children === 2);
+    assert.deepEqual(h.latest()?.helper.windows?.map((w) => w.id), [h.windowId]);
     const r = await h.connection.sendRequest(ShutdownRequest.type, { reason: 'window closed' });
+    assert.deepEqual(r.stopped, ['tree']);
     assert.deepEqual(r.survivors, []);
     for (const p of pids) assert.equal(isRunning(p), false, `pid ${p} survived`);
+    // The engine is shared by every window and terminal agent: a window closing does not end it.
+    assert.equal(h.child.exitCode, null);
+    h.child.kill('SIGTERM');
     assert.equal(await h.exited, 0);
   });
 
-  it('cleans up when its IPC channel closes (extension host gone)', async () => {
+  it("stops the window's servers when its connection closes (extension host gone)", async () => {
     const { h, pids } = await helperWithServers('ipc', { tree: fixtureServer('grandchildren') });
-    h.child.disconnect();
-    await h.exited;
+    h.close();
     for (const p of pids) await waitFor(`pid ${p} gone`, () => !isRunning(p), 10_000);
+    assert.equal(h.child.exitCode, null);
+    h.child.kill('SIGTERM');
+    await h.exited;
   });
 
   it('cleans up on SIGTERM', async () => {
@@ -104,12 +118,12 @@ describe('helper process', () => {
     for (const p of orphans) assert.equal(isRunning(p), false, `orphan ${p} survived`);
     assert.ok(isRunning(bystanderPid), 'an unrelated process was killed');
     killAll([bystanderPid]);
-    await next.connection.sendRequest(ShutdownRequest.type, { reason: 'test done' });
+    next.child.kill('SIGTERM');
     await next.exited;
   });
 
   it('exits with a clear message (not a crash) on Node older than 22', { skip: !isOldNode('/usr/bin/node') && 'no Node < 22 at /usr/bin/node' }, () => {
-    const r = spawnSync('/usr/bin/node', [join(repoRoot, 'dist/helper.js'), '--node-ipc'], { encoding: 'utf8' });
+    const r = spawnSync('/usr/bin/node', [join(repoRoot, 'dist/cli.js'), 'daemon', '--foreground', '--state-dir', tempDir('old-node')], { encoding: 'utf8' });
     assert.equal(r.status, 78);
     assert.equal(r.signal, null);
     assert.match(r.stderr, /needs Node\.js 22 or newer/);
@@ -126,14 +140,14 @@ describe('helper process', () => {
     const { statSync } = await import('node:fs');
     assert.equal(statSync(sock).mode & 0o777, 0o600);
     assert.equal(statSync(stateDir).mode & 0o077, 0);
-    // `mcp-warden status` in a terminal sees what the editor's helper runs.
+    // `mcp-warden status` in a terminal sees what the engine the editor attached to runs.
     const status = spawnSync(process.execPath, [join(repoRoot, 'dist/cli.js'), 'status', '--json', '--state-dir', stateDir], { encoding: 'utf8' });
     assert.equal(status.status, 0, status.stderr);
     const parsed = JSON.parse(status.stdout) as { helper: { pid: number }; servers: { name: string; children: number }[] };
     assert.equal(parsed.helper.pid, h.child.pid);
     assert.equal(parsed.servers[0]!.name, 'tree');
     assert.equal(parsed.servers[0]!.children, 2);
-    await h.connection.sendRequest(ShutdownRequest.type, { reason: 'test done' });
+    h.child.kill('SIGTERM');
     await h.exited;
     assert.equal(existsSync(sock), false, 'socket removed on exit');
   });
@@ -175,7 +189,7 @@ describe('helper process', () => {
         (e: ResponseError<{ wardenCode: string }>) => e.data?.wardenCode === 'CONFIG_INVALID' && /provider must be one of none, openai, ollama/.test(e.message),
       );
       assert.equal((await h.connection.sendRequest(MemoryStatsRequest.type)).maxMemories, 2);
-      await h.connection.sendRequest(ShutdownRequest.type, { reason: 'test done' });
+      h.child.kill('SIGTERM');
       assert.equal(await h.exited, 0);
     } finally {
       endpoint.close();

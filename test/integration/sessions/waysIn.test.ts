@@ -7,7 +7,6 @@ import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fixtureServer, repoRoot } from '../../support/fixtures';
-import { startHelper } from '../../support/helperProcess';
 import { SeenProcesses, isRunning, killAll, procsWithEnvMarker, waitFor, sleep } from '../../support/procfs';
 import {
   cli,
@@ -60,7 +59,8 @@ describe('mcp-warden connect and daemon', { timeout: 180_000 }, () => {
 
     const s = status(home.stateDir, env);
     assert.equal(s.helper.pid, daemonPid);
-    assert.deepEqual(s.endpoints, { unixSocket: join(home.stateDir, 'engine.sock'), http: null, tokenFile: null });
+    // The memory store's MCP server is answered in-process at /mcp/mcp-warden-memory (VS Code's agent is offered it).
+    assert.deepEqual(s.endpoints, { unixSocket: join(home.stateDir, 'engine.sock'), http: null, tokenFile: null, builtins: ['mcp-warden-memory'] });
     assert.equal(statSync(join(home.stateDir, 'engine.sock')).mode & 0o777, 0o600);
 
     // One engine per state dir: a second daemon and a `run` both refuse, naming the pid.
@@ -90,34 +90,6 @@ describe('mcp-warden connect and daemon', { timeout: 180_000 }, () => {
     const u = spawnSync(process.execPath, [cli, 'connect', '--state-dir', home.stateDir], { encoding: 'utf8', env, timeout: 30_000 });
     assert.equal(u.status, 2);
     assert.match(u.stderr, /usage: mcp-warden connect NAME/);
-  });
-
-  it("VS Code's per-window helpers keep sharing the state dir with the engine: they take no lock and serve no engine socket", async () => {
-    const home = wardenHome('coexist', { echo: marked('well-behaved') });
-    const w1 = await startHelper(home.stateDir);
-    const w2 = await startHelper(home.stateDir);
-    track(w1.child.pid);
-    track(w2.child.pid);
-    try {
-      assert.throws(() => statSync(join(home.stateDir, 'engine.lock')), 'a window helper takes no lock');
-      const engine = await startEngineProcess(home.stateDir, home.env);
-      track(engine.child.pid);
-      assert.equal(lockPid(home.stateDir), engine.child.pid);
-      const c = await connectThroughBridge(home.stateDir, home.env, 'echo');
-      track(c.bridgePid);
-      assert.deepEqual((await c.client.callTool({ name: 'echo', arguments: { text: 'hi' } })).content, [{ type: 'text', text: 'hi' }]);
-      // Each window's helper still answers on its own control socket, and plain `status` picks the engine.
-      for (const pid of [w1.child.pid!, w2.child.pid!]) assert.equal(mcpWarden(home.env, 'status', '--json', '--pid', String(pid), '--state-dir', home.stateDir).status, 0);
-      assert.equal(status(home.stateDir, home.env).helper.pid, engine.child.pid);
-      await c.close();
-      engine.child.kill('SIGTERM');
-      await waitFor('the engine to exit', () => engine.child.exitCode !== null, 15_000);
-    } finally {
-      for (const w of [w1, w2]) {
-        w.child.kill('SIGTERM');
-        await w.exited;
-      }
-    }
   });
 
   it("the Inspector CLI lists and calls tools through connect", async () => {
