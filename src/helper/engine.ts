@@ -203,6 +203,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         log: options.log,
       }));
       manager.holds = engineClients;
+      if (manager.lazy) manager.lazy.held = (name) => engineClients.isHeld(name);
       supervisor.windows = () => engineClients.windows();
     }
   }

@@ -40,6 +40,8 @@ export class LazyStarts implements Disposable {
   private readonly pending = new Map<string, { resolve(m: Response): void; timer: NodeJS.Timeout }>();
   private nextId = 0;
   private disposed = false;
+  /** Servers an editor window holds (set by the per-user engine): never idle-stopped while held. */
+  held: ((name: string) => boolean) | null = null;
 
   constructor(
     readonly cache: ListCache,
@@ -120,7 +122,8 @@ export class LazyStarts implements Disposable {
     s.idleTimer = undefined;
     // Only what the session layer started stops here: a server `run` or a person started keeps running.
     if (!this.idleStops || !instance.startedHere || !this.running(instance)) return;
-    if (instance.inFlight() > 0 || s.subscriptions.size > 0) return this.armIdle(instance);
+    // A server an editor window holds runs while the window is open, used or not (as it would under that window alone).
+    if (instance.inFlight() > 0 || s.subscriptions.size > 0 || this.held?.(instance.serverName)) return this.armIdle(instance);
     const idleStopSec = (this.spec(instance)?.sessions ?? DEFAULT_SESSION_OPTIONS).idleStopSec ?? DEFAULT_IDLE_STOP_SEC;
     this.log(`\`${instance.serverName}\` had no requests for ${idleStopSec} s; stopping it (the next request starts it again)`);
     void this.supervisor.stop(instance.serverName).catch(() => undefined);
