@@ -2,9 +2,10 @@
 // on TCP) against the same client talking to the same server directly; 3 clients × 10 servers, processes and PSS,
 // each client spawning its own vs all through one engine with shared instances; bridge RSS; engine RSS with 30 sessions.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { fixture, fixtureServer, nodeBin } from '../test/support/fixtures';
+import { fixture, fixtureServer, nodeBin, repoRoot, tempDir } from '../test/support/fixtures';
 import { isRunning, killAll, procsWithEnvMarker, waitFor } from '../test/support/procfs';
 import { connectOverHttp, connectThroughBridge, readToken, startEngineProcess, wardenHome } from '../test/support/wardenClients';
 import { median, percentile, round, writeResults } from './support';
@@ -97,19 +98,43 @@ function footprint(pids: number[]): Footprint {
   return { processes: live.length, pssBytes: live.reduce((s, p) => s + pssBytes(p), 0), rssBytes: live.reduce((s, p) => s + rssBytes(p), 0) };
 }
 
-async function sharing(): Promise<Record<string, unknown>> {
+type ServerKind = 'node' | 'npx';
+const NPX_PACKAGE = '@modelcontextprotocol/server-memory';
+
+/**
+ * How a client's config launches one server: `node fixture` (one process), or the way real configs do, `npx -y pkg`
+ * (npm exec, its `sh -c`, then node: three processes), run from the repository so npx finds the package installed.
+ */
+function launch(kind: ServerKind, marker: Record<string, string>, memoryFile: string): { command: string; args: string[]; env: Record<string, string>; cwd: string } {
+  if (kind === 'node') return { command: nodeBin, args: [fixture('well-behaved')], env: marker, cwd: repoRoot };
+  return { command: 'npx', args: ['-y', NPX_PACKAGE], env: { ...marker, MEMORY_FILE_PATH: memoryFile }, cwd: repoRoot };
+}
+
+const mb = (f: Footprint) => ({ processes: f.processes, pssMB: round(f.pssBytes / MB, 1), rssMB: round(f.rssBytes / MB, 1) });
+const sum = (...fs: Footprint[]): Footprint => ({ processes: fs.reduce((s, f) => s + f.processes, 0), pssBytes: fs.reduce((s, f) => s + f.pssBytes, 0), rssBytes: fs.reduce((s, f) => s + f.rssBytes, 0) });
+const ratio = (own: Footprint, warden: Footprint) => ({ processes: round(own.processes / warden.processes, 2), pss: round(own.pssBytes / warden.pssBytes, 2) });
+
+/**
+ * 3 clients × 10 servers, one kind of server launch: each client spawning its own copies (what clients do today)
+ * against one engine with shared instances, reached (a) through 10 `connect` bridges per client, (b) through one
+ * `gateway` bridge per client, (c) over HTTP on the engine's socket (no bridge process). Whole trees are counted.
+ */
+async function sharingOf(kind: ServerKind): Promise<Record<string, unknown>> {
   const CLIENTS = 3;
   const SERVERS = 10;
   const names = Array.from({ length: SERVERS }, (_, i) => `s${i}`);
+  const tmp = tempDir(`bench-share-${kind}`);
+  const call = kind === 'node' ? { name: 'echo', arguments: { text: 'x' } } : { name: 'read_graph', arguments: {} };
 
-  // 1. Each client spawns its own copy of every server (what clients do today).
-  const MARK_A = `bench-own-${process.pid}`;
+  // 1. Each client spawns its own copy of every server.
+  const MARK_A = `bench-own-${kind}-${process.pid}`;
   const own: Client[] = [];
   for (let c = 0; c < CLIENTS; c++) {
     for (const n of names) {
+      const l = launch(kind, { WARDEN_BENCH_MARK: MARK_A }, join(tmp, `own-${c}-${n}.jsonl`));
       const client = new Client({ name: `client${c}`, version: '1' });
-      await client.connect(new StdioClientTransport({ command: nodeBin, args: [fixture('well-behaved')], env: { ...process.env, WARDEN_BENCH_MARK: MARK_A, NAME: n } as Record<string, string>, stderr: 'ignore' }));
-      await client.callTool({ name: 'echo', arguments: { text: 'x' } });
+      await client.connect(new StdioClientTransport({ command: l.command, args: l.args, cwd: l.cwd, env: { ...process.env, ...l.env } as Record<string, string>, stderr: 'ignore' }));
+      await client.callTool(call);
       own.push(client);
     }
   }
@@ -117,58 +142,98 @@ async function sharing(): Promise<Record<string, unknown>> {
   const ownPids = procsWithEnvMarker('WARDEN_BENCH_MARK', MARK_A).map((p) => p.pid);
   const ownFootprint = footprint(ownPids);
   for (const c of own) await c.close();
-  await waitFor('the own servers to exit', () => ownPids.every((p) => !isRunning(p)), 20_000).catch(() => killAll(ownPids));
+  await waitFor('the own servers to exit', () => ownPids.every((p) => !isRunning(p)), 30_000).catch(() => killAll(ownPids));
 
-  // 2. The same clients through one engine: every server shared by the three, each client through its own bridges.
-  const MARK_B = `bench-shared-${process.pid}`;
-  const home = wardenHome('bench-sharing', Object.fromEntries(names.map((n) => [n, fixtureServer('well-behaved', { WARDEN_BENCH_MARK: MARK_B })])));
+  // 2. The same servers once, in one engine, shared by the three clients.
+  const MARK_B = `bench-shared-${kind}-${process.pid}`;
+  const home = wardenHome(`bench-sharing-${kind}`, Object.fromEntries(names.map((n) => [n, { type: 'stdio', ...launch(kind, { WARDEN_BENCH_MARK: MARK_B }, join(tmp, `warden-${n}.jsonl`)) }])));
   const engine = await startEngineProcess(home.stateDir, home.env);
   const enginePid = engine.child.pid!;
-  await waitFor('every server running', () => engine.status().servers.filter((s) => s.state === 'running').length === SERVERS, 60_000, 250);
+  await waitFor('every server running', () => engine.status().servers.filter((s) => s.state === 'running').length === SERVERS, 120_000, 250);
   const engineIdleRss = rssBytes(enginePid);
-  const bridges = [];
+  const settle = () => new Promise((r) => setTimeout(r, 1000));
+  const serverPids = () => procsWithEnvMarker('WARDEN_BENCH_MARK', MARK_B).map((p) => p.pid);
+
+  // (a) one connect bridge per client × server
+  const bridges: Awaited<ReturnType<typeof connectThroughBridge>>[] = [];
   for (let c = 0; c < CLIENTS; c++) {
     for (const n of names) {
       const b = await connectThroughBridge(home.stateDir, home.env, n);
-      await b.client.callTool({ name: 'echo', arguments: { text: 'x' } });
+      await b.client.callTool(call);
       bridges.push(b);
     }
   }
-  await new Promise((r) => setTimeout(r, 1000));
-  const serverPids = procsWithEnvMarker('WARDEN_BENCH_MARK', MARK_B).map((p) => p.pid);
-  const bridgePids = bridges.map((b) => b.bridgePid);
-  const servers = footprint(serverPids);
-  const bridgeFootprint = footprint(bridgePids);
-  const engineFp = footprint([enginePid]);
+  await settle();
+  const servers = footprint(serverPids());
+  const connectBridges = footprint(bridges.map((b) => b.bridgePid));
+  const connectEngine = footprint([enginePid]);
   const sessions = (await engine.sessions()).sizes.sessions;
-  const bridgeRss = bridgePids.map(rssBytes);
-  const bridgePss = bridgePids.map(pssBytes);
+  const connectRss = bridges.map((b) => rssBytes(b.bridgePid));
+  const connectPss = bridges.map((b) => pssBytes(b.bridgePid));
   for (const b of bridges) await b.close();
-  engine.child.kill('SIGTERM');
-  await waitFor('the engine to exit', () => engine.child.exitCode !== null, 20_000);
-  killAll(procsWithEnvMarker('WARDEN_BENCH_MARK', MARK_B).map((p) => p.pid));
 
-  const warden: Footprint = {
-    processes: servers.processes + bridgeFootprint.processes + engineFp.processes,
-    pssBytes: servers.pssBytes + bridgeFootprint.pssBytes + engineFp.pssBytes,
-    rssBytes: servers.rssBytes + bridgeFootprint.rssBytes + engineFp.rssBytes,
-  };
-  const noBridges: Footprint = { processes: servers.processes + 1, pssBytes: servers.pssBytes + engineFp.pssBytes, rssBytes: servers.rssBytes + engineFp.rssBytes };
-  const mb = (f: Footprint) => ({ processes: f.processes, pssMB: round(f.pssBytes / MB, 1), rssMB: round(f.rssBytes / MB, 1) });
+  // (b) one gateway bridge per client, over all ten servers
+  const gateways: { client: Client; pid: number }[] = [];
+  for (let c = 0; c < CLIENTS; c++) {
+    const transport = new StdioClientTransport({ command: nodeBin, args: [join(repoRoot, 'dist/cli.js'), 'gateway', '--state-dir', home.stateDir], env: home.env as Record<string, string>, stderr: 'ignore' });
+    const client = new Client({ name: `gateway${c}`, version: '1' });
+    await client.connect(transport);
+    for (const n of names) await client.callTool({ ...call, name: `${n}__${call.name}` });
+    gateways.push({ client, pid: transport.pid! });
+  }
+  await settle();
+  const gatewayBridges = footprint(gateways.map((g) => g.pid));
+  const gatewayEngine = footprint([enginePid]);
+  const gatewayServers = footprint(serverPids());
+  const gatewayRss = gateways.map((g) => rssBytes(g.pid));
+  const gatewayPss = gateways.map((g) => pssBytes(g.pid));
+  for (const g of gateways) await g.client.close();
+
+  // (c) HTTP clients: no bridge process at all
+  const https: Awaited<ReturnType<typeof connectOverHttp>>[] = [];
+  const socketPath = engine.status().endpoints.unixSocket!;
+  for (let c = 0; c < CLIENTS; c++) {
+    for (const n of names) {
+      const h = await connectOverHttp(`http://localhost/mcp/${n}`, { socketPath });
+      await h.client.callTool(call);
+      https.push(h);
+    }
+  }
+  await settle();
+  const httpEngine = footprint([enginePid]);
+  const httpServers = footprint(serverPids());
+  for (const h of https) await h.close();
+
+  engine.child.kill('SIGTERM');
+  await waitFor('the engine to exit', () => engine.child.exitCode !== null, 30_000);
+  killAll(serverPids());
+
+  const viaConnect = sum(servers, connectBridges, connectEngine);
+  const viaGateway = sum(gatewayServers, gatewayBridges, gatewayEngine);
+  const viaHttp = sum(httpServers, httpEngine);
   return {
+    serverLaunch: kind === 'node' ? 'node fixture (1 process per server)' : `npx -y ${NPX_PACKAGE} (npm exec + sh + node per server)`,
     clients: CLIENTS,
     servers: SERVERS,
     eachSpawnsOwn: mb(ownFootprint),
-    throughWarden: { ...mb(warden), servers: mb(servers), bridges: mb(bridgeFootprint), engine: mb(engineFp) },
-    throughWardenWithoutBridges: mb(noBridges),
-    ratioProcesses: round(ownFootprint.processes / warden.processes, 2),
-    ratioPss: round(ownFootprint.pssBytes / warden.pssBytes, 2),
-    ratioProcessesWithoutBridges: round(ownFootprint.processes / noBridges.processes, 2),
-    ratioPssWithoutBridges: round(ownFootprint.pssBytes / noBridges.pssBytes, 2),
-    bridgeRssMB: { median: round(median(bridgeRss) / MB, 1), max: round(Math.max(...bridgeRss) / MB, 1) },
-    bridgePssMB: { median: round(median(bridgePss) / MB, 1) },
-    engineRssMB: { idleWith10Servers: round(engineIdleRss / MB, 1), with30Sessions: round(engineFp.rssBytes / MB, 1), sessions },
+    warden: {
+      servers: mb(servers),
+      engineWith30ConnectSessions: mb(connectEngine),
+      connectBridges: { ...mb(connectBridges), total: mb(viaConnect), ratio: ratio(ownFootprint, viaConnect) },
+      gatewayBridges: { ...mb(gatewayBridges), total: mb(viaGateway), ratio: ratio(ownFootprint, viaGateway) },
+      http: { total: mb(viaHttp), ratio: ratio(ownFootprint, viaHttp) },
+    },
+    // With N clients each spawning S trees of P processes, Warden runs S trees + 1 engine (+ bridges):
+    // N·S·P / (S·P + 1) < N, so 3 clients stay under 3× whatever the servers weigh.
+    bestPossibleProcessRatio: round((CLIENTS * SERVERS * (ownFootprint.processes / (CLIENTS * SERVERS))) / (SERVERS * (ownFootprint.processes / (CLIENTS * SERVERS)) + 1), 2),
+    bridgeRssMB: { connect: round(median(connectRss) / MB, 1), gateway: round(median(gatewayRss) / MB, 1) },
+    bridgePssMB: { connect: round(median(connectPss) / MB, 1), gateway: round(median(gatewayPss) / MB, 1) },
+    engineRssMB: { idleWithServers: round(engineIdleRss / MB, 1), with30Sessions: round(connectEngine.rssBytes / MB, 1), sessions },
   };
+}
+
+async function sharing(): Promise<Record<string, unknown>> {
+  return { node: await sharingOf('node'), npx: await sharingOf('npx') };
 }
 
 /**
@@ -221,13 +286,15 @@ async function lazyStart(): Promise<Record<string, unknown>> {
 }
 
 void (async () => {
+  const loadAverage = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
   const lazy = await lazyStart();
   console.log('lazy', JSON.stringify(lazy));
   const lat = await latency();
   console.log('latency', JSON.stringify(lat));
   const share = await sharing();
   console.log('sharing', JSON.stringify(share));
-  writeResults('sessions', { latency: lat, sharing: share, lazyStart: lazy });
+  const loadAverageAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+  writeResults('sessions', { loadAverage: { before: loadAverage, after: loadAverageAfter }, latency: lat, sharing: share, lazyStart: lazy });
   process.exit(0);
 })().catch((err: unknown) => {
   console.error(err);

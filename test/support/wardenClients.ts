@@ -84,7 +84,7 @@ export async function engineSessions(stateDir: string, pid?: number): Promise<Se
 }
 
 export interface ClientOptions {
-  /** Declare roots and answer roots/list with these URIs. */
+  /** Declare roots and answer roots/list with these URIs (read at each roots/list: change the array, then sendRootsListChanged). */
   roots?: string[];
   /** Declare sampling and answer with this text. */
   sampling?: string;
@@ -93,7 +93,7 @@ export interface ClientOptions {
 
 function makeClient(options: ClientOptions): Client {
   const capabilities: Record<string, unknown> = {};
-  if (options.roots) capabilities.roots = { listChanged: false };
+  if (options.roots) capabilities.roots = { listChanged: true };
   if (options.sampling !== undefined) capabilities.sampling = {};
   const client = new Client({ name: options.name ?? 'warden-test', version: '1.0.0' }, { capabilities });
   if (options.roots) {

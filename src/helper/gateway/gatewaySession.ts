@@ -225,7 +225,12 @@ export class GatewaySession {
       member?.session?.receive(m as Message);
       return;
     }
-    // initialized: each server session had its own; roots changes are not followed (as for connect).
+    // Each server's session asks the roots again and moves to the instance for them (as for connect).
+    if (m.method === 'notifications/roots/list_changed') {
+      for (const member of this.members.values()) member.session?.receive(m as Message);
+      return;
+    }
+    // initialized: each server session had its own.
   }
 
   // --- members --------------------------------------------------------------------------------------

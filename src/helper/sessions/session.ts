@@ -86,6 +86,10 @@ export class Session {
   private initializedSeen = false;
   private rootsAsked = false;
   private rootsWaiter: { resolve: (roots: string[] | null) => void; timer: NodeJS.Timeout } | undefined;
+  /** A roots change is being followed (rootsChanged); another arriving meanwhile is followed after it. */
+  private moving = false;
+  private rootsDirty = false;
+  private drainWaiter: (() => void) | undefined;
   readonly openedAt = Date.now();
   lastActivity = Date.now();
 
@@ -184,6 +188,11 @@ export class Session {
     clearTimeout(pending.timer);
     this.requests.delete(up);
     this.clientIds.delete(JSON.stringify(pending.clientId));
+    if (this.requests.size === 0 && this.drainWaiter) {
+      const wake = this.drainWaiter;
+      this.drainWaiter = undefined;
+      wake();
+    }
     if (pending.tool !== undefined && pending.startedAt !== undefined) this.host.recordCall?.(this, pending.tool, performance.now() - pending.startedAt, outcome);
     return pending;
   }
@@ -217,8 +226,8 @@ export class Session {
       pending?.instance.cancelUpstream(up, typeof m.params?.reason === 'string' ? m.params.reason : 'cancelled by the client');
       return;
     }
-    // Roots are read once per session (they choose its instance); a change is not followed.
-    if (m.method === 'notifications/roots/list_changed') return;
+    // Roots choose the instance: a change is asked again and may move the session (rootsChanged).
+    if (m.method === 'notifications/roots/list_changed') return void this.rootsChanged();
     if (this.state !== 'ready') return;
     // Anything else (progress of a server request the client answers, methods Warden does not know) passes through.
     void this.instance?.sendUpstream(m as Message).catch(() => undefined);
@@ -287,7 +296,51 @@ export class Session {
     for (const q of queued) this.receive(q);
   }
 
-  private askRoots(related: Id): Promise<string[] | null> {
+  /**
+   * The client says its roots changed: ask them again, and when they differ move the session to the instance for the
+   * new roots (a server never serves two workspaces). Requests sent meanwhile wait in the queue; requests in flight
+   * finish on the old instance first (each is bounded by its timeout). A move that fails ends the session, saying why.
+   */
+  private async rootsChanged(): Promise<void> {
+    if (!this.clientCapabilities.roots || (this.state !== 'ready' && !this.moving)) return;
+    if (this.moving) {
+      this.rootsDirty = true;
+      return;
+    }
+    this.moving = true;
+    try {
+      do {
+        this.rootsDirty = false;
+        this.state = 'initializing';
+        // No request of the client's to ride on: over HTTP this goes on its GET stream (no answer in time: roots kept).
+        const asked = await this.askRoots(this.oldestRequest()?.clientId);
+        if (this.closed) return;
+        const roots = asked === null ? (this.roots ?? []) : [...new Set(asked)].sort();
+        if (JSON.stringify(roots) === JSON.stringify(this.roots ?? [])) continue;
+        await this.drained();
+        if (this.closed) return;
+        this.host.log(`${this.label}: roots changed to ${JSON.stringify(roots).slice(0, 300)}; moving to that instance of \`${this.serverName}\``);
+        // Ready again (and the queue sent) on the new instance, or the session ended with the reason.
+        await this.attachWithRoots(roots);
+        if (this.closed) return;
+      } while (this.rootsDirty);
+    } finally {
+      this.moving = false;
+    }
+    if (this.closed || (this.state as Session['state']) === 'ready') return;
+    this.state = 'ready';
+    const queued = this.queue;
+    this.queue = [];
+    for (const q of queued) this.receive(q);
+  }
+
+  /** Resolves once nothing of this client's is in flight (settle() wakes it). */
+  private drained(): Promise<void> {
+    if (this.requests.size === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.drainWaiter = resolve));
+  }
+
+  private askRoots(related: Id | undefined): Promise<string[] | null> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.rootsWaiter = undefined;
@@ -384,6 +437,9 @@ export class Session {
     for (const r of this.relayed.values()) void r.instance.sendUpstream(rpcError(r.upstream, -32603, `The client (${this.label}) disconnected before answering.`)).catch(() => undefined);
     this.relayed.clear();
     this.queue = [];
+    const wake = this.drainWaiter;
+    this.drainWaiter = undefined;
+    wake?.();
     if (this.rootsWaiter) {
       clearTimeout(this.rootsWaiter.timer);
       this.rootsWaiter.resolve(null);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CreateMessageRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, ListRootsRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { fixtureServer, repoRoot } from '../../support/fixtures';
 import { SeenProcesses, isRunning, killAll, procsWithEnvMarker, readProc, waitFor } from '../../support/procfs';
 
@@ -143,6 +143,37 @@ describe('mcp-warden gateway', () => {
     assert.equal(r.status, 1);
     await waitFor('the idle daemon to exit', () => !isRunning(daemonPid), 20_000, 200);
     assert.equal(procsWithEnvMarker('WARDEN_TEST_MARK', MARK).length, 0, 'the server started for the client that left was stopped');
+  });
+
+  it('follows the client\'s roots: a roots/list_changed moves each server behind the gateway to the instance for the new roots', async () => {
+    const home = wardenHome('gateway-roots', { s: marked('sessions') });
+    const engine = await startEngineProcess(home.stateDir, home.env);
+    track(engine.child.pid);
+    try {
+      const roots = ['file:///gw/a'];
+      const transport = new StdioClientTransport({ command: process.execPath, args: [cli, 'gateway', '--state-dir', home.stateDir], env: home.env as Record<string, string>, stderr: 'ignore' });
+      const client = new Client({ name: 'gateway-roots', version: '1.0.0' }, { capabilities: { roots: { listChanged: true } } });
+      client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: roots.map((uri) => ({ uri })) }));
+      await client.connect(transport);
+      track(transport.pid ?? undefined);
+      assert.deepEqual(JSON.parse(text(await client.callTool({ name: 's__roots', arguments: {} }))), ['file:///gw/a']);
+      const pid = () => client.callTool({ name: 's__stats', arguments: {} }).then((r) => JSON.parse(text(r)).pid as number);
+      const before = await pid();
+      roots.splice(0, 1, 'file:///gw/b');
+      await client.sendRootsListChanged();
+      // Another process serves the new roots (the old one served workspace A), and it sees them.
+      const after = await waitFor('the instance for the new roots', async () => {
+        const p = await pid();
+        return p !== before ? p : null;
+      }, 15_000, 100);
+      assert.ok(isRunning(after));
+      assert.deepEqual(JSON.parse(text(await client.callTool({ name: 's__roots', arguments: {} }))), ['file:///gw/b']);
+      await waitFor('the instance of the old roots to stop', () => !isRunning(before), 10_000);
+      await client.close();
+    } finally {
+      engine.child.kill('SIGTERM');
+      await waitFor('the engine to exit', () => engine.child.exitCode !== null, 15_000);
+    }
   });
 
   it('a server added to the config reaches the client with notifications/tools/list_changed', async () => {

@@ -146,6 +146,25 @@ describe('instances of their own', { timeout: 180_000 }, () => {
     await waitFor('the roots instances to stop', () => !isRunning(sa) && !isRunning(sb), 10_000);
   });
 
+  it('follows notifications/roots/list_changed: other roots move the session to their own instance; the old one stops', async () => {
+    const roots = ['file:///work/c'];
+    const c = await client('shared', { roots });
+    const before = JSON.parse(text(await c.client.callTool({ name: 'stats', arguments: {} }))).pid as number;
+    assert.deepEqual(JSON.parse(text(await c.client.callTool({ name: 'roots', arguments: {} }))), ['file:///work/c']);
+    roots.splice(0, 1, 'file:///work/d');
+    await c.client.sendRootsListChanged();
+    // The next call is served by the instance of the new roots (it may be queued while the session moves).
+    assert.deepEqual(JSON.parse(text(await c.client.callTool({ name: 'roots', arguments: {} }))), ['file:///work/d']);
+    const after = JSON.parse(text(await c.client.callTool({ name: 'stats', arguments: {} }))).pid as number;
+    assert.notEqual(after, before, 'workspace D is another process');
+    await waitFor('the instance of the old roots to stop', () => !isRunning(before), 10_000);
+    // The same roots again: nothing moves.
+    await c.client.sendRootsListChanged();
+    assert.equal(JSON.parse(text(await c.client.callTool({ name: 'stats', arguments: {} }))).pid, after);
+    await c.close();
+    await waitFor('its instance to stop', () => !isRunning(after), 10_000);
+  });
+
   it('relays sampling to the client whose request is in flight', async () => {
     const a = await client('solo', { sampling: 'from A' });
     assert.equal(text(await a.client.callTool({ name: 'sample', arguments: { prompt: 'hi' } })), 'sampled: from A');
