@@ -20,6 +20,7 @@ export class ConfigController implements vscode.Disposable {
   private watchers: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   private lastProblems = '';
+  private lastVsCodeProblems = '';
   private running: Promise<void> | undefined;
   private again = false;
   private disposed = false;
@@ -83,7 +84,10 @@ export class ConfigController implements vscode.Disposable {
   private listVsCodeServers(): void {
     const list = listAllVsCodeServers((vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, fsPath: f.uri.fsPath })));
     this.model.setVsCodeServers(list.servers);
-    for (const p of list.problems) this.output.warn(`VS Code's MCP config: ${p}`);
+    // Logged when they change, not at every configure.
+    const key = list.problems.join('\n');
+    if (key !== this.lastVsCodeProblems) for (const p of list.problems) this.output.warn(`VS Code's MCP config: ${p}`);
+    this.lastVsCodeProblems = key;
   }
 
   schedule(): void {

@@ -349,7 +349,7 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     item.id = `vscode:${s.file}:${s.name}`;
     item.description = vscodeServerDescription(s);
     const md = new vscode.MarkdownString(
-      `**${escapeMarkdown(s.name)}** — VS Code’s own server (\`${escapeMarkdown(s.file)}\`)\n\n` +
+      `**${escapeMarkdown(s.name)}** — VS Code’s own server (${escapeMarkdown(s.file)})\n\n` +
         (s.adoptable
           ? 'VS Code starts it itself; Warden does not run, measure or cap it. Adopt moves it to `.vscode/mcp-warden.json` (comments kept, a backup made; *Undo Adoption* puts it back).'
           : `It stays VS Code’s: ${escapeMarkdown(s.reason ?? '')}.`),
@@ -357,7 +357,6 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     item.tooltip = md;
     item.iconPath = new vscode.ThemeIcon('vscode', new vscode.ThemeColor('disabledForeground'));
     item.contextValue = s.adoptable ? 'mcpWarden.vscodeServer.adoptable' : 'mcpWarden.vscodeServer';
-    item.resourceUri = undefined;
     item.accessibilityInformation = { label: `${s.name}, VS Code's own, ${item.description}` };
     return item;
   }
