@@ -1,13 +1,12 @@
 // Memory store figures at 10k, 100k and 1M memories: ingest rate, DB size, full-text p50/p95, vector top-10 (384-dim),
 // peak RSS during search — and, in the same run, the naive design (JSON-text embeddings, load all rows, sort in JS).
-import { hash } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IMPORT_BATCH_RECORDS } from '../src/helper/memory/importExport';
 import { MemoryStore, type ImportRecord } from '../src/helper/memory/store';
 import { dot, fromBlob, normalize } from '../src/helper/memory/vector';
-import { median, percentile, round, writeResults } from './support';
+import { cpuCalibrationMs, median, percentile, round, writeResults } from './support';
 
 const VOCAB = 20_000;
 const DIM = 384;
@@ -77,18 +76,6 @@ function queries(n: number): string[] {
 
 function rssMB(): number {
   return process.memoryUsage().rss / MB;
-}
-
-/**
- * A fixed CPU-only workload (SHA-256 of 200k short strings), timed just before a build: this shared machine's speed
- * drifts by up to ~1.8x within minutes, and this says how fast it was when the ingest rate beside it was taken.
- */
-function cpuCalibrationMs(): number {
-  const t0 = performance.now();
-  let n = 0;
-  for (let i = 0; i < 200_000; i++) n += hash('sha256', `calibration ${i}`, 'hex').length;
-  if (n === 0) throw new Error('unreachable');
-  return round(performance.now() - t0, 0);
 }
 
 /**

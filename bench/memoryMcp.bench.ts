@@ -1,14 +1,16 @@
 // Through MCP, the same notes in the official @modelcontextprotocol/server-memory (search_nodes re-reads and scans
 // its JSONL per call and returns every match) and in our memory-server (memory_search, ranked, bounded):
-// median latency per search and each server's peak RSS (VmHWM).
+// median latency per search and each server's peak RSS (VmHWM); beside ours, the same searches on the same store
+// in-process (MemoryStore.search), so what MCP adds (stdio, JSON, the SDK, the tool's text) shows on its own.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { MemoryStore } from '../src/helper/memory/store';
 import { repoRoot } from '../test/support/fixtures';
-import { median, round, writeResults } from './support';
+import { cpuCalibrationMs, median, round, writeResults } from './support';
 
 const TOPICS = ['kafka', 'redis', 'postgres', 'billing', 'auth', 'frontend', 'deploy', 'oncall', 'search', 'cache'];
 const VERBS = ['prefers', 'owns', 'debugged', 'documented', 'reviewed', 'migrated', 'benchmarked', 'rewrote'];
@@ -67,9 +69,17 @@ async function compare(size: number) {
     ensureStateDir(stateDir);
     const store = MemoryStore.open(join(stateDir, 'memory.db'));
     for (let i = 0; i < notes.length; i += 5000) store.saveMany(notes.slice(i, i + 5000).map((n) => ({ content: n.observation, tags: [n.entity, 'note'] })));
+    const queries = Array.from({ length: 40 }, (_, i) => `token${(i * 37 + 100) % 1000}`);
+    // The store's own time for the same searches (after the same warm-up), in this process.
+    for (const query of WARMUP_QUERIES) await store.search({ query });
+    const inStore: number[] = [];
+    for (const query of queries) {
+      const t = process.hrtime.bigint();
+      await store.search({ query });
+      inStore.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
     store.close();
 
-    const queries = Array.from({ length: 40 }, (_, i) => `token${(i * 37 + 100) % 1000}`);
     const official = await connect(process.execPath, [join(repoRoot, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js')], { MEMORY_FILE_PATH: kg });
     const theirs = await timeSearches(official.client, 'search_nodes', queries);
     const theirsRss = peakRssMB(official.pid);
@@ -80,8 +90,15 @@ async function compare(size: number) {
     await warden.client.close();
     return {
       serverMemory: { searchMedianMs: round(median(theirs), 1), peakRssMB: round(theirsRss, 0) },
-      mcpWarden: { searchMedianMs: round(median(ours), 2), peakRssMB: round(oursRss, 0), resultsPerSearch: 'at most 10 (limit), ranked' },
+      mcpWarden: {
+        searchMedianMs: round(median(ours), 2),
+        storeSearchMedianMs: round(median(inStore), 2),
+        mcpOverheadMedianMs: round(median(ours) - median(inStore), 2),
+        peakRssMB: round(oursRss, 0),
+        resultsPerSearch: 'at most 10 (limit), ranked',
+      },
       speedup: round(median(theirs) / median(ours), 0),
+      loadAverage1m: round(loadavg()[0]!, 1),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -89,7 +106,7 @@ async function compare(size: number) {
 }
 
 async function main() {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = { cpuCalibrationMs: cpuCalibrationMs(), loadAverage1mAtStart: round(loadavg()[0]!, 1) };
   for (const size of (process.env.BENCH_MCP_SIZES ?? '10000,100000').split(',').map(Number)) {
     out[size] = await compare(size);
     console.log(size, out[size]);
