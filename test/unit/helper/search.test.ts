@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { analyze, analyzeGeneral, scanTokens } from '../../../src/helper/memory/search/analysis';
+import { analyze, analyzeGeneral, compounds, scanTokens } from '../../../src/helper/memory/search/analysis';
 import { porterStem } from '../../../src/helper/memory/search/porter';
 import { parseQuery } from '../../../src/helper/memory/search/query';
 import { snippet } from '../../../src/helper/memory/search/snippet';
@@ -65,6 +65,21 @@ describe('memory search analysis', () => {
     const vocab = (t: string) => db.prepare(`SELECT term, doc, offset FROM ${t} ORDER BY doc, offset`).all();
     assert.deepEqual(vocab('rv'), vocab('av'));
     db.close();
+  });
+
+  it('splits text into the same tokens for snippets and queries (compounds) as for the index', () => {
+    let seed = 11;
+    const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const pieces = ['a', 'Q', 'Q0az', 'E2e', 'Ab1c', 'A', 'HTTP', 'Server', 'Engineer', 'get', 'ById', '0', '42', '_', '.', '/', '-', ' ', '#', 'The', 'ALL', 'x9Y', 'Café', 'ÉtÉ'];
+    for (let i = 0; i < 3000; i++) {
+      let text = '';
+      const n = 1 + Math.floor(rand() * 10);
+      for (let j = 0; j < n; j++) text += pieces[Math.floor(rand() * pieces.length)];
+      const cs = compounds(text);
+      assert.deepEqual(cs.flatMap((c) => c.tokens), analyzeGeneral(text), JSON.stringify(text));
+      // One token is a plain word (its stop words may be dropped from a query); an identifier has its whole and parts.
+      for (const c of cs) assert.equal(c.simple, c.tokens.length === 1, JSON.stringify(text));
+    }
   });
 
   it('drops stop words from questions but keeps them inside identifiers and all-stop-word queries', () => {

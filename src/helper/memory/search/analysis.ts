@@ -53,12 +53,15 @@ function compoundTokens(text: string): { tokens: string[]; simple: boolean } {
 /** A plain lower-case ASCII word: its own single token (most of any text; skips the identifier splitting). */
 const PLAIN = /^[a-z0-9]+$/;
 
-/** Every compound of the text with its tokens and offsets. */
+/** A capitalised ASCII word ("The", "Engineer"): one CAMEL part, its token the word in lower case ("Q0az" is two). */
+const CAPITALISED = /^[A-Z](?:[a-z][a-z0-9]*)?$/;
+
+/** Every compound of the text with its tokens and offsets (for snippets and query parsing). */
 export function compounds(text: string): Compound[] {
   const out: Compound[] = [];
   for (const m of text.matchAll(COMPOUND)) {
     const w = m[0];
-    const { tokens, simple } = PLAIN.test(w) ? { tokens: [w], simple: true } : compoundTokens(w);
+    const { tokens, simple } = PLAIN.test(w) ? { tokens: [w], simple: true } : CAPITALISED.test(w) ? { tokens: [w.toLowerCase()], simple: true } : compoundTokens(w);
     if (tokens.length) out.push({ start: m.index, end: m.index + w.length, tokens, simple });
   }
   return out;
