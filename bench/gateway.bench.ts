@@ -1,7 +1,7 @@
 // Gateway and lazy-start figures: the latency a small tools/call gains through `mcp-warden gateway` against the same
 // client talking to the same server directly (and through `connect`); tools/list answered from the lazy-start cache
 // (no spawn) against a start that spawns; and a lazy server's first call against the server's own start time.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -139,11 +139,14 @@ async function lazy(): Promise<Record<string, unknown>> {
   };
 }
 
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+
 async function main(): Promise<void> {
+  const before = loadAverage();
   const lat = await latency();
   const lz = await lazy();
   console.log(JSON.stringify({ latency: lat, lazy: lz }, null, 2));
-  writeResults('gateway', { latency: lat, lazy: lz });
+  writeResults('gateway', { loadAverage: { before, after: loadAverage() }, latency: lat, lazy: lz });
 }
 
 void main().then(

@@ -157,7 +157,8 @@ export class ManagedServer {
       spare = launch.viaLauncher && (this.spec.cwd === undefined || existsSync(this.spec.cwd)) ? this.host.spares?.take() : undefined;
       if (spare) {
         child = spare.child;
-        writeInstruction(child, { procs: launch.viaLauncher!.joinFiles, file: launch.viaLauncher!.file, args: launch.viaLauncher!.args, env, ...(this.spec.cwd !== undefined ? { cwd: this.spec.cwd } : {}) });
+        // The spare waits in `/`: without a configured cwd the server starts where a spawned one would, the engine's.
+        writeInstruction(child, { procs: launch.viaLauncher!.joinFiles, file: launch.viaLauncher!.file, args: launch.viaLauncher!.args, env, cwd: this.spec.cwd ?? process.cwd() });
       } else {
         child = spawn(launch.file, launch.args, {
           cwd: this.spec.cwd,

@@ -4,7 +4,7 @@
 // first call at once with its exit status and stderr; a list that changed since the cache was made is announced.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
@@ -125,6 +125,7 @@ describe('lazy start', () => {
     const [server] = servers();
     assert.equal(server?.pid, spare!.pid, 'the server is the spare launcher, exec\'d in place');
     assert.match(readFileSync(`/proc/${server!.pid}/cgroup`, 'utf8'), /mcp-warden/, 'and it runs in its cgroup');
+    assert.equal(readlinkSync(`/proc/${server!.pid}/cwd`), readlinkSync(`/proc/${daemon}/cwd`), 'in the directory a spawned server would start in (no cwd configured)');
     const recorded = registry().find((e) => e.pid === server!.pid);
     assert.equal(recorded?.server, 'echo');
     assert.ok(recorded!.cgroups.length > 0);
