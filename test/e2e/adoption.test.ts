@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseJsonc } from '../../src/shared/jsonc';
 import { CodeServerSession, fixtureServer, VSCODE_MCP_ON } from './support/codeServer';
-import { isAlive, pollUntil, readProc, SeenProcesses, sleep } from '../support/procfs';
+import { isAlive, listProcs, pollUntil, readProc, SeenProcesses, sleep } from '../support/procfs';
 import { clickToastButton, parkMouse, toastTexts, quickInput, rowLabel, runCommand, serverRow, showServersView, waitForNotification, waitForRow, widenSideBar } from './support/workbench';
 
 /** VS Code's id for a server from Warden's provider: `<publisher.name>/<label>`. */
@@ -179,7 +179,8 @@ test("Add Server writes Warden's file (.vscode/mcp-warden.json), never mcp.json,
   assert.ok(written, 'Add Server did not write .vscode/mcp-warden.json');
   assert.ok(readFileSync(s.serversPath).equals(original), 'Add Server changed mcp.json');
   await waitForRow(s.page, 'added', (l) => /, running, /.test(l), 60_000, 'the added server run by Warden');
-  const root = s.tree().find((p) => p.cmdline.includes(`${s.run}-added`));
+  // Anywhere in the table: the per-user engine that runs it is not code-server's child.
+  const root = listProcs().find((p) => p.cmdline.includes(`${s.run}-added`));
   assert.ok(root, 'the added server is not in /proc');
   seen.add(root.pid);
   await s.page.keyboard.press('Escape');
