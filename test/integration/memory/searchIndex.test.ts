@@ -88,12 +88,15 @@ describe('memory search index', () => {
 
   it('writes a segment per save and merges them: 300 single saves leave a few segments, all found', async () => {
     const s = MemoryStore.open(join(tempDir('search-saves'), 'memory.db'));
-    for (let i = 0; i < 300; i++) await s.save({ content: `save number w${i}x about ${i % 2 ? 'queues' : 'sockets'}` });
+    // Words whose UTF-16 order differs from SQLite's (UTF-8) order: past U+FFFF (surrogates) and in U+E000–U+FFFF.
+    const marks = ['\u{1d4b3}', '\uff57', '\ufb00', 'z'];
+    for (let i = 0; i < 300; i++) await s.save({ content: `save number w${i}x about ${i % 2 ? 'queues' : 'sockets'} ${marks[i % 4]}tok${i % 5}` });
     const segments = s.database.prepare('SELECT lo, hi FROM search_segments ORDER BY lo').all() as { lo: number; hi: number }[];
     assert.ok(segments.length <= 16, JSON.stringify(segments));
     assert.deepEqual([segments[0]!.lo, segments.at(-1)!.hi], [1, 300]);
     assert.equal((await s.search({ query: 'sockets', limit: 1000 })).hits.length, 150);
     assert.match((await s.search({ query: 'w123x', limit: 1 })).hits[0]!.content, /save number w123x/);
+    for (const m of marks) for (let j = 0; j < 5; j++) assert.equal((await s.search({ query: `${m}tok${j}`, limit: 100 })).hits.length, 15, `${m}tok${j}`);
     s.close();
   });
 

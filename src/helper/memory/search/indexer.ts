@@ -11,6 +11,8 @@ import { mergeSegments } from './segmentMerge';
 import { SegmentStore, type TermPostings } from './segmentStore';
 import { TokenTable, hashRange, hashString } from './tokenTable';
 
+/** A stem that is its own JSON string body (no quote, backslash or control character to escape). */
+const JSON_SAFE = /^[^"\\\u0000-\u001f]*$/;
 /** Stems whose slot is remembered between calls; past this the slots are let go (between calls). */
 const STEM_SLOTS_MAX = 100_000;
 
@@ -132,9 +134,10 @@ export class SearchIndexer {
     }
     if (fts) for (let i = 0; i < rows.length; i++) this.stmts.fts.run(rows[i]!.rowid, texts[2 * i], texts[2 * i + 1]);
     if (stats) {
-      const df: Record<string, number> = {};
-      for (const s of this.touched) if (s.df) df[s.stem] = s.df;
-      this.stmts.df.run(JSON.stringify(df));
+      // Written out by hand: an object of tens of thousands of keys (numbers among them) is slow to build and stringify.
+      const parts: string[] = [];
+      for (const s of this.touched) if (s.df) parts.push(`${JSON_SAFE.test(s.stem) ? `"${s.stem}"` : JSON.stringify(s.stem)}:${s.df}`);
+      this.stmts.df.run(`{${parts.join(',')}}`);
       this.stmts.addTotals.run(rows.length, tokens);
     }
     if (segment) {

@@ -37,11 +37,17 @@ export function mergeSegments(db: Database, segments: SegmentStore): void {
   }
 }
 
-/** Strict weak order of terms as SQLite's BINARY collation sorts them. */
+/** Terms in SQLite's BINARY (UTF-8 byte) order: JS's order of UTF-16 units but where both differ at a unit past U+D7FF. */
 function termOrder(a: string, b: string): number {
   if (a === b) return 0;
-  if (/[\ud800-\uffff]/.test(a) || /[\ud800-\uffff]/.test(b)) return compareUtf8(a, b);
-  return a < b ? -1 : 1;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length < b.length ? -1 : 1;
+  const x = a.charCodeAt(i);
+  const y = b.charCodeAt(i);
+  if (x >= 0xd800 && y >= 0xd800) return compareUtf8(a, b);
+  return x < y ? -1 : 1;
 }
 
 interface Extra {
@@ -87,14 +93,17 @@ export function mergeRun(db: Database, segments: SegmentStore, run: SegmentInfo[
       for (const h of heads) if (!h.done && (term === undefined || termOrder(h.value.term, term) < 0)) term = h.value.term;
       if (x < extraTerms.length && (term === undefined || termOrder(extraTerms[x]!, term) <= 0)) term = extraTerms[x]!;
       if (term === undefined) return;
-      const rowids: number[] = [];
-      const tfs: number[] = [];
       const add = extraTerms[x] === term ? extra.get(extraTerms[x++]!)! : null;
+      let total = add ? add.rowids.length : 0;
+      for (const h of heads) if (!h.done && h.value.term === term) total += h.value.rowids.length;
+      const rowids = new Int32Array(total);
+      const tfs = new Int32Array(total);
+      let k = 0;
       let a = 0;
       const addUpTo = (limit: number) => {
         for (; add && a < add.rowids.length && add.rowids[a]! < limit; a++) {
-          rowids.push(add.rowids[a]!);
-          tfs.push(add.tfs[a]!);
+          rowids[k] = add.rowids[a]!;
+          tfs[k++] = add.tfs[a]!;
         }
       };
       // Streams are in rowid order, and each list ascends: concatenation keeps the order.
@@ -104,14 +113,14 @@ export function mergeRun(db: Database, segments: SegmentStore, run: SegmentInfo[
         for (let j = 0; j < l.rowids.length; j++) {
           const r = l.rowids[j]!;
           if (keep[r - lo] !== 1) continue;
-          addUpTo(r);
-          rowids.push(r);
-          tfs.push(l.tfs[j]!);
+          if (add) addUpTo(r);
+          rowids[k] = r;
+          tfs[k++] = l.tfs[j]!;
         }
         heads[i] = streams[i]!.next();
       });
       addUpTo(Infinity);
-      if (rowids.length) yield { term, rowids, tfs };
+      if (k) yield { term, rowids: rowids.subarray(0, k), tfs: tfs.subarray(0, k) };
     }
   }
 
