@@ -44,6 +44,17 @@ async function timeSearches(client: Client, tool: string, queries: string[], war
   return times;
 }
 
+async function timeStoreSearches(store: MemoryStore, queries: string[]): Promise<number[]> {
+  for (const query of WARMUP_QUERIES) await store.search({ query });
+  const times: number[] = [];
+  for (const query of queries) {
+    const t = process.hrtime.bigint();
+    await store.search({ query });
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return times;
+}
+
 async function connect(command: string, args: string[], env: Record<string, string> = {}) {
   const transport = new StdioClientTransport({ command, args, env: { ...(process.env as Record<string, string>), ...env }, stderr: 'ignore' });
   const client = new Client({ name: 'bench', version: '1.0.0' });
@@ -73,24 +84,12 @@ async function compare(size: number) {
     // the second right after it, in a process whose code is compiled but whose page cache has not seen these words.
     const queries = Array.from({ length: 40 }, (_, i) => `token${(i * 37 + 100) % 1000}`);
     const later = Array.from({ length: 40 }, (_, i) => `token${(i * 37 + 600) % 1000}`);
-    // The store's own time for the same searches (after the same warm-up), in this process.
-    const inStore: number[] = [];
-    for (const query of [...WARMUP_QUERIES, ...queries]) {
-      const t = process.hrtime.bigint();
-      await store.search({ query });
-      inStore.push(Number(process.hrtime.bigint() - t) / 1e6);
-    }
-    inStore.splice(0, WARMUP_QUERIES.length);
+    // The store's own time for the same searches (after the same warm-up), in this process; then the same on a
+    // fresh connection (an empty page cache, as the server process starts with).
+    const inStore = await timeStoreSearches(store, queries);
     store.close();
-    // The same again on a fresh connection (an empty page cache, as the server process starts with).
     const fresh = MemoryStore.open(join(stateDir, 'memory.db'));
-    const inFresh: number[] = [];
-    for (const query of [...WARMUP_QUERIES, ...queries]) {
-      const t = process.hrtime.bigint();
-      await fresh.search({ query });
-      inFresh.push(Number(process.hrtime.bigint() - t) / 1e6);
-    }
-    inFresh.splice(0, WARMUP_QUERIES.length);
+    const inFresh = await timeStoreSearches(fresh, queries);
     fresh.close();
 
     const official = await connect(process.execPath, [join(repoRoot, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js')], { MEMORY_FILE_PATH: kg });
