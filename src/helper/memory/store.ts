@@ -11,7 +11,7 @@ import { openDatabase, toStoreError, WAL_AUTOCHECKPOINT_PAGES, type Database, ty
 import type { Embedder } from './embedder';
 import { normalizeTags, tagsColumn, toRecord, type Row } from './records';
 import { SearchIndexer } from './search/indexer';
-import { MemorySearch } from './search/memorySearch';
+import { MemorySearch, type InternalSearchParams } from './search/memorySearch';
 import { checkLimit } from './search/options';
 import { fromBlob, normalize, toBlob } from './vector';
 import { VectorIndex } from './vectorIndex';
@@ -412,7 +412,7 @@ export class MemoryStore implements Disposable {
    * Full-text search ranked exactly (every match scored; see search/), fused with vectors when memories have
    * embeddings. Signature unchanged since issue 5; params gained until and prefix, hits gained snippet.
    */
-  async search(params: MemorySearchParams & { embedding?: Float32Array | number[] }): Promise<MemorySearchResult> {
+  async search(params: MemorySearchParams & InternalSearchParams): Promise<MemorySearchResult> {
     const { result, rowids } = await this.searcher.search(params, {
       embedder: this.options.embedder ?? null,
       vectors: this.vectors,

@@ -22,6 +22,14 @@ export interface SearchContext {
   guard<T>(fn: () => T): T;
 }
 
+/** What in-process callers may add to a search request (never on the wire). */
+export interface InternalSearchParams {
+  /** A query embedding computed by the caller. */
+  embedding?: Float32Array | number[];
+  /** false: hits without snippets (a caller that only wants the ranked ids, such as search_nodes). */
+  snippets?: boolean;
+}
+
 export interface SearchOutcome {
   result: MemorySearchResult;
   /** Rowids of the hits returned, for the caller's access-time bump. */
@@ -41,7 +49,7 @@ export class MemorySearch {
     this.byRowid = db.prepare('SELECT * FROM memories WHERE rowid = ?');
   }
 
-  async search(params: MemorySearchParams & { embedding?: Float32Array | number[] }, ctx: SearchContext): Promise<SearchOutcome> {
+  async search(params: MemorySearchParams & InternalSearchParams, ctx: SearchContext): Promise<SearchOutcome> {
     if (typeof params !== 'object' || params === null) throw new WardenError('MEMORY_INVALID_ARGUMENT', 'search needs { query }.');
     const opts = searchOptions(params);
     const parsed = parseQuery(params.query, { prefixLast: opts.prefixLast });
@@ -71,7 +79,7 @@ export class MemorySearch {
       ranked = ranked.filter((h) => h.score >= opts.minScore);
       const page = ranked.slice(opts.offset, opts.offset + opts.limit);
       const hits: MemoryHit[] = page.map((h) => {
-        const s = snippet(h.row.content, parsed.clauses);
+        const s = params.snippets === false ? null : snippet(h.row.content, parsed.clauses);
         return { ...toRecord(h.row), score: Math.round(h.score * 1e4) / 1e4, ...(s ? { snippet: s } : {}) };
       });
       const more = ranked.length > opts.offset + opts.limit;
