@@ -6,7 +6,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const from = join(root, 'test', 'e2e', 'artifacts');
 const to = join(root, 'docs', 'images');
-const names = ['tree-structure', 'tooltip', 'notifications', 'status-attention', 'status-warning', 'call-tool', 'graph', 'settings', 'memory', 'agent-list-servers', 'agent-calls', 'adopt-offer', 'adopt-calls', 'adopt-other-clients'];
+const names = ['tree-structure', 'tooltip', 'notifications', 'status-attention', 'status-warning', 'call-tool', 'graph', 'settings', 'memory', 'agent-list-servers', 'agent-calls', 'adopt-offer', 'adopt-calls', 'adopt-other-clients', 'who-calls-what', 'who-calls-what-status'];
 const missing = names.filter((n) => !existsSync(join(from, `${n}.png`)));
 if (missing.length) {
   console.error(`copy-screenshots: ${missing.map((n) => `${n}.png`).join(', ')} not in ${from}: run \`npm run test:e2e\` first`);

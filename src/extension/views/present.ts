@@ -102,12 +102,12 @@ export function clientLabel(c: UsageClient, ownWindow?: string): string {
   return c.via ? `${c.name} via ${c.via}` : c.name;
 }
 
-/** The clients on a server's row: those connected now (or that called it), busiest first, at most two named. */
+/** The clients on a server's row: those connected now (or that called it), busiest first, at most three named. */
 export function clientsSummary(u: ServerUsage | undefined, ownWindow?: string): string {
   if (!u) return '';
   const labels = [...new Set(u.clients.filter((c) => c.sessions > 0 || c.calls > 0).map((c) => clientLabel(c, ownWindow)))];
   if (!labels.length) return '';
-  return labels.length > 2 ? `${labels.slice(0, 2).join(', ')} +${labels.length - 2}` : labels.join(', ');
+  return labels.length > 3 ? `${labels.slice(0, 3).join(', ')} +${labels.length - 3}` : labels.join(', ');
 }
 
 function formatMs(ms: number): string {

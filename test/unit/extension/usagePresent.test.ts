@@ -36,8 +36,8 @@ describe('who calls what in the Servers view', () => {
 
   it("the row names this window and another window apart, by the window id Warden's provider sends", () => {
     assert.match(serverDescription(entry({ usage }), 60_000, undefined, 'w-2'), / · another window, claude-code via connect$/);
-    const three = { ...usage, clients: [...usage.clients, { name: 'cursor', via: 'gateway', window: null, sessions: 1, calls: 0, lastCallAt: null }] };
-    assert.match(serverDescription(entry({ usage: three }), 60_000, undefined, 'w-1'), / · this window, claude-code via connect \+1$/);
+    const four = { ...usage, clients: [...usage.clients, { name: 'cursor', via: 'gateway', window: null, sessions: 1, calls: 0, lastCallAt: null }, { name: 'x', via: 'http', window: 'w-3', sessions: 1, calls: 0, lastCallAt: null }] };
+    assert.match(serverDescription(entry({ usage: four }), 60_000, undefined, 'w-1'), / · this window, claude-code via connect, cursor via gateway \+1$/);
     const idle = { ...usage, calls: 0, p50Ms: null, clients: [{ name: 'x', via: 'connect', window: null, sessions: 0, calls: 0, lastCallAt: null }] };
     assert.doesNotMatch(serverDescription(entry({ usage: idle }), 60_000), /via/, 'a client gone without calling is not on the row');
   });
