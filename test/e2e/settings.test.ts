@@ -2,6 +2,7 @@
 // suffixes, and the palette lists only what applies (no duplicate "Show Servers", no Stop All when nothing runs).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { Locator } from 'playwright-core';
 import { CodeServerSession } from './support/codeServer';
 import { pollUntil, sleep } from '../support/procfs';
 import { answerDialog, parkMouse, quickInput, runCommand, waitForToast, waitForWarden } from './support/workbench';
@@ -23,7 +24,8 @@ test('the settings are grouped in titled sections, labelled without unit suffixe
   await runCommand(page, 'Preferences: Open User Settings');
   const editor = page.locator('.settings-editor');
   await editor.waitFor({ state: 'visible', timeout: 30_000 });
-  await page.keyboard.type('@ext:mcp-warden.mcp-warden', { delay: 10 });
+  const search = editor.locator('.settings-header .suggest-input-container').first();
+  await searchSettings(search, '@ext:mcp-warden.mcp-warden');
   const toc = editor.locator('.settings-toc-container');
   // code-server is a remote window: the User tab lists what a user (or workspace) setting can hold ...
   const sections = await pollUntil(async () => {
@@ -33,11 +35,8 @@ test('the settings are grouped in titled sections, labelled without unit suffixe
   assert.ok(sections, `settings table of contents: ${await toc.textContent()}`);
   await s.screenshot('settings');
   // Each renamed setting, found by its label: the unit is in the description, not the label.
-  const search = editor.locator('.settings-header .suggest-input-container').first();
   for (const label of ['Memory Limit', 'Warn Threshold', 'Memory Growth Rate', 'Restart Window', 'Request Timeout', 'Shutdown Grace', 'Sample Interval', 'Max Size']) {
-    await search.click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.type(`@ext:mcp-warden.mcp-warden ${label}`, { delay: 5 });
+    await searchSettings(search, `@ext:mcp-warden.mcp-warden ${label}`);
     const labels = await pollUntil(async () => {
       const all = await editor.locator('.setting-item-label').allTextContents();
       return all.includes(label) ? all : null;
@@ -45,9 +44,7 @@ test('the settings are grouped in titled sections, labelled without unit suffixe
     assert.ok(labels, `no setting labelled "${label}": ${JSON.stringify(await editor.locator('.setting-item-label').allTextContents())}`);
     for (const l of labels) assert.doesNotMatch(l, /\b(MB|Ms|Sec|Percent|Per Min|Megabytes)$/, `a label carries a unit: ${l}`);
   }
-  await search.click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type('@ext:mcp-warden.mcp-warden', { delay: 5 });
+  await searchSettings(search, '@ext:mcp-warden.mcp-warden');
 
   // ... and the Remote tab the machine-scoped ones (Advanced: the helper's runtime and state dir; the embeddings
   // provider), each saying where it can be set in a local and a remote window.
@@ -57,9 +54,7 @@ test('the settings are grouped in titled sections, labelled without unit suffixe
     return t.includes('Advanced') && t.includes('Memory Store') ? t : null;
   }, 20_000, 500);
   assert.ok(remote, `Remote tab table of contents: ${await toc.textContent()}`);
-  await search.click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type('@ext:mcp-warden.mcp-warden Node Path', { delay: 5 });
+  await searchSettings(search, '@ext:mcp-warden.mcp-warden Node Path');
   const nodePath = editor.locator('.setting-item-contents', { hasText: 'Node Path' }).first();
   await nodePath.waitFor({ state: 'visible', timeout: 15_000 });
   assert.match((await nodePath.textContent()) ?? '', /User settings, or .* remote window .* Remote settings/);
@@ -94,3 +89,18 @@ test('Kill Orphans asks first, then says what it did', async () => {
   assert.match(question, /A live helper's servers and reused pids are never touched/);
   await waitForToast(page, /no orphaned processes found; nothing was killed|killed \d+ orphaned process/, 15_000);
 });
+
+/**
+ * Types a query into the Settings editor's search box and checks it arrived whole: on a loaded machine the box (a
+ * Monaco input) dropped keystrokes typed before it had focus, and the table of contents then showed another search.
+ */
+async function searchSettings(search: Locator, text: string): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await search.click();
+    await search.page().keyboard.press('Control+A');
+    await search.page().keyboard.type(text, { delay: 10 });
+    const typed = await pollUntil(async () => ((await search.locator('.view-lines').textContent()) ?? '').replace(/\u00a0/g, ' ') === text, 3000, 100);
+    if (typed) return;
+  }
+  assert.fail(`the settings search box does not hold "${text}": "${await search.locator('.view-lines').textContent()}"`);
+}
