@@ -149,6 +149,10 @@ const MIGRATIONS: readonly (string | ((db: BetterSqlite3.Database, log: Migratio
   // (6,870 memories/s at 1M), and multi-word top-k read most of each list. Frequencies and totals are kept; the
   // segments are rebuilt from every memory's text, 20,000 at a time, with progress lines.
   (db, log) => segmentsV11(db, log),
+  // v12: each segment counts its memories deleted or edited since it was written, so the merge policy rewrites a
+  // segment once a quarter of it is stale (segments at the size cap were otherwise never merged again, and kept
+  // deleted memories' postings and edited ones' re-reads forever).
+  (db) => staleCountsV12(db),
 ];
 
 function reindexV8(db: BetterSqlite3.Database, log: MigrationLog): void {
@@ -218,13 +222,35 @@ function segmentsV11(db: BetterSqlite3.Database, log: MigrationLog): void {
     DROP TABLE IF EXISTS search_segments;
     DROP TABLE IF EXISTS search_blocks;
     -- lengths: each memory's tokens (varints, by rowid - lo; 0 for a rowid with no memory).
-    CREATE TABLE search_segments (seg INTEGER PRIMARY KEY, lo INTEGER NOT NULL, hi INTEGER NOT NULL, salt INTEGER NOT NULL, lengths BLOB NOT NULL);
+    -- docs / dead: memories it held when written, and deleted or edited since (v12; created here for v10 stores).
+    CREATE TABLE search_segments (
+      seg INTEGER PRIMARY KEY, lo INTEGER NOT NULL, hi INTEGER NOT NULL, salt INTEGER NOT NULL, lengths BLOB NOT NULL,
+      docs INTEGER NOT NULL DEFAULT 0, dead INTEGER NOT NULL DEFAULT 0
+    );
     -- Keyed segment first: a new segment's blocks are appended at the end of the B-tree.
     CREATE TABLE search_blocks (seg INTEGER NOT NULL, first_term TEXT NOT NULL, block BLOB NOT NULL, PRIMARY KEY (seg, first_term)) WITHOUT ROWID;
     UPDATE search_stats SET segmented_upto = 0 WHERE id = 1;
     DELETE FROM search_dirty;`);
   const indexer = new SearchIndexer(db);
   inBatches(db, log, 'indexing', '(schema v11: segments of the exact top-k)', (from, to) => indexer.indexRange(from, to, { fts: false, stats: false }));
+}
+
+function staleCountsV12(db: BetterSqlite3.Database): void {
+  const columns = (db.prepare("SELECT name FROM pragma_table_info('search_segments')").pluck().all() as string[]);
+  if (!columns.includes('docs')) {
+    db.exec(`ALTER TABLE search_segments ADD COLUMN docs INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE search_segments ADD COLUMN dead INTEGER NOT NULL DEFAULT 0;
+      UPDATE search_segments SET docs = hi - lo + 1;`);
+  }
+  db.exec(`
+    DROP TRIGGER IF EXISTS memories_ad_segments;
+    DROP TRIGGER IF EXISTS memories_au_segments;
+    CREATE TRIGGER memories_ad_segments AFTER DELETE ON memories BEGIN
+      UPDATE search_segments SET dead = dead + 1 WHERE old.rowid BETWEEN lo AND hi;
+    END;
+    CREATE TRIGGER memories_au_segments AFTER UPDATE OF content, tags ON memories BEGIN
+      UPDATE search_segments SET dead = dead + 1 WHERE new.rowid BETWEEN lo AND hi;
+    END;`);
 }
 
 /** Runs `step` over every memory's rowids in ascending batches of REINDEX_BATCH_ROWS, with progress lines. */

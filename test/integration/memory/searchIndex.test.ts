@@ -100,6 +100,42 @@ describe('memory search index', () => {
     s.close();
   });
 
+  it('rewrites a segment once a quarter of its memories are deleted or edited, dropping their postings', async () => {
+    const s = MemoryStore.open(join(tempDir('search-stale'), 'memory.db'));
+    s.saveMany(Array.from({ length: 3000 }, (_, i) => ({ content: `entry ${i} of the ${i % 3 ? 'ledger' : 'journal'} q${i}z` })));
+    const ids = s.database.prepare('SELECT id FROM memories ORDER BY rowid').pluck().all() as string[];
+    for (let i = 0; i < 700; i++) s.delete(ids[i]!);
+    s.database.prepare("UPDATE memories SET content = 'rewritten ledger entry' WHERE id = ?").run(ids[2000]!);
+    const segment = s.database.prepare('SELECT seg, docs, dead FROM search_segments WHERE lo = 1');
+    assert.deepEqual({ ...(segment.get() as object), seg: 0 }, { seg: 0, docs: 3000, dead: 701 });
+    // Under a quarter: kept. The next write's policy check finds it stale past a quarter and rewrites it.
+    for (let i = 700; i < 760; i++) s.delete(ids[i]!);
+    await s.save({ content: 'one more ledger entry' });
+    const after = segment.get() as { seg: number; docs: number; dead: number };
+    assert.deepEqual({ docs: after.docs, dead: after.dead }, { docs: 2240, dead: 0 });
+    assert.equal(s.database.prepare('SELECT count(*) FROM search_dirty').pluck().get(), 0);
+    assert.equal((await s.search({ query: 'q5z' })).hits.length, 0);
+    assert.equal((await s.search({ query: 'q2500z' })).hits.length, 1);
+    assert.equal((await s.search({ query: 'rewritten', limit: 5 })).hits[0]!.id, ids[2000]);
+    assert.equal((await s.search({ query: 'journal', limit: 1000 })).hits.length, 746);
+    s.close();
+  });
+
+  it('migrates a v11 store: segments gain their stale counts, kept by triggers from then on', () => {
+    const path = join(tempDir('search-v11'), 'memory.db');
+    const s = MemoryStore.open(path);
+    s.saveMany(Array.from({ length: 500 }, (_, i) => ({ content: `item ${i}` })));
+    s.database.exec(`DROP TRIGGER memories_ad_segments; DROP TRIGGER memories_au_segments;
+      ALTER TABLE search_segments DROP COLUMN dead; ALTER TABLE search_segments DROP COLUMN docs; PRAGMA user_version = 11;`);
+    s.close();
+    const migrated = MemoryStore.open(path);
+    assert.equal(migrated.database.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    migrated.delete(migrated.database.prepare('SELECT id FROM memories WHERE rowid = 7').pluck().get() as string);
+    assert.deepEqual(migrated.database.prepare('SELECT docs, dead FROM search_segments').all(), [{ docs: 500, dead: 1 }]);
+    assert.equal(migrated.stats().count, 499);
+    migrated.close();
+  });
+
   it('keeps the index in step with edits and deletes made through SQL', async () => {
     const s = MemoryStore.open(join(tempDir('search-edits'), 'memory.db'));
     const a = await s.save({ content: 'the invoice service uses compute_invoice_total' });

@@ -141,7 +141,9 @@ export class SearchIndexer {
       this.stmts.addTotals.run(rows.length, tokens);
     }
     if (segment) {
-      this.segments.write(lo, lastRowid, this.termLists(), lengths!);
+      let docs = 0;
+      for (let i = 0; i < lengths!.length; i++) if (lengths![i]) docs++;
+      this.segments.write(lo, lastRowid, this.termLists(), lengths!, docs);
       this.stmts.segmented.run(lastRowid);
       mergeSegments(this.db, this.segments);
     }

@@ -3,7 +3,8 @@
 // segments whatever the mix of single saves and imports, and each posting is rewritten O(log size) times. No merge
 // makes a segment past MAX_MERGED_DOCS, so a single save never waits for a rewrite of the whole store (about a
 // second at that size; larger segments are imports' own). A merge drops the postings of deleted memories and
-// re-reads edited ones (search_dirty) from their text, so those stop costing every search.
+// re-reads edited ones (search_dirty) from their text, so those stop costing every search; a segment a quarter stale
+// is rewritten alone for the same reason.
 import type { Database } from '../db';
 import { docTerms } from './docTerms';
 import { compareUtf8 } from './postings';
@@ -11,6 +12,8 @@ import type { SegmentInfo, SegmentStore, TermPostings } from './segmentStore';
 
 export const MERGE_FACTOR = 8;
 export const MAX_MERGED_DOCS = 262_144;
+/** Stale memories a segment may hold before a quarter of it is enough for a rewrite (small ones merge anyway). */
+const MIN_STALE = 64;
 
 const docs = (s: SegmentInfo) => s.hi - s.lo + 1;
 
@@ -32,8 +35,14 @@ export function mergeSegments(db: Database, segments: SegmentStore): void {
       const total = run[run.length - 1]!.hi - run[0]!.lo + 1;
       if (total <= MAX_MERGED_DOCS && total < bestDocs) [best, bestDocs] = [i, total];
     }
-    if (best < 0) return;
-    mergeRun(db, segments, list.slice(best, best + MERGE_FACTOR));
+    if (best >= 0) {
+      mergeRun(db, segments, list.slice(best, best + MERGE_FACTOR));
+      continue;
+    }
+    // A segment a quarter stale (deleted or edited memories) is rewritten alone.
+    const stale = list.find((s) => s.dead >= MIN_STALE && 4 * s.dead > s.docs);
+    if (!stale) return;
+    mergeRun(db, segments, [stale]);
   }
 }
 
@@ -124,7 +133,9 @@ export function mergeRun(db: Database, segments: SegmentStore, run: SegmentInfo[
     }
   }
 
-  const out = segments.write(lo, hi, merged(), lengths);
+  let docs = dirty.length;
+  for (let i = 0; i < keep.length; i++) if (keep[i] === 1) docs++;
+  const out = segments.write(lo, hi, merged(), lengths, docs);
   for (const s of run) segments.delete(s);
   db.prepare('DELETE FROM search_dirty WHERE rowid >= ? AND rowid <= ?').run(lo, hi);
   return out;

@@ -15,6 +15,9 @@ export interface SegmentInfo {
   hi: number;
   /** Random per segment: a cached entry of a segment id that a rolled-back transaction once used is never reused. */
   salt: number;
+  /** Memories it held when written, and deleted or edited since (triggers of schema v12). */
+  docs: number;
+  dead: number;
 }
 
 export interface TermPostings {
@@ -29,12 +32,12 @@ export class SegmentStore {
 
   constructor(db: Database) {
     this.stmts = {
-      list: db.prepare('SELECT seg, lo, hi, salt FROM search_segments ORDER BY lo'),
+      list: db.prepare('SELECT seg, lo, hi, salt, docs, dead FROM search_segments ORDER BY lo'),
       block: db.prepare('SELECT block FROM search_blocks WHERE seg = ? AND first_term <= ? ORDER BY first_term DESC LIMIT 1').pluck(),
       // Paged: better-sqlite3 runs nothing else while a statement iterates, and a merge writes as it reads.
       blocksAfter: db.prepare(`SELECT first_term, block FROM search_blocks WHERE seg = ? AND first_term > ? ORDER BY first_term LIMIT ${BLOCKS_PER_PAGE}`).raw(true),
       lengths: db.prepare('SELECT lengths FROM search_segments WHERE seg = ?').pluck(),
-      insertSegment: db.prepare('INSERT INTO search_segments(seg, lo, hi, salt, lengths) VALUES (?, ?, ?, ?, ?)'),
+      insertSegment: db.prepare('INSERT INTO search_segments(seg, lo, hi, salt, lengths, docs) VALUES (?, ?, ?, ?, ?, ?)'),
       insertBlock: db.prepare('INSERT INTO search_blocks(seg, first_term, block) VALUES (?, ?, ?)'),
       nextId: db.prepare('UPDATE search_stats SET next_segment = next_segment + 1 WHERE id = 1 RETURNING next_segment - 1').pluck(),
       deleteSegment: db.prepare('DELETE FROM search_segments WHERE seg = ?'),
@@ -72,8 +75,8 @@ export class SegmentStore {
     return dls;
   }
 
-  /** Writes a segment over lo..hi: terms in byte order (postings.sortTerms), lengths by rowid - lo. */
-  write(lo: number, hi: number, terms: Iterable<TermPostings>, lengths: ArrayLike<number>): SegmentInfo {
+  /** Writes a segment over lo..hi holding `docs` memories: terms in byte order (postings.sortTerms), lengths by rowid - lo. */
+  write(lo: number, hi: number, terms: Iterable<TermPostings>, lengths: ArrayLike<number>, docs: number): SegmentInfo {
     const seg = this.stmts.nextId.get() as number;
     const blocks = new BlockBuilder((first, block) => this.stmts.insertBlock.run(seg, first, block));
     for (const t of terms) if (t.rowids.length) blocks.add(t.term, t.rowids, t.tfs);
@@ -81,8 +84,8 @@ export class SegmentStore {
     const w = new ByteWriter();
     for (let i = 0; i < hi - lo + 1; i++) w.varint(lengths[i] ?? 0);
     const salt = randomInt(2 ** 31);
-    this.stmts.insertSegment.run(seg, lo, hi, salt, w.take());
-    return { seg, lo, hi, salt };
+    this.stmts.insertSegment.run(seg, lo, hi, salt, w.take(), docs);
+    return { seg, lo, hi, salt, docs, dead: 0 };
   }
 
   /** A segment's terms and lists in byte order (what a merge reads). */
