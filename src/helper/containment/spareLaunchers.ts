@@ -4,8 +4,10 @@
 // its spawn on (so it is a server's pid there before it can become one), gone after SPARE_IDLE_MS unused; it also
 // leaves by itself when its stdin closes, so an engine that dies leaves no spare behind.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Disposable } from '../../shared/disposable';
 import type { PidRegistry } from '../registry/pidRegistry';
+import { parseStat } from '../sampling/procFsTable';
 import type { ProcessTable } from '../sampling/types';
 import { LAUNCHER_NODE_FLAGS } from './launcher';
 
@@ -30,6 +32,16 @@ export interface LaunchInstruction {
 export function writeInstruction(child: ChildProcess, instruction: LaunchInstruction): void {
   const body = Buffer.from(JSON.stringify(instruction), 'utf8');
   child.stdin!.write(Buffer.concat([Buffer.from(`${body.length.toString(16).padStart(8, '0')}\n`, 'latin1'), body]));
+}
+
+/** True while the spare's pid is still that process (same start time) and not a zombie. Linux: where spares exist. */
+function waiting(s: SpareLauncher): boolean {
+  try {
+    const stat = parseStat(s.pid, readFileSync(`/proc/${s.pid}/stat`, 'latin1'));
+    return !!stat && stat.state !== 'Z' && stat.state !== 'X' && (s.startTime === 0 || stat.startTime === s.startTime);
+  } catch {
+    return false;
+  }
 }
 
 export class SpareLaunchers implements Disposable {
@@ -62,8 +74,13 @@ export class SpareLaunchers implements Disposable {
   /** The ready spare, now the caller's (it writes the instruction and records the server in the registry). */
   take(): SpareLauncher | undefined {
     const s = this.spare;
-    if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return undefined;
+    if (!s) return undefined;
     this.spare = undefined;
+    // Its exit may not have been reaped yet: /proc says whether it still waits (a zombie or a reused pid does not).
+    if (s.child.exitCode !== null || s.child.signalCode !== null || !waiting(s)) {
+      this.kill(s);
+      return undefined;
+    }
     this.used++;
     return s;
   }

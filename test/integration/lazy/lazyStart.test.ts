@@ -131,7 +131,17 @@ describe('lazy start', () => {
     assert.ok(recorded!.cgroups.length > 0);
     await second.close();
     await waitFor('the server to stop with its last client', () => servers().length === 0, 15_000);
-    const [next] = await waitFor('another spare', () => (spares().length === 1 ? spares() : null), 15_000, 100);
+    const [killed] = await waitFor('another spare', () => (spares().length === 1 ? spares() : null), 15_000, 100);
+    started.add(killed!.pid);
+    // A spare that died before it was needed is not used: the next first call spawns as before, and still answers.
+    process.kill(killed!.pid, 'SIGKILL');
+    const third = await connectThroughBridge(home.stateDir, env, 'echo');
+    started.add(third.bridgePid);
+    assert.deepEqual((await third.client.callTool({ name: 'echo', arguments: { text: 'after a dead spare' } })).content, [{ type: 'text', text: 'after a dead spare' }]);
+    assert.notEqual(servers()[0]?.pid, killed!.pid);
+    await third.close();
+    await waitFor('the server to stop with its last client', () => servers().length === 0, 15_000);
+    const [next] = await waitFor('a spare again', () => (spares().length === 1 ? spares() : null), 15_000, 100);
     started.add(next!.pid);
     // kill -9 of the engine: the spare's stdin closes and it leaves by itself.
     process.kill(daemon, 'SIGKILL');
