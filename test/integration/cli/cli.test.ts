@@ -47,9 +47,16 @@ before(async () => {
   }, 30_000, 200);
 });
 
-after(() => {
-  // The helper is ours to stop (a test that did not reach SIGINT); what it started must be gone already.
-  if (run.exitCode === null) run.kill('SIGKILL');
+after(async () => {
+  // The helper is still running when a test before SIGINT failed or was not selected: its tree is read first, so
+  // whatever it leaves behind is found, and it is stopped as a user would (a SIGKILL would orphan its servers).
+  if (run.exitCode === null) {
+    for (const p of descendants(run.pid!)) seen.add(p.pid);
+    const exited = new Promise((r) => run.once('exit', r));
+    run.kill('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    if (run.exitCode === null && run.signalCode === null) run.kill('SIGKILL');
+  }
   const leaked = seen.alive();
   killAll(leaked);
   assert.deepEqual(leaked, [], 'processes survived the CLI tests');
