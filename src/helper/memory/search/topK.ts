@@ -112,6 +112,7 @@ export class ExactTopK {
   readonly segments: SegmentStore;
   lastStats: TopKStats = { postingsRead: 0, scored: 0, exhaustive: false };
   private scratch = new Int32Array(0);
+  private readonly stages: { found: Int32Array; place: Int32Array; parent: Int32Array }[] = [];
 
   constructor(db: Database) {
     this.segments = new SegmentStore(db);
@@ -202,10 +203,7 @@ export class ExactTopK {
       const parent: Int32Array[] = [];
       for (let j = 1; j < n && m; j++) {
         const rs = p.lists[order[j]!]!.rowids;
-        const size = Math.min(m, rs.length);
-        const nextFound = new Int32Array(size);
-        const nextPlace = new Int32Array(size);
-        const nextParent = new Int32Array(size);
+        const { found: nextFound, place: nextPlace, parent: nextParent } = this.stage(j, Math.min(m, rs.length));
         let kept = 0;
         if (rs.length > 16 * m) {
           for (let c = 0, pos = 0; c < m; c++) {
@@ -253,6 +251,16 @@ export class ExactTopK {
         if (top.beats(n, bm25, r) && !(dirty.size && dirty.has(r)) && !(dead.size && dead.has(r))) top.offer({ rowid: r, matched: n, bm25 });
       }
     }
+  }
+
+  /** Stage j's arrays, at least `size` long: kept between segments and searches (no megabytes of garbage a query). */
+  private stage(j: number, size: number): { found: Int32Array; place: Int32Array; parent: Int32Array } {
+    let st = this.stages[j];
+    if (!st || st.found.length < size) {
+      const n = Math.max(size, 1024);
+      this.stages[j] = st = { found: new Int32Array(n), place: new Int32Array(n), parent: new Int32Array(n) };
+    }
+    return st;
   }
 
   /** A zeroed scratch array over a segment's rowids (kept between searches, as large as the largest segment). */
