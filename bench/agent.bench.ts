@@ -1,5 +1,5 @@
 // A tool call through VS Code's own MCP client (vscode.lm.invokeTool, as the agent calls tools) to a server Warden runs
-// (Streamable HTTP on the helper's socket, through the session layer) against the same server started by VS Code itself
+// (Streamable HTTP on the per-user engine's socket, through the session layer) against the same server started by VS Code itself
 // (stdio), in one code-server window, rounds interleaved. Two more arms split the difference: an in-process SDK server
 // (test/fixtures/servers/http-server.mjs, no relay) over a unix socket and over 127.0.0.1, so what VS Code's HTTP
 // client costs shows apart from what Warden's relay costs. Writes bench/results/agent.json.
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     const unixFixture = stat(samples.unixfx);
     const tcpFixture = stat(samples.tcpfx);
     const result = {
-      what: 'tools/call of a small echo through vscode.lm.invokeTool (VS Code 1.139 in code-server 4.139.1): Warden-run server over the helper socket vs the same server spawned by VS Code (stdio); plus an in-process SDK HTTP server over a unix socket and over TCP',
+      what: 'tools/call of a small echo through vscode.lm.invokeTool (VS Code 1.139 in code-server 4.139.1): Warden-run server over the engine socket vs the same server spawned by VS Code (stdio); plus an in-process SDK HTTP server over a unix socket and over TCP',
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown' },
       rounds: ROUNDS,
       callsPerRound: CALLS_PER_ROUND,

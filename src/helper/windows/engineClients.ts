@@ -131,12 +131,14 @@ export class EngineClients {
   release(client: ConfigClient, reason: string): Promise<StopResult> {
     if (client.released) return Promise.resolve({ stopped: [], survivors: [] });
     client.released = true;
+    // At once, not behind a configure in progress: the same window may attach again (a reconnect) with the same id, and
+    // its new sessions must not be the ones ended here.
+    this.clients.delete(client.id);
+    if (client.window) {
+      this.host.closeSessionsOf(client.id, `its window closed (${reason})`);
+      this.host.log(`window detached: ${client.window.label} (${reason}; ${this.windowCount} window(s) left)`);
+    }
     return this.serial(async () => {
-      this.clients.delete(client.id);
-      if (client.window) {
-        this.host.closeSessionsOf(client.id, `its window closed (${reason})`);
-        this.host.log(`window detached: ${client.window.label} (${reason}; ${this.windowCount} window(s) left)`);
-      }
       const remaining = [...(this.base ? [this.base] : []), ...this.clients.values()];
       const stillHeld = new Set(remaining.flatMap((c) => [...c.holds]));
       const stillNamed = new Set(remaining.flatMap((c) => [...c.names]));

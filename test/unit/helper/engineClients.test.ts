@@ -132,6 +132,25 @@ describe('EngineClients', () => {
     assert.deepEqual(r.stopped, ['a-only']);
   });
 
+  it("takes a window's own id, refuses a malformed or attached one, and frees it at once on release (a reconnect)", async () => {
+    const f = fakeHost(files);
+    const clients = new EngineClients(f.host);
+    const a = clients.open('win-1');
+    assert.equal(a.id, 'win-1');
+    assert.throws(() => clients.open('win-1'), /not attached already/);
+    assert.throws(() => clients.open('bad id!'), /window id/);
+    clients.attachWindow(a, 'a', 1);
+    await clients.configure(a, windowParams(user('/u/servers.json')));
+    const released = clients.release(a, 'connection closed');
+    // Before the release's stops and configure have run, the same window attaches again; its servers run afterwards.
+    const again = clients.open('win-1');
+    clients.attachWindow(again, 'a', 1);
+    await clients.configure(again, windowParams(user('/u/servers.json')));
+    await released;
+    assert.ok(f.live.has('shared'));
+    assert.equal(clients.windowCount, 1);
+  });
+
   it('refuses a configure after release and bounds the number of clients', async () => {
     const f = fakeHost(files);
     const clients = new EngineClients(f.host);
