@@ -27,9 +27,11 @@ function mcpJsonText(run: string): string {
     '// My project\'s MCP servers (written by hand).',
     '{',
     '  "inputs": [],',
+    '  // caps for both (VS Code flags this key in mcp.json; it moves with the servers)',
+    '  "warden": { "memoryLimitMB": 512 },',
     '  "servers": {',
     '    // the plain one',
-    `    "well-behaved": ${JSON.stringify(wb)},`,
+    `    "well-behaved": ${JSON.stringify(wb).replace('{', '{ /* moves with its entry */ ')},`,
     '    /* forks a child and a setsid grandchild */',
     `    "grandchildren": ${JSON.stringify(gc)}`,
     '  }',
@@ -85,9 +87,24 @@ test('Adopt moves both servers to .vscode/mcp-warden.json; mcp.json keeps its co
   const warden = readFileSync(wardenJson, 'utf8');
   // Each entry exactly as written, the comment inside the servers object going with its entry where it sits in it.
   assert.deepEqual(Object.keys((parseJsonc(warden) as { servers: object }).servers).sort(), ['grandchildren', 'well-behaved']);
+  assert.ok(warden.includes('/* moves with its entry */'), `the comment inside the entry did not move with it:\n${warden}`);
+  // The file's caps went with its servers.
+  assert.deepEqual((parseJsonc(warden) as { warden: object }).warden, { memoryLimitMB: 512 });
   for (const name of ['well-behaved', 'grandchildren']) {
     await waitForRow(s.page, name, (l) => /, running, /.test(l), 60_000, `${name} run by Warden after adoption`);
   }
+  // Opened in the editor, Warden's file (a comment inside an entry, "warden" caps) has no problem: it is JSON with
+  // comments (as plain JSON the comment would be an error), and Warden's schema knows the caps.
+  await runCommand(s.page, 'Go to File...');
+  await s.page.keyboard.type('mcp-warden.json');
+  await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'mcp-warden.json' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  await s.page.keyboard.press('Enter');
+  await s.page.locator('.tabs-container .tab', { hasText: 'mcp-warden.json' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  await sleep(2000);
+  const problems = (await s.page.locator('[id="status.problems"]').first().getAttribute('aria-label').catch(() => null)) ?? '';
+  assert.match(problems, /No Problems|Errors: 0, Warnings: 0|^0 errors?, 0 warnings?/i, `problems in mcp-warden.json: ${problems}`);
+  await s.screenshot('adopt-warden-json');
+  await runCommand(s.page, 'View: Close All Editors');
   // The VS Code's-own group is gone with its servers.
   assert.equal(await s.page.locator('.monaco-list-row[aria-label^="VS Code\'s own servers"]').count(), 0);
 });

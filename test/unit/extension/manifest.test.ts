@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DEFAULT_SETTINGS, SETTING_BOUNDS } from '../../../src/shared/config';
+import { DEFAULT_SETTINGS, INSTANCE_MODES, SESSION_OPTION_BOUNDS, SETTING_BOUNDS } from '../../../src/shared/config';
 import { EMBEDDINGS_PROVIDERS } from '../../../src/shared/memorySettings';
 import { settingKey } from '../../../src/extension/configSources';
 
@@ -105,6 +105,19 @@ describe('extension manifest', () => {
       assert.equal(props[`mcpWarden.memory.embeddings.${k}`].scope, 'machine', k);
       assert.ok(restricted.includes(`mcpWarden.memory.embeddings.${k}`), k);
     }
+  });
+  it("validates Warden's own files with a schema whose caps are exactly the loader's, with its bounds", () => {
+    const v = contributes.jsonValidation as { fileMatch: string[]; url: string }[];
+    assert.ok(v.some((e) => e.fileMatch.includes('**/.vscode/mcp-warden.json')), 'no schema for .vscode/mcp-warden.json');
+    // A file moved from mcp.json keeps its comments: it is JSON with comments, not flagged for them.
+    assert.ok((contributes.languages as { id: string; filenamePatterns?: string[] }[]).some((l) => l.id === 'jsonc' && l.filenamePatterns?.includes('**/.vscode/mcp-warden.json')));
+    const schema = JSON.parse(readFileSync(join(root, v[0]!.url), 'utf8'));
+    const caps = schema.definitions.warden;
+    assert.equal(caps.additionalProperties, false, 'an unknown cap is flagged, as the loader refuses it');
+    assert.deepEqual(Object.keys(caps.properties).sort(), [...Object.keys(SETTING_BOUNDS), 'memoryAction', 'instances', 'lazy', ...Object.keys(SESSION_OPTION_BOUNDS)].sort());
+    for (const [k, [min, max]] of Object.entries({ ...SETTING_BOUNDS, ...SESSION_OPTION_BOUNDS })) assert.deepEqual([caps.properties[k].minimum, caps.properties[k].maximum], [min, max], k);
+    assert.deepEqual(caps.properties.instances.enum, [...INSTANCE_MODES]);
+    assert.equal(schema.definitions.server.properties.warden.$ref, '#/definitions/warden');
   });
   it('ships the icons and webview assets it references', () => {
     for (const rel of [pkg.icon, 'media/warden.svg', 'media/graph.js', 'media/graph.css']) assert.ok(statSync(join(root, rel)).isFile(), rel);
