@@ -121,6 +121,22 @@ describe('memory search index', () => {
     s.close();
   });
 
+  it('rewrites the segment holding most edited memories once 256 are edited, so searches stop re-reading them', async () => {
+    const s = MemoryStore.open(join(tempDir('search-dirty'), 'memory.db'));
+    s.saveMany(Array.from({ length: 3000 }, (_, i) => ({ content: `record ${i} of the archive r${i}q` })));
+    const edit = s.database.prepare('UPDATE memories SET content = ? WHERE rowid = ?');
+    for (let r = 1; r <= 300; r++) edit.run(`edited record e${r}q of the archive`, r);
+    const dirty = s.database.prepare('SELECT count(*) FROM search_dirty').pluck();
+    assert.equal(dirty.get(), 300);
+    await s.save({ content: 'a new record' });
+    assert.equal(dirty.get(), 0);
+    assert.deepEqual(s.database.prepare('SELECT docs, dead FROM search_segments WHERE lo = 1').get(), { docs: 3000, dead: 0 });
+    assert.equal((await s.search({ query: 'r5q' })).hits.length, 0);
+    assert.match((await s.search({ query: 'e5q' })).hits[0]!.content, /edited record e5q/);
+    assert.equal((await s.search({ query: 'archive', limit: 1000 })).hits.length, 1000);
+    s.close();
+  });
+
   it('migrates a v11 store: segments gain their stale counts, kept by triggers from then on', () => {
     const path = join(tempDir('search-v11'), 'memory.db');
     const s = MemoryStore.open(path);

@@ -14,6 +14,8 @@ export const MERGE_FACTOR = 8;
 export const MAX_MERGED_DOCS = 262_144;
 /** Stale memories a segment may hold before a quarter of it is enough for a rewrite (small ones merge anyway). */
 const MIN_STALE = 64;
+/** Edited memories (search_dirty) all searches may re-read before the segment holding most of them is rewritten. */
+export const MAX_DIRTY = 256;
 
 const docs = (s: SegmentInfo) => s.hi - s.lo + 1;
 
@@ -39,8 +41,13 @@ export function mergeSegments(db: Database, segments: SegmentStore): void {
       mergeRun(db, segments, list.slice(best, best + MERGE_FACTOR));
       continue;
     }
-    // A segment a quarter stale (deleted or edited memories) is rewritten alone.
-    const stale = list.find((s) => s.dead >= MIN_STALE && 4 * s.dead > s.docs);
+    // A segment a quarter stale (deleted or edited memories) is rewritten alone; so is the one holding the most
+    // edited memories once there are MAX_DIRTY of them (every search reads and analyses each edited memory's text).
+    let stale = list.find((s) => s.dead >= MIN_STALE && 4 * s.dead > s.docs);
+    if (!stale && list.length && (db.prepare('SELECT count(*) FROM search_dirty').pluck().get() as number) >= MAX_DIRTY) {
+      const count = db.prepare('SELECT count(*) FROM search_dirty WHERE rowid >= ? AND rowid <= ?').pluck();
+      stale = list.reduce((a, b) => ((count.get(b.lo, b.hi) as number) > (count.get(a.lo, a.hi) as number) ? b : a));
+    }
     if (!stale) return;
     mergeRun(db, segments, [stale]);
   }
