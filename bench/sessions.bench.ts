@@ -8,6 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { fixture, fixtureServer, nodeBin, repoRoot, tempDir } from '../test/support/fixtures';
 import { isRunning, killAll, procsWithEnvMarker, waitFor } from '../test/support/procfs';
 import { connectOverHttp, connectThroughBridge, readToken, startEngineProcess, wardenHome } from '../test/support/wardenClients';
+import { readPssBytes } from '../src/helper/sampling/pss';
 import { median, percentile, round, writeResults } from './support';
 
 const MB = 1024 * 1024;
@@ -20,13 +21,9 @@ interface Caller {
   close(): Promise<void>;
 }
 
+/** 0 for a process that is gone: the benches sum trees whose members may exit between listing and reading. */
 function pssBytes(pid: number): number {
-  try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
+  return readPssBytes(pid) ?? 0;
 }
 
 function rssBytes(pid: number): number {

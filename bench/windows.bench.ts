@@ -2,13 +2,14 @@
 // the processes and PSS they cost with Warden (one per-user engine, each server once) against VS Code's own MCP support
 // (each window's extension host spawns its own copies), and the processes left after both windows are closed.
 // Writes bench/results/windows.json.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { EDITOR_DAEMON_IDLE_EXIT_SEC } from '../src/extension/engineConnection';
 import { CodeServerSession, fixtureServer, FIXTURE_MARKER, node24, repoRoot, VSCODE_MCP_ON, type McpServerEntry } from '../test/e2e/support/codeServer';
 import { showServersView, waitForRow } from '../test/e2e/support/workbench';
 import { descendants, isAlive, pollUntil, sleep, type ProcInfo } from '../test/support/procfs';
+import { readPssBytes } from '../src/helper/sampling/pss';
 import { median, round, writeResults } from './support';
 
 const MB = 2 ** 20;
@@ -29,13 +30,9 @@ function fiveServers(run: string, tag: string): Record<string, McpServerEntry> {
   };
 }
 
+/** 0 for a process that is gone: the benches sum trees whose members may exit between listing and reading. */
 function pssBytes(pid: number): number {
-  try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
+  return readPssBytes(pid) ?? 0;
 }
 
 /** Median over three reads a second apart of the summed PSS of `procs()` (re-listed each time). */
