@@ -2,9 +2,9 @@
 // (cgroup2 for membership and cgroup.kill, v1 memory and pids for limits: what the machines here have), and pure
 // cgroup1 (memory, pids, freezer). Every engine keeps its containers under mcp-warden/<pid>-<start time>/, below
 // the engine's own cgroup in each hierarchy, so parallel engines and test runs never collide.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, normalize } from 'node:path';
-import { parseStat } from '../sampling/procFsTable';
+import { isLiveProcess } from '../sampling/procFsTable';
 import { makeDir, readPids, readText, removeDir, safeName, under, writable, writeText, type CgroupMounts } from './cgroupFs';
 import { CgroupContainer, type CgroupDir, type Role } from './cgroupContainer';
 import type { Container, ContainerLimits, ContainmentBackend, ContainmentKind } from './types';
@@ -67,12 +67,7 @@ export class CgroupBackend implements ContainmentBackend {
 function engineAlive(tag: string): boolean {
   const m = /^(\d+)-(\d+)$/.exec(tag);
   if (!m) return true; // not an engine's name: not ours to judge
-  try {
-    const st = parseStat(Number(m[1]), readFileSync(`/proc/${m[1]}/stat`, 'latin1'));
-    return !!st && st.state !== 'Z' && st.startTime === Number(m[2]);
-  } catch {
-    return false;
-  }
+  return isLiveProcess(Number(m[1]), Number(m[2]));
 }
 
 /**

@@ -4,10 +4,9 @@
 // its spawn on (so it is a server's pid there before it can become one), gone after SPARE_IDLE_MS unused; it also
 // leaves by itself when its stdin closes, so an engine that dies leaves no spare behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type { Disposable } from '../../shared/disposable';
 import type { PidRegistry } from '../registry/pidRegistry';
-import { parseStat } from '../sampling/procFsTable';
+import { isLiveProcess } from '../sampling/procFsTable';
 import type { ProcessTable } from '../sampling/types';
 import { LAUNCHER_NODE_FLAGS } from './launcher';
 
@@ -36,12 +35,7 @@ export function writeInstruction(child: ChildProcess, instruction: LaunchInstruc
 
 /** True while the spare's pid is still that process (same start time) and not a zombie. Linux: where spares exist. */
 function waiting(s: SpareLauncher): boolean {
-  try {
-    const stat = parseStat(s.pid, readFileSync(`/proc/${s.pid}/stat`, 'latin1'));
-    return !!stat && stat.state !== 'Z' && stat.state !== 'X' && (s.startTime === 0 || stat.startTime === s.startTime);
-  } catch {
-    return false;
-  }
+  return isLiveProcess(s.pid, s.startTime === 0 ? undefined : s.startTime); // 0: its start time could not be read
 }
 
 export class SpareLaunchers implements Disposable {

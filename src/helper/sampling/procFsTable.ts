@@ -17,6 +17,19 @@ function pageSize(): number {
   return pageSizeBytes;
 }
 
+/**
+ * Whether `pid` is a live process now (not a zombie) and, when `startTime` is given, the same one (a reused pid is
+ * another process). One read of /proc/PID/stat, synchronous: for single checks outside a sample. Linux only.
+ */
+export function isLiveProcess(pid: number, startTime?: number): boolean {
+  try {
+    const st = parseStat(pid, readFileSync(`/proc/${pid}/stat`, 'latin1'));
+    return !!st && st.state !== 'Z' && st.state !== 'X' && (startTime === undefined || st.startTime === startTime);
+  } catch {
+    return false;
+  }
+}
+
 /** Parses /proc/PID/stat. The command name (field 2) may hold spaces and ')', so fields are read after the last ')'. */
 export function parseStat(pid: number, stat: string): Omit<ProcessEntry, 'command'> & { comm: string } | undefined {
   const open = stat.indexOf('(');
