@@ -2,20 +2,16 @@
 import { WardenError } from '../shared/errors';
 import { CallToolRequest, RestartServerRequest, SnapshotRequest, StartServerRequest, StopServerRequest } from '../shared/protocol';
 import { connectToHelper } from '../helper/control/controlClient';
-import { readFileSync } from 'node:fs';
 import { listHelpers } from '../helper/control/controlPaths';
+import { readLockHolder } from '../helper/daemon/engineLock';
 import { engineLockPath } from '../helper/endpoints/paths';
 import { renderTable, statusJson } from './statusTable';
 import { UsageError } from './args';
 
 /** The engine holding the state dir's lock (the one MCP clients reach), when it is among the live helpers. */
 function lockHolderPid(stateDir: string): number | undefined {
-  try {
-    const pid = (JSON.parse(readFileSync(engineLockPath(stateDir), 'utf8')) as { pid?: unknown }).pid;
-    return typeof pid === 'number' && listHelpers(stateDir).some((h) => h.pid === pid) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
+  const pid = readLockHolder(engineLockPath(stateDir))?.pid;
+  return pid !== undefined && listHelpers(stateDir).some((h) => h.pid === pid) ? pid : undefined;
 }
 
 export async function remoteCommand(command: string, positionals: string[], stateDir: string, json: boolean, pidOption?: number): Promise<number> {

@@ -1,11 +1,11 @@
 // Reaches the per-user engine on a state dir for the extension: the lock holder's control socket, or, when no engine
 // answers, `mcp-warden daemon` started (detached, on the extension's Node runtime) and then its socket. vscode-free.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { WardenError } from '../shared/errors';
 import { controlSocketPath } from '../helper/control/controlPaths';
+import { readLockHolder } from '../helper/daemon/engineLock';
 import { engineLockPath } from '../helper/endpoints/paths';
 
 /** How long `mcp-warden daemon` may take to answer (it waits for the engine's socket itself, up to 15 s). */
@@ -35,12 +35,8 @@ export interface EngineLink {
 
 /** The pid in the state dir's engine lock, or null (none, unreadable). */
 export function lockPid(stateDir: string): number | null {
-  try {
-    const h = JSON.parse(readFileSync(engineLockPath(stateDir), 'utf8')) as { pid?: unknown };
-    return typeof h.pid === 'number' && Number.isInteger(h.pid) && h.pid > 0 ? h.pid : null;
-  } catch {
-    return null;
-  }
+  const h = readLockHolder(engineLockPath(stateDir));
+  return h && Number.isInteger(h.pid) && h.pid > 0 ? h.pid : null;
 }
 
 function openSocket(path: string): Promise<Socket> {

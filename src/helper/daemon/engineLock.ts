@@ -19,7 +19,8 @@ export interface EngineLock extends Disposable {
   readonly path: string;
 }
 
-function readHolder(path: string): LockHolder | null {
+/** What the lock file names (pid and start time), whether or not that process still lives; null when absent or malformed. */
+export function readLockHolder(path: string): LockHolder | null {
   try {
     const h = JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
     return typeof h.pid === 'number' && typeof h.startTime === 'number' ? h : null;
@@ -30,7 +31,7 @@ function readHolder(path: string): LockHolder | null {
 
 /** The live holder of the lock, if any (by pid and start time, so a reused pid is not taken for it). */
 export async function lockHolder(path: string, table: ProcessTable): Promise<LockHolder | null> {
-  const h = readHolder(path);
+  const h = readLockHolder(path);
   if (!h) return null;
   const start = await table.startTimeOf(h.pid);
   return start !== undefined && start === h.startTime ? h : null;
@@ -58,14 +59,14 @@ export async function acquireEngineLock(path: string, table: ProcessTable, comma
       }
       // A dead holder's lock: move it aside (rename is atomic, so of two takers only one gets this file), check it was
       // the dead one we judged, and try again.
-      const stale = readHolder(path);
+      const stale = readLockHolder(path);
       const aside = `${path}.${process.pid}.stale`;
       try {
         renameSync(path, aside);
       } catch {
         continue;
       }
-      const moved = readHolder(aside);
+      const moved = readLockHolder(aside);
       if (moved && stale && (moved.pid !== stale.pid || moved.startTime !== stale.startTime)) {
         // We moved a live engine's fresh lock: put it back.
         try {
@@ -97,7 +98,7 @@ function release(path: string, me: LockHolder): EngineLock {
     dispose() {
       if (released) return;
       released = true;
-      const h = readHolder(path);
+      const h = readLockHolder(path);
       if (h && h.pid === me.pid && h.startTime === me.startTime) {
         try {
           unlinkSync(path);
