@@ -40,8 +40,27 @@ const jsoncEsmPlugin = {
   },
 };
 
+/**
+ * `import source from './x.ts?worker'`: x.ts bundled on its own (same settings, minified) and inlined as a string, for
+ * `new Worker(source, { eval: true })`. The product, the tests and the benches then start the worker from their own
+ * bundle, with no file path to resolve from dist/ or out/.
+ */
+const workerSourcePlugin = {
+  name: 'worker-source',
+  setup(build) {
+    build.onResolve({ filter: /\?worker$/ }, (args) => ({ path: join(args.resolveDir, args.path.slice(0, -'?worker'.length)), namespace: 'worker-source' }));
+    build.onLoad({ filter: /.*/, namespace: 'worker-source' }, async (args) => {
+      const out = await esbuild.build({
+        entryPoints: [args.path], bundle: true, write: false, platform: 'node', target: 'node22', format: 'cjs',
+        minifyWhitespace: true, minifySyntax: true, logLevel: 'warning', absWorkingDir: root, external,
+      });
+      return { contents: out.outputFiles[0].text, loader: 'text', watchFiles: Object.keys(out.metafile?.inputs ?? {}) };
+    });
+  },
+};
+
 const common = {
-  plugins: [watPlugin, jsoncEsmPlugin],
+  plugins: [watPlugin, jsoncEsmPlugin, workerSourcePlugin],
   bundle: true,
   platform: 'node',
   target: 'node22',

@@ -7,7 +7,7 @@ import type { Disposable } from '../../shared/disposable';
 import { WardenError } from '../../shared/errors';
 import type { MemoryRecord, MemorySaveParams, MemorySaveResult, MemorySearchParams, MemorySearchResult, MemoryStats } from '../../shared/protocol';
 import { AccessTimes } from './accessTimes';
-import { openDatabase, toStoreError, WAL_AUTOCHECKPOINT_PAGES, type Database, type MigrationLog } from './db';
+import { BULK_PAGE_CACHE_KIB, openDatabase, PAGE_CACHE_KIB, toStoreError, WAL_AUTOCHECKPOINT_PAGES, type Database, type MigrationLog } from './db';
 import type { Embedder } from './embedder';
 import { normalizeTags, tagsColumn, toRecord, type Row } from './records';
 import { SearchIndexer } from './search/indexer';
@@ -235,8 +235,9 @@ export class MemoryStore implements Disposable {
       const tx = this.db.transaction((): MemorySaveResult => {
         const hash = contentHash(v.content);
         const id = newId(now);
+        const tags = tagsColumn(v.tags);
         const r = this.insert({
-          id, content: v.content, hash, category: v.category, tags: tagsColumn(v.tags), importance: v.importance, source: v.source,
+          id, content: v.content, hash, category: v.category, tags, importance: v.importance, source: v.source,
           workspace: v.workspace, created: now, updated: now, accessed: now, embedding: embedding ? toBlob(embedding) : null, dim: embedding?.length ?? null,
         });
         if (r.changes === 0) {
@@ -245,7 +246,7 @@ export class MemoryStore implements Disposable {
           return { id: existing.id, duplicate: true, evicted: [] };
         }
         const rowid = Number(r.lastInsertRowid);
-        this.indexer.indexFrom(rowid);
+        this.indexer.indexInserted(this.indexer.prepare([{ content: v.content, tags }]), [rowid]);
         this.stmts.addBytesFrom.run(rowid);
         if (embedding) this.vectors.append([{ rowid, vector: embedding }]);
         return { id, duplicate: false, evicted: this.evictIfNeeded(id) };
@@ -279,11 +280,14 @@ export class MemoryStore implements Disposable {
       }
     });
     return this.guard(() => {
+      // Analysis starts first: a large batch is analysed on a worker thread while its rows are inserted.
+      const analysis = this.indexer.prepare(prepared.map((p) => p.row));
       const tx = this.db.transaction(() => {
         const firstNewRowid = (this.stmts.maxRowid.get() as number) + 1;
         let imported = 0;
         const vectors: { rowid: number; vector: Float32Array }[] = [];
-        for (const p of prepared) {
+        const rowids = new Int32Array(prepared.length);
+        for (const [i, p] of prepared.entries()) {
           let r: BetterSqlite3.RunResult;
           try {
             r = this.insert(p.row);
@@ -294,10 +298,11 @@ export class MemoryStore implements Disposable {
             r = this.insert(p.row);
           }
           imported += r.changes;
-          if (r.changes && p.row.embedding) vectors.push({ rowid: Number(r.lastInsertRowid), vector: fromBlob(p.row.embedding) });
+          if (r.changes) rowids[i] = Number(r.lastInsertRowid);
+          if (r.changes && p.row.embedding) vectors.push({ rowid: rowids[i]!, vector: fromBlob(p.row.embedding) });
         }
         if (imported) {
-          this.indexer.indexFrom(firstNewRowid);
+          this.indexer.indexInserted(analysis, rowids);
           this.stmts.addBytesFrom.run(firstNewRowid);
         }
         if (vectors.length) this.vectors.append(vectors);
@@ -320,12 +325,12 @@ export class MemoryStore implements Disposable {
 
   /**
    * Runs a bulk write (an import: many saveMany calls) with the WAL checkpointed on a worker thread once it has
-   * grown, so the batches' commits do not wait for checkpoint writes and fsyncs (the README has the figures). Bulk
-   * writes may overlap; the worker runs until the last one ends.
+   * grown, so the batches' commits do not wait for checkpoint writes and fsyncs (the README has the figures), and with
+   * a larger page cache (db.ts BULK_PAGE_CACHE_KIB). Bulk writes may overlap; both last until the last one ends.
    */
   async bulkWrite<T>(write: () => Promise<T>): Promise<T> {
-    this.bulkWriters++;
     try {
+      if (this.bulkWriters++ === 0) this.guard(() => this.db.pragma(`cache_size = -${BULK_PAGE_CACHE_KIB}`));
       return await write();
     } finally {
       await this.endBulkWrite();
@@ -364,6 +369,8 @@ export class MemoryStore implements Disposable {
 
   private async endBulkWrite(): Promise<void> {
     if (this.bulkWriters === 0 || --this.bulkWriters > 0) return;
+    // Lowering the bound frees the pages past it.
+    if (!this.closed) this.db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     this.checkpointWorkerUnavailable = false;
     const checkpointer = this.checkpointer;
     this.checkpointer = null;
@@ -505,6 +512,7 @@ export class MemoryStore implements Disposable {
       // best effort: access times only order evictions
     }
     this.accessTimes.dispose();
+    this.indexer.dispose();
     // A bulk write still running loses its worker: the worker closes its own connection and exits, and the bulk
     // write's end waits for that.
     void this.checkpointer?.close();
