@@ -24,8 +24,13 @@ export interface AnalysedBatch {
 
 /** A growable Int32Array of (stem, memory, tf) triples. */
 class Triples {
-  data = new Int32Array(3 * 65_536);
+  data: Int32Array;
   n = 0;
+
+  /** Room for about `expected` triples (grown as needed): a single save must not allocate an import's worth. */
+  constructor(expected: number) {
+    this.data = new Int32Array(3 * Math.max(256, expected));
+  }
 
   push(stem: number, doc: number, tf: number): void {
     if (3 * this.n + 3 > this.data.length) {
@@ -64,7 +69,10 @@ export class BatchAnalyser {
     this.batchStems = [];
     const n = texts.length >> 1;
     const lengths = new Int32Array(n);
-    const triples = new Triples();
+    let chars = 0;
+    for (const t of texts) chars += t.length;
+    // A distinct stem every ~8 characters of text, give or take.
+    const triples = new Triples(chars >> 3);
     for (let d = 0; d < n; d++) {
       this.doc = d;
       this.docTokens = 0;
