@@ -1,13 +1,15 @@
 // Exact top-10 search at 100k and 1M memories for 1–4 word queries of common words (each in 10–20 % of memories):
-// p50/p95 beside FTS5's full ORDER BY rank on the same store (the ratio) and beside schema v6's ranking of the
-// 2,000 newest matches (its overlap@10 with the exact top 10); prefix search as you type at 100k.
+// p50/p95 beside FTS5's full ORDER BY rank over the same analysed text (the ratio) and beside schema v6's ranking of
+// the 2,000 newest matches (its overlap@10 with the exact top 10); prefix search as you type, 2-word phrases and
+// workspace-filtered queries at both sizes. The store has no FTS5 since schema v13: the bench builds an FTS5 table of
+// the memories' analysed text in the same file after the timed ingest, as schema v8 indexed it, to compare against.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IMPORT_BATCH_RECORDS } from '../src/helper/memory/importExport';
 import { MemoryStore } from '../src/helper/memory/store';
-import { porterStem } from '../src/helper/memory/search/analysis';
+import { analyze, porterStem } from '../src/helper/memory/search/analysis';
 import { parseQuery } from '../src/helper/memory/search/query';
 import { ExactTopK } from '../src/helper/memory/search/topK';
 import { cpuCalibrationMs, median, percentile, round, writeResults } from './support';
@@ -120,17 +122,103 @@ async function prefixFigures(store: MemoryStore, common: string[]) {
   return prefix;
 }
 
-async function topKFigures(size: number, withPrefix: boolean) {
+/** FTS5 over the memories' analysed text (schema v8's table: porter over unicode61), for the comparisons; untimed. */
+function buildFts5(store: MemoryStore): void {
+  const db = store.database;
+  db.exec(`CREATE VIRTUAL TABLE bench_fts USING fts5(body, tags, content='', tokenize='porter unicode61 remove_diacritics 2');
+    INSERT INTO bench_fts(bench_fts, rank) VALUES ('hashsize', 16777216);
+    INSERT INTO bench_fts(bench_fts, rank) VALUES ('automerge', 8);`);
+  const insert = db.prepare('INSERT INTO bench_fts(rowid, body, tags) VALUES (?, ?, ?)');
+  const rows = db.prepare('SELECT rowid, content, tags FROM memories WHERE rowid > ? ORDER BY rowid LIMIT 20000');
+  let last = 0;
+  for (;;) {
+    const batch = rows.all(last) as { rowid: number; content: string; tags: string }[];
+    if (!batch.length) break;
+    db.transaction(() => {
+      for (const r of batch) insert.run(r.rowid, analyze(r.content).join(' '), analyze(r.tags).join(' '));
+    })();
+    last = batch[batch.length - 1]!.rowid;
+  }
+}
+
+/** Workspaces set after the timed ingest (no search trigger reads them): one memory in 10 and one in 100. */
+const WORKSPACE_10 = '/work/tenth';
+const WORKSPACE_1 = '/work/hundredth';
+
+function setWorkspaces(store: MemoryStore): void {
+  store.database.prepare('UPDATE memories SET workspace = ? WHERE rowid % 10 = 0').run(WORKSPACE_10);
+  store.database.prepare('UPDATE memories SET workspace = ? WHERE rowid % 100 = 1').run(WORKSPACE_1);
+}
+
+/** Timed end to end through store.search, beside FTS5's ORDER BY rank of the same expression (filtered by a join). */
+async function timedAgainstFts5(store: MemoryStore, queries: { query: string; workspace?: string }[]) {
+  const db = store.database;
+  const fts = db.prepare('SELECT rowid FROM bench_fts WHERE bench_fts MATCH ? ORDER BY rank LIMIT 10').pluck();
+  const ftsFiltered = db.prepare('SELECT f.rowid FROM bench_fts f JOIN memories m ON m.rowid = f.rowid WHERE bench_fts MATCH ? AND m.workspace = ? ORDER BY rank LIMIT 10').pluck();
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let hits = 0;
+  for (const q of queries) {
+    const t = process.hrtime.bigint();
+    hits += (await store.search({ ...q, limit: 10 })).hits.length;
+    ours.push(Number(process.hrtime.bigint() - t) / 1e6);
+    const match = parseQuery(q.query).match;
+    theirs.push(time(() => (q.workspace ? ftsFiltered.all(match, q.workspace) : fts.all(match)))[0]);
+  }
+  return { queries: queries.length, meanHits: round(hits / queries.length, 1), ...stats(ours), fts5OrderByRank: stats(theirs), ratioFts5OverOurs: round(median(theirs) / median(ours), 1) };
+}
+
+/** 2-word phrases: of two common words (every memory holding both is a candidate to verify), and pairs from memories. */
+async function phraseFigures(store: MemoryStore, common: string[], size: number) {
+  const text = store.database.prepare('SELECT content FROM memories WHERE rowid = ?').pluck();
+  // Each phrase once: a phrase's verified lists are cached per segment, so a repeated one would be far faster.
+  const seen = new Set<string>();
+  const ofCommon: { query: string }[] = [];
+  while (ofCommon.length < 30) {
+    const q = `"${common[Math.floor(rand() * common.length)]} ${common[Math.floor(rand() * common.length)]}"`;
+    if (seen.has(q)) continue;
+    seen.add(q);
+    ofCommon.push({ query: q });
+  }
+  const fromText: { query: string }[] = [];
+  while (fromText.length < 30) {
+    const w = (text.get(1 + Math.floor(rand() * size)) as string).split(' ');
+    const at = Math.floor(rand() * (w.length - 2));
+    const q = `"${w[at]} ${w[at + 1]}"`;
+    if (seen.has(q)) continue;
+    seen.add(q);
+    fromText.push({ query: q });
+  }
+  const phrase = { ofCommonWords: await timedAgainstFts5(store, ofCommon), pairFromAMemory: await timedAgainstFts5(store, fromText) };
+  console.log('phrase', size, phrase);
+  return phrase;
+}
+
+/** 1–2 common words in one workspace: a tenth of the memories, and a hundredth. */
+async function filteredFigures(store: MemoryStore, common: string[], size: number) {
+  const qs = (workspace: string) =>
+    Array.from({ length: 30 }, (_, i) => ({ query: Array.from({ length: 1 + (i % 2) }, () => common[Math.floor(rand() * common.length)]!).join(' '), workspace }));
+  for (const q of qs(WORKSPACE_10).slice(0, 3)) await store.search(q);
+  const filtered = { workspaceTenth: await timedAgainstFts5(store, qs(WORKSPACE_10)), workspaceHundredth: await timedAgainstFts5(store, qs(WORKSPACE_1)) };
+  console.log('filtered', size, filtered);
+  return filtered;
+}
+
+async function topKFigures(size: number) {
   const { dir, store, ingest } = await build(size);
   try {
+    const t0 = Date.now();
+    buildFts5(store);
+    setWorkspaces(store);
+    console.log(size, `FTS5 table for the comparisons built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const common = commonWords(store, size);
     const topK = new ExactTopK(store.database);
     // Cold reads on their own instance: emptying the timed instance's cache would make its next query cold too.
     const coldTopK = new ExactTopK(store.database);
     const db = store.database;
-    const full = db.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rank LIMIT 10').pluck();
+    const full = db.prepare('SELECT rowid FROM bench_fts WHERE bench_fts MATCH ? ORDER BY rank LIMIT 10').pluck();
     // Schema v6's ranking: the 2,000 newest matches, ranked by bm25.
-    const truncated = db.prepare('SELECT rowid FROM (SELECT rowid, rank FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT 2000) ORDER BY rank LIMIT 10').pluck();
+    const truncated = db.prepare('SELECT rowid FROM (SELECT rowid, rank FROM bench_fts WHERE bench_fts MATCH ? ORDER BY rowid DESC LIMIT 2000) ORDER BY rank LIMIT 10').pluck();
     const perTerms: Record<string, unknown> = {};
     for (const n of [1, 2, 3, 4]) {
       const qs = Array.from({ length: n === 1 ? 60 : 40 }, () => Array.from({ length: n }, () => common[Math.floor(rand() * common.length)]!).join(' '));
@@ -177,9 +265,14 @@ async function topKFigures(size: number, withPrefix: boolean) {
       };
       console.log(size, n, perTerms[`${n}`]);
     }
-    const prefix = withPrefix ? await prefixFigures(store, common) : undefined;
+    const prefix = await prefixFigures(store, common);
+    const phrase = await phraseFigures(store, common, size);
+    const filtered = await filteredFigures(store, common, size);
     const segments = db.prepare('SELECT count(*) FROM search_segments').pluck().get() as number;
-    return { ingest, segments, commonWords: common.length, cpuCalibrationMs: cpuCalibrationMs(), loadAverage1m: round(loadavg()[0]!, 1), byQueryWords: perTerms, ...(prefix ? { prefixAsYouType: prefix } : {}) };
+    return {
+      ingest, segments, commonWords: common.length, cpuCalibrationMs: cpuCalibrationMs(), loadAverage1m: round(loadavg()[0]!, 1),
+      byQueryWords: perTerms, prefixAsYouType: prefix, phrase2Words: phrase, filteredByWorkspace: filtered,
+    };
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -223,7 +316,7 @@ async function main() {
   const recall = await recallFigures();
   console.log('recall', recall);
   const topK: Record<string, unknown> = {};
-  for (const size of sizes) topK[size] = await topKFigures(size, size === 100_000);
+  for (const size of sizes) topK[size] = await topKFigures(size);
   writeResults('memory-search', {
     recall,
     exactTopK: topK,
@@ -232,7 +325,9 @@ async function main() {
       'exactTop10ColdCache: the same query again with the decoded-postings cache (64 MB bound) emptied first',
       'exactTop10CpuTime, ingestPerCpuSec: the same measured in CPU time of this process (wall time on a shared, loaded machine includes waiting for a core)',
       'meanPostingsRead: the postings in the lists of the query words (every segment), read or skipped by galloping',
-      'fts5FullOrderByRank: SELECT ... MATCH (words ORed) ORDER BY rank LIMIT 10 on the same store: every match scored',
+      'fts5FullOrderByRank: SELECT ... MATCH (words ORed) ORDER BY rank LIMIT 10 over an FTS5 table of the same analysed text (porter unicode61, as schema v8-v12 kept it; built after the timed ingest): every match scored',
+      'prefixAsYouType, phrase2Words, filteredByWorkspace: store.search end to end (parsing, ranking over the segments, rows, snippets); phrases each asked once (their verified lists are cached); fts5OrderByRank beside them: the same expression in FTS5 (joined to memories for the workspace)',
+      'filteredByWorkspace: 1-2 common words; workspaceTenth holds every 10th memory, workspaceHundredth every 100th (set after the ingest)',
       'schemaV6Truncated: bm25 over the 2,000 newest matches, as schema v6 ranked; overlapAt10WithExact: share of its top 10 in the exact top 10',
     ],
     targets: { exactTop10P50Ms: 5, exactTop10P95Ms: 20, prefix100kP50Ms: 10 },

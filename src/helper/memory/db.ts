@@ -5,9 +5,9 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { WardenError } from '../../shared/errors';
 import { GRAPH_SCHEMA_SQL, GRAPH_SUBSTRINGS_SQL } from './compat/graphSchema';
-import { indexText } from './search/analysis';
 import { termsJson, tokenCount } from './search/docTerms';
 import { SearchIndexer } from './search/indexer';
+import { SegmentStore } from './search/segmentStore';
 import { VectorIndex } from './vectorIndex';
 
 export type Database = BetterSqlite3.Database;
@@ -34,16 +34,14 @@ const SQLITE_HEADER = 'SQLite format 3\0';
 export type MigrationLog = (line: string) => void;
 
 /**
- * The SQL function through which FTS5 gets a memory's analysed text (search/analysis.ts): registered on every
- * connection this module opens, so the store's inserts and the content-update trigger index exactly what queries
- * are analysed into. A connection without it (the sqlite3 shell) can read everything but not edit memory text.
+ * The store's one text analysis (search/analysis.ts) for the triggers that keep document frequencies and totals:
+ * distinct stems, token count. Registered on every connection this module opens; a connection without them (the
+ * sqlite3 shell) can read everything but not edit or delete memories.
  */
-export const INDEX_TEXT_FUNCTION = 'warden_index_text';
-/** The same analysis for the triggers that keep document frequencies and totals: distinct stems, token count. */
 const TERMS_FUNCTION = 'warden_terms';
 const TOKENS_FUNCTION = 'warden_token_count';
 
-/** Rows reindexed per statement during migration v8 (bounded memory, progress lines between batches). */
+/** Rows indexed per step during migrations v10 and v11 (bounded memory, progress lines between batches). */
 const REINDEX_BATCH_ROWS = 20_000;
 
 /** Ordered schema steps; a step that needs more than SQL (re-encoding data) is a function. */
@@ -139,10 +137,11 @@ const MIGRATIONS: readonly (string | ((db: BetterSqlite3.Database, log: Migratio
    CREATE INDEX IF NOT EXISTS memories_category_recent ON memories(category, updated_at);`,
   // v7: the knowledge graph of the server-memory drop-in (compat/graphSchema.ts).
   GRAPH_SCHEMA_SQL,
-  // v8: search that finds what people ask (issue 14). The index holds the analysed text (identifiers whole and
-  // split into parts), stemmed by porter over unicode61; contentless, so the text is not stored twice, with
-  // contentless_delete so a deleted row leaves the index by rowid. Every existing memory is reindexed here.
-  (db, log) => reindexV8(db, log),
+  // v8: search that finds what people ask (issue 14). It reindexed every memory into a contentless FTS5 table of the
+  // analysed text (porter over unicode61); since v13 nothing reads FTS5, so this step only drops v1's index.
+  `DROP TRIGGER IF EXISTS memories_ad;
+   DROP TRIGGER IF EXISTS memories_au;
+   DROP TABLE IF EXISTS memories_fts;`,
   // v9: the server-memory drop-in's substring index (FTS5 trigram), so search_nodes does not scan every
   // observation (compat/graphSchema.ts).
   GRAPH_SUBSTRINGS_SQL,
@@ -161,33 +160,13 @@ const MIGRATIONS: readonly (string | ((db: BetterSqlite3.Database, log: Migratio
   // segment once a quarter of it is stale (segments at the size cap were otherwise never merged again, and kept
   // deleted memories' postings and edited ones' re-reads forever).
   (db) => staleCountsV12(db),
+  // v13: FTS5 leaves the store (issue 14): its insert cost ~15 µs a memory at 1M (its merges grow with the index),
+  // capping imports near 25k memories/s, and everything it answered (phrases, prefixes, filtered queries) is ranked
+  // from the segments now (search/fullRanking.ts). Segments keep a deleted memory's postings until a merge, so its
+  // rowid is kept in search_deleted (by trigger) for searches to skip; existing stores get theirs from the segments'
+  // lengths, and any memories after the last segment are indexed here.
+  (db, log) => withoutFts5V13(db, log),
 ];
-
-function reindexV8(db: BetterSqlite3.Database, log: MigrationLog): void {
-  db.exec(`
-    DROP TRIGGER IF EXISTS memories_ad;
-    DROP TRIGGER IF EXISTS memories_au;
-    DROP TABLE IF EXISTS memories_fts;
-    CREATE VIRTUAL TABLE memories_fts USING fts5(
-      body, tags,
-      content='', contentless_delete=1,
-      tokenize='porter unicode61 remove_diacritics 2'
-    );
-    INSERT INTO memories_fts(memories_fts, rank) VALUES ('hashsize', 16777216);
-    INSERT INTO memories_fts(memories_fts, rank) VALUES ('automerge', 8);
-    CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
-      DELETE FROM memories_fts WHERE rowid = old.rowid;
-    END;
-    CREATE TRIGGER memories_au AFTER UPDATE OF content, tags ON memories BEGIN
-      DELETE FROM memories_fts WHERE rowid = old.rowid;
-      INSERT INTO memories_fts(rowid, body, tags) VALUES (new.rowid, ${INDEX_TEXT_FUNCTION}(new.content), ${INDEX_TEXT_FUNCTION}(new.tags));
-    END;`);
-  const insert = db.prepare(
-    `INSERT INTO memories_fts(rowid, body, tags)
-     SELECT rowid, ${INDEX_TEXT_FUNCTION}(content), ${INDEX_TEXT_FUNCTION}(tags) FROM memories WHERE rowid > ? AND rowid <= ?`,
-  );
-  inBatches(db, log, 'reindexing', '(schema v8: the new full-text index)', (from, to) => insert.run(from - 1, to));
-}
 
 function indexTopKV10(db: BetterSqlite3.Database, log: MigrationLog): void {
   db.exec(`
@@ -221,7 +200,7 @@ function indexTopKV10(db: BetterSqlite3.Database, log: MigrationLog): void {
     END;`);
   const indexer = new SearchIndexer(db);
   // Frequencies and totals only: v11 builds the segments.
-  inBatches(db, log, 'indexing', '(schema v10: the exact top-k index)', (from, to) => indexer.indexRange(from, to, { fts: false, segments: false }));
+  inBatches(db, log, 'indexing', '(schema v10: the exact top-k index)', (from, to) => indexer.indexRange(from, to, { segments: false }));
 }
 
 function segmentsV11(db: BetterSqlite3.Database, log: MigrationLog): void {
@@ -237,10 +216,13 @@ function segmentsV11(db: BetterSqlite3.Database, log: MigrationLog): void {
     );
     -- Keyed segment first: a new segment's blocks are appended at the end of the B-tree.
     CREATE TABLE search_blocks (seg INTEGER NOT NULL, first_term TEXT NOT NULL, block BLOB NOT NULL, PRIMARY KEY (seg, first_term)) WITHOUT ROWID;
+    -- v13's deleted memories: the merges run here keep them, so they exist from here on.
+    CREATE TABLE IF NOT EXISTS search_deleted (rowid INTEGER PRIMARY KEY);
     UPDATE search_stats SET segmented_upto = 0 WHERE id = 1;
-    DELETE FROM search_dirty;`);
+    DELETE FROM search_dirty;
+    DELETE FROM search_deleted;`);
   const indexer = new SearchIndexer(db);
-  inBatches(db, log, 'indexing', '(schema v11: segments of the exact top-k)', (from, to) => indexer.indexRange(from, to, { fts: false, stats: false }));
+  inBatches(db, log, 'indexing', '(schema v11: segments of the exact top-k)', (from, to) => indexer.indexRange(from, to, { stats: false }));
 }
 
 function staleCountsV12(db: BetterSqlite3.Database): void {
@@ -259,6 +241,45 @@ function staleCountsV12(db: BetterSqlite3.Database): void {
     CREATE TRIGGER memories_au_segments AFTER UPDATE OF content, tags ON memories BEGIN
       UPDATE search_segments SET dead = dead + 1 WHERE new.rowid BETWEEN lo AND hi;
     END;`);
+}
+
+function withoutFts5V13(db: BetterSqlite3.Database, log: MigrationLog): void {
+  db.exec(`
+    DROP TRIGGER IF EXISTS memories_ad;
+    DROP TRIGGER IF EXISTS memories_au;
+    DROP TABLE IF EXISTS memories_fts;
+    DROP TRIGGER IF EXISTS memories_ad_deleted;
+    CREATE TABLE IF NOT EXISTS search_deleted (rowid INTEGER PRIMARY KEY);
+    DELETE FROM search_deleted;
+    -- Only rowids inside a segment: a memory after the last one has no postings to skip.
+    CREATE TRIGGER memories_ad_deleted AFTER DELETE ON memories WHEN old.rowid <= (SELECT segmented_upto FROM search_stats WHERE id = 1) BEGIN
+      INSERT OR IGNORE INTO search_deleted(rowid) VALUES (old.rowid);
+    END;`);
+  const { upto, last } = db.prepare('SELECT segmented_upto AS upto, (SELECT coalesce(max(rowid), 0) FROM memories) AS last FROM search_stats WHERE id = 1').get() as { upto: number; last: number };
+  if (last > upto) {
+    // Every write segments what it inserts, so this finds none; a store that still has some gets them indexed.
+    log(`memory store: indexing memories ${upto + 1}-${last} (schema v13: segments for memories FTS5 alone held)…`);
+    new SearchIndexer(db).indexRange(upto + 1, last, { stats: false });
+  }
+  // A memory deleted since its segment was written: in the segment's lengths (it had tokens) and gone from the table.
+  const segments = new SegmentStore(db);
+  const alive = db.prepare('SELECT rowid FROM memories WHERE rowid >= ? AND rowid <= ?').pluck();
+  const tombstone = db.prepare('INSERT OR IGNORE INTO search_deleted(rowid) VALUES (?)');
+  let deleted = 0;
+  for (const s of segments.list()) {
+    const exists = new Uint8Array(s.hi - s.lo + 1);
+    for (const r of alive.iterate(s.lo, s.hi) as IterableIterator<number>) exists[r - s.lo] = 1;
+    const dls = segments.lengths(s);
+    for (let i = 0; i < dls.length; i++) {
+      if (dls[i] && !exists[i]) {
+        tombstone.run(s.lo + i);
+        deleted++;
+      }
+    }
+  }
+  // Searches read a segment's deleted memories only when it counts some (v12 counted none before its trigger).
+  db.exec('UPDATE search_segments SET dead = max(dead, (SELECT count(*) FROM search_deleted d WHERE d.rowid BETWEEN lo AND hi))');
+  if (deleted) log(`memory store: ${deleted} deleted memories' postings marked for searches to skip (schema v13)`);
 }
 
 /** Runs `step` over every memory's rowids in ascending batches of REINDEX_BATCH_ROWS, with progress lines. */
@@ -348,7 +369,6 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma('journal_size_limit = 67108864');
-    db.function(INDEX_TEXT_FUNCTION, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? indexText(text) : ''));
     db.function(TERMS_FUNCTION, { deterministic: true }, termsJson);
     db.function(TOKENS_FUNCTION, { deterministic: true }, tokenCount);
     migrate(db, options.log ?? stderrLog);

@@ -1,6 +1,6 @@
-// The search index on real SQLite files: a v6 store migrates (reindexes, v8, v10 and v11) and a v10 store to v11's
-// segments, with progress lines and nothing lost; single saves' segments are merged to a few; edits and deletes keep
-// the index in step with the table; and the ranking is exact over every match.
+// The search index on real SQLite files: a v6 store migrates (v10 and v11 index every memory), a v10 store to v11's
+// segments and a v12 store out of FTS5 (v13), with progress lines and nothing lost; single saves' segments are merged
+// to a few; edits and deletes keep the index in step with the table; and the ranking is exact over every match.
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,7 +10,7 @@ import { tempDir } from '../../support/fixtures';
 
 /** Schema v6's full-text index: an external-content table over the raw text, kept by triggers. */
 const V6_FTS = `
-  DROP TRIGGER memories_ad; DROP TRIGGER memories_au; DROP TABLE memories_fts;
+  DROP TRIGGER IF EXISTS memories_ad; DROP TRIGGER IF EXISTS memories_au; DROP TABLE IF EXISTS memories_fts;
   CREATE VIRTUAL TABLE memories_fts USING fts5(content, tags, content='memories', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');
   CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
     INSERT INTO memories_fts(memories_fts, rowid, content, tags) VALUES ('delete', old.rowid, old.content, old.tags);
@@ -23,7 +23,7 @@ const V6_FTS = `
   PRAGMA user_version = 6;`;
 
 describe('memory search index', () => {
-  it('migrates a v6 store: every memory reindexed (schemas v8, v10 and v11) for the new search, with progress lines, none lost', async () => {
+  it('migrates a v6 store: every memory indexed (schemas v10 and v11) for the new search, with progress lines, none lost', async () => {
     const path = join(tempDir('search-v6'), 'memory.db');
     const s = MemoryStore.open(path);
     s.saveMany(Array.from({ length: 45_000 }, (_, i) => ({ content: `note ${i}: the deploy rotates keys for service_${i % 7}`, tags: i % 2 ? 'ops' : 'dev' })));
@@ -36,10 +36,8 @@ describe('memory search index', () => {
     const migrated = MemoryStore.open(path, { migrationLog: (l) => lines.push(l) });
     assert.equal(migrated.database.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     assert.equal(migrated.stats().count, 45_001);
-    assert.match(lines[0]!, /reindexing 45001 memories/);
-    assert.ok(lines.some((l) => /reindexed 20000 of 45001/.test(l)), lines.join('\n'));
-    assert.ok(lines.some((l) => /reindexed 45001 memories in/.test(l)), lines.join('\n'));
-    assert.ok(lines.some((l) => /indexing 45001 memories \(schema v10/.test(l)), lines.join('\n'));
+    assert.match(lines[0]!, /indexing 45001 memories \(schema v10/);
+    assert.ok(lines.some((l) => /indexed 20000 of 45001/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => /indexing 45001 memories \(schema v11/.test(l)), lines.join('\n'));
     assert.match(lines.at(-1)!, /indexed 45001 memories in/);
     // The exact top-k's statistics cover every memory.
@@ -47,8 +45,10 @@ describe('memory search index', () => {
     const hit = (await migrated.search({ query: 'when does the staging password rotate', limit: 1 })).hits[0]!;
     assert.match(hit.content, /staging database password/);
     assert.equal((await migrated.search({ query: 'service 3', tags: 'ops', limit: 1000 })).hits.length, 1000);
-    assert.equal(migrated.database.prepare('SELECT count(*) FROM memories_fts_docsize').pluck().get(), 45_001);
-    migrated.database.prepare("INSERT INTO memories_fts(memories_fts) VALUES ('integrity-check')").run();
+    assert.equal((await migrated.search({ query: '"deploy rotates"', limit: 1000 })).hits.length, 1000);
+    // FTS5 is gone (v13): v6's index and its triggers with it; the segments cover every memory.
+    assert.deepEqual(migrated.database.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'memories_fts%' OR name IN ('memories_ad', 'memories_au')").pluck().all(), []);
+    assert.deepEqual(migrated.database.prepare('SELECT min(lo), max(hi) FROM search_segments').raw(true).get(), [1, 45_001]);
     migrated.close();
     // Opening again does not reindex.
     const again: string[] = [];
@@ -152,6 +152,59 @@ describe('memory search index', () => {
     migrated.close();
   });
 
+  it('migrates a v12 store out of FTS5 (v13): deleted memories marked from the segments, a tail indexed, the same results', async () => {
+    const path = join(tempDir('search-v12'), 'memory.db');
+    const s = MemoryStore.open(path);
+    s.saveMany(Array.from({ length: 5000 }, (_, i) => ({ content: `entry u${i}q of the ${i % 3 ? 'ledger book' : 'journal'}`, tags: i % 5 ? 'ops' : 'dev' })));
+    s.saveMany(Array.from({ length: 100 }, (_, i) => ({ content: `late entry t${i}q of the ledger book` })));
+    // Schema v12: FTS5 beside the segments, with its triggers; no search_deleted, so deletes leave no mark.
+    s.database.exec(`
+      DROP TRIGGER memories_ad_deleted; DROP TABLE search_deleted;
+      CREATE VIRTUAL TABLE memories_fts USING fts5(body, tags, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2');
+      CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN DELETE FROM memories_fts WHERE rowid = old.rowid; END;
+      DELETE FROM memories WHERE rowid % 17 = 0 AND rowid <= 5000;
+      -- A segment written before v12 counted its deletes: none counted.
+      UPDATE search_segments SET dead = 0;
+      -- The last import's memories after the last segment (found through FTS5 before v13).
+      DELETE FROM search_blocks WHERE seg IN (SELECT seg FROM search_segments WHERE lo > 5000);
+      DELETE FROM search_segments WHERE lo > 5000;
+      UPDATE search_stats SET segmented_upto = 5000;
+      PRAGMA user_version = 12;`);
+    s.close();
+    const lines: string[] = [];
+    const migrated = MemoryStore.open(path, { migrationLog: (l) => lines.push(l) });
+    assert.equal(migrated.database.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    const names = migrated.database.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')").pluck().all() as string[];
+    assert.ok(!names.some((n) => /^memories_fts|^memories_a[du]$/.test(n)), names.join(' '));
+    for (const t of ['memories_ad_search', 'memories_au_search', 'memories_ad_segments', 'memories_au_segments', 'memories_ad_bytes', 'memories_ad_vector', 'memories_ad_deleted']) assert.ok(names.includes(t), t);
+    const deleted = Math.floor(5000 / 17);
+    assert.equal(migrated.database.prepare('SELECT count(*) FROM search_deleted').pluck().get(), deleted);
+    assert.ok(lines.some((l) => /indexing memories 5001-5100 \(schema v13/.test(l)), lines.join('\n'));
+    assert.deepEqual(migrated.database.prepare('SELECT min(lo), max(hi) FROM search_segments').raw(true).get(), [1, 5100]);
+    const live = 5100 - deleted;
+        assert.equal((await migrated.search({ query: 'entr', prefix: true, limit: 1000 })).hits.length, 1000);
+    const count = (sql: string) => migrated.database.prepare(sql).pluck().get() as number;
+    // Every live memory found, deleted ones not, the tail too: by a phrase, a prefix and a filter.
+    const all = async (params: { query: string; prefix?: boolean; tags?: string }) => {
+      let n = 0;
+      let cursor: string | undefined;
+      do {
+        const r = await migrated.search({ ...params, limit: 1000, ...(cursor ? { cursor } : {}) });
+        n += r.hits.length;
+        cursor = r.nextCursor ?? undefined;
+      } while (cursor);
+      return n;
+    };
+    assert.equal(await all({ query: '"ledger book"' }), count("SELECT count(*) FROM memories WHERE content LIKE '%ledger book%'"));
+    assert.equal(await all({ query: 'entr', prefix: true }), live);
+    assert.equal(await all({ query: 'journal', tags: 'dev' }), count("SELECT count(*) FROM memories WHERE content LIKE '%journal%' AND tags LIKE '%dev%'"));
+    // Rowid 17 held u16q.
+    assert.equal((await migrated.search({ query: 'u16q' })).hits.length, 0);
+    assert.equal((await migrated.search({ query: 'u17q' })).hits.length, 1);
+    assert.equal((await migrated.search({ query: 't42q' })).hits.length, 1);
+    migrated.close();
+  });
+
   it('keeps the index in step with edits and deletes made through SQL', async () => {
     const s = MemoryStore.open(join(tempDir('search-edits'), 'memory.db'));
     const a = await s.save({ content: 'the invoice service uses compute_invoice_total' });
@@ -161,7 +214,9 @@ describe('memory search index', () => {
     assert.equal((await s.search({ query: 'retry policy' })).hits[0]!.id, a.id);
     s.delete(a.id);
     assert.equal((await s.search({ query: 'retry policy' })).hits.length, 0);
-    s.database.prepare("INSERT INTO memories_fts(memories_fts) VALUES ('integrity-check')").run();
+    assert.equal((await s.search({ query: 'retr', prefix: true })).hits.length, 0);
+    assert.equal((await s.search({ query: '"retry policy"' })).hits.length, 0);
+    assert.deepEqual(s.database.prepare('SELECT rowid FROM search_deleted').pluck().all(), [1]);
     s.close();
   });
 

@@ -1,7 +1,7 @@
 // The one text analysis of the memory store, used on every memory at index time and on every query: words as
 // unicode61 sees them, lower-cased and without diacritics, and code identifiers both whole and split into their
 // parts (getUserById → getuserbyid get user by id; src/config/parse.ts → srcconfigparsets src config parse ts).
-// FTS5's porter tokenizer stems what this emits; porter.ts gives the same stems in JS.
+// porter.ts stems what this emits, exactly as FTS5's porter tokenizer did (the index's stems since schema v8).
 import { porterStem } from './porter';
 
 /** A run of letters and digits, possibly joined by identifier and path punctuation (snake_case, a/b.ts, e2e-test). */
@@ -182,12 +182,7 @@ function analyzeAscii(text: string): string[] {
   return out;
 }
 
-/** The text FTS5 indexes for a memory's content or tags: its tokens, space-separated, for unicode61 then porter. */
-export function indexText(text: string): string {
-  return analyze(text).join(' ');
-}
-
-/** The stems FTS5 stores for a text's tokens. */
+/** The stems of a text's tokens, as the index stores them. */
 export function stems(text: string): string[] {
   return analyze(text).map(porterStem);
 }

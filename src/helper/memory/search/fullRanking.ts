@@ -1,10 +1,15 @@
-// Ranks the memories that match a query with FTS5's bm25, exactly, for phrase, prefix and filtered queries (the
-// exact top-k handles plain words): memories matching every clause rank above all others, so when they fill the
-// page only they are scored; otherwise every match is. rankEvery is the reference the faster paths are tested against.
+// Ranks the memories that match a query with phrases, prefixes or filters, exactly, over the store's own segments
+// (no FTS5 since schema v13): each clause's lists per segment (clauseLists.ts), its document frequency counted from
+// them (a term's is stored), then the exact top-k of topK.ts. Filters are applied before the cut, never after it:
+// the best matches are checked against the filter in rank order until the page is full, ranking 8 times deeper each
+// time too few of them pass (the top k of a deeper ranking starts with the top k of a shallower one).
 import type { Database } from '../db';
+import { ClauseLists } from './clauseLists';
+import { clauseCount } from './clauseText';
 import type { Filters } from './options';
 import type { ParsedQuery } from './query';
-import { compareScored, type Scored } from './scoring';
+import { idf, type Scored } from './scoring';
+import { scoreText, type ExactTopK, type Part } from './topK';
 
 const FILTER_SQL = `(@category IS NULL OR m.category = @category)
   AND (@workspace IS NULL OR m.workspace = @workspace)
@@ -12,61 +17,59 @@ const FILTER_SQL = `(@category IS NULL OR m.category = @category)
   AND (@until IS NULL OR m.updated_at <= @until)
   AND NOT EXISTS (SELECT 1 FROM json_each(@tags) t WHERE instr(m.tags, t.value) = 0)`;
 
+/** The first pass of a filtered search ranks this many times the page before checking the filter; each next, 8 times more. */
+const FILTER_FIRST_PASS_FACTOR = 4;
+const FILTER_DEEPER_FACTOR = 8;
+/** Rowids checked against the filter per statement. */
+const FILTER_CHUNK = 1024;
+
 export function filterParams(f: Filters) {
   return { category: f.category, workspace: f.workspace, since: f.since, until: f.until, tags: JSON.stringify(f.tagPatterns) };
 }
 
 export class FullRanking {
-  private readonly scores;
-  private readonly scoresFiltered;
-  private readonly clauseRowids;
-  private readonly topByBm25;
-  private readonly topByBm25Filtered;
+  private readonly lists: ClauseLists;
+  private readonly passing;
 
-  constructor(db: Database) {
-    this.scores = db.prepare('SELECT rowid, -bm25(memories_fts) AS bm25 FROM memories_fts WHERE memories_fts MATCH ?').raw(true);
-    this.scoresFiltered = db
-      .prepare(`SELECT f.rowid, -bm25(memories_fts) AS bm25 FROM memories_fts f JOIN memories m ON m.rowid = f.rowid WHERE memories_fts MATCH @match AND ${FILTER_SQL}`)
-      .raw(true);
-    this.clauseRowids = db.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').pluck();
-    // Matches of one tier (the same number of clauses each) in the store's order: SQLite's sorter keeps the top `take`.
-    this.topByBm25 = db.prepare('SELECT rowid, -bm25(memories_fts) AS bm25 FROM memories_fts WHERE memories_fts MATCH ? ORDER BY bm25(memories_fts), rowid DESC LIMIT ?').raw(true);
-    this.topByBm25Filtered = db
-      .prepare(`SELECT f.rowid, -bm25(memories_fts) AS bm25 FROM memories_fts f JOIN memories m ON m.rowid = f.rowid WHERE memories_fts MATCH @match AND ${FILTER_SQL} ORDER BY bm25(memories_fts), f.rowid DESC LIMIT @take`)
-      .raw(true);
+  constructor(
+    db: Database,
+    private readonly topK: ExactTopK,
+  ) {
+    this.lists = new ClauseLists(db, topK.segments);
+    this.passing = db.prepare(`SELECT m.rowid FROM memories m WHERE m.rowid IN (SELECT value FROM json_each(@ids)) AND ${FILTER_SQL}`).pluck();
   }
 
-  /** The best `take` matches, in the store's order. */
+  /** The best `take` matches (that pass the filters when `filtered`), in the store's order. */
   rank(q: ParsedQuery, filters: Filters, filtered: boolean, take: number): Scored[] {
-    const n = q.clauses.length;
-    if (n === 1) return this.byBm25(q.match, 1, filters, filtered, take);
-    // bm25 gives every clause the same weight in `a AND b` as in `a OR b` (each phrase's idf is over the whole
-    // table, its frequency is the row's), so the top tier ranked alone has the scores of the full ranking.
-    const all = this.byBm25(q.clauses.map((c) => c.fts).join(' AND '), n, filters, filtered, take);
-    if (all.length === take) return all;
-    if (n === 2) {
-      // Fewer than `take` match both, and those are all of them: every other match matches one clause.
-      const both = new Set(all.map((s) => s.rowid));
-      const rest = this.byBm25(q.match, 1, filters, filtered, take + all.length).filter((s) => !both.has(s.rowid));
-      return [...all, ...rest].slice(0, take);
+    this.topK.lastStats = { postingsRead: 0, scored: 0, exhaustive: false };
+    const view = this.topK.view();
+    if (!view || take <= 0) return [];
+    const parts: Part[] = view.segments.map(({ s, stale }) => ({ s, stale, dls: null, lists: q.clauses.map((c) => this.lists.list(s, c)) }));
+    // A term's frequency is stored; a prefix's or a phrase's is counted: live postings plus memories read from text.
+    const idfs = q.clauses.map((c, i) =>
+      idf(view.stats, c.kind === 'term' ? this.topK.termDf(c.stems[0]!) : this.topK.listDf(parts, i) + view.fromText.filter((m) => clauseCount(c, m.text) > 0).length),
+    );
+    const pool = view.fromText.map((m) => scoreText(m.rowid, q.clauses, idfs, m.text, view.avgdl)).filter((x) => x.matched);
+    if (!filtered) return this.topK.rank(parts, idfs, view.avgdl, pool, take);
+    const params = filterParams(filters);
+    const page: Scored[] = [];
+    let checked = 0;
+    for (let depth = take * FILTER_FIRST_PASS_FACTOR; ; depth *= FILTER_DEEPER_FACTOR) {
+      const ranked = this.topK.rank(parts, idfs, view.avgdl, pool, depth);
+      // Only the memories past those already checked: the ranking is deterministic, so it starts as the last one did.
+      this.keepPassing(ranked, checked, params, take, page);
+      checked = ranked.length;
+      // Fewer than asked for: every match was ranked.
+      if (page.length === take || ranked.length < depth) return page;
     }
-    return this.rankEvery(q, filters, filtered, take);
   }
 
-  /** Every match scored and counted clause by clause, then sorted: the order `rank` must give. */
-  rankEvery(q: ParsedQuery, filters: Filters, filtered: boolean, take: number): Scored[] {
-    const rows = (filtered ? this.scoresFiltered.all({ match: q.match, ...filterParams(filters) }) : this.scores.all(q.match)) as [number, number][];
-    const matched = new Map<number, number>();
-    if (q.clauses.length > 1) {
-      for (const c of q.clauses) for (const rowid of this.clauseRowids.iterate(c.fts) as IterableIterator<number>) matched.set(rowid, (matched.get(rowid) ?? 0) + 1);
+  /** Adds to `page` the memories of ranked[from..] (in order) that pass the filter, until it holds `take`. */
+  private keepPassing(ranked: Scored[], from: number, params: ReturnType<typeof filterParams>, take: number, page: Scored[]): void {
+    for (let at = from; at < ranked.length && page.length < take; at += FILTER_CHUNK) {
+      const chunk = ranked.slice(at, at + FILTER_CHUNK);
+      const pass = new Set(this.passing.all({ ids: JSON.stringify(chunk.map((s) => s.rowid)), ...params }) as number[]);
+      for (const s of chunk) if (pass.has(s.rowid) && page.length < take) page.push(s);
     }
-    const out: Scored[] = rows.map(([rowid, bm25]) => ({ rowid, bm25, matched: q.clauses.length > 1 ? matched.get(rowid) ?? 1 : 1 }));
-    return out.sort(compareScored).slice(0, take);
-  }
-
-  /** The best `take` matches of an FTS5 expression by bm25 then newest, all counted as matching `matched` clauses. */
-  private byBm25(match: string, matched: number, filters: Filters, filtered: boolean, take: number): Scored[] {
-    const rows = (filtered ? this.topByBm25Filtered.all({ match, take, ...filterParams(filters) }) : this.topByBm25.all(match, take)) as [number, number][];
-    return rows.map(([rowid, bm25]) => ({ rowid, bm25, matched }));
   }
 }

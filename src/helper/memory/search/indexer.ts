@@ -4,7 +4,6 @@
 // batch's texts are analysed on a worker thread (analysisThread.ts) while its rows are inserted: the two take about
 // as long, and a machine has more than one core.
 import type { Database } from '../db';
-import { indexText } from './analysis';
 import { AnalysisThread } from './analysisThread';
 import { BatchAnalyser, type AnalysedBatch } from './batchAnalysis';
 import { mergeSegments } from './segmentMerge';
@@ -25,8 +24,6 @@ interface TextRow extends MemoryText {
 }
 
 export interface IndexOptions {
-  /** Index the text in FTS5 (migrations index memories FTS5 already holds: false). */
-  fts?: boolean;
   /** Count frequencies and totals (false when rebuilding segments over counted memories). */
   stats?: boolean;
   /** Build segments (false in migration v10, which predates them). */
@@ -49,7 +46,6 @@ export class SearchIndexer {
     this.stmts = {
       rowsFrom: db.prepare('SELECT rowid, content, tags FROM memories WHERE rowid >= ? AND rowid <= ? ORDER BY rowid'),
       maxRowid: db.prepare('SELECT coalesce(max(rowid), 0) FROM memories').pluck(),
-      fts: db.prepare('INSERT INTO memories_fts(rowid, body, tags) VALUES (?, ?, ?)'),
       // One statement per batch: the batch's frequencies as a JSON object {term: count}.
       df: db.prepare('INSERT INTO search_terms(term, df) SELECT key, value FROM json_each(?) WHERE true ON CONFLICT(term) DO UPDATE SET df = df + excluded.df'),
       addTotals: db.prepare('UPDATE search_stats SET docs = docs + ?, tokens = tokens + ? WHERE id = 1'),
@@ -77,7 +73,7 @@ export class SearchIndexer {
   /** Indexes prepared memories once inserted: rowids[i] is memory i's rowid, 0 for one not inserted (a duplicate). */
   indexInserted(pending: PendingAnalysis, rowids: ArrayLike<number>): void {
     const batch = (pending.ticket !== null ? this.thread.take(pending.ticket) : null) ?? this.inline.analyse(pending.texts);
-    this.write(batch, rowids, pending.texts, {});
+    this.write(batch, rowids, {});
   }
 
   /** Indexes the memories with rowid ≥ firstRowid (all new, in the current transaction). */
@@ -100,15 +96,14 @@ export class SearchIndexer {
     const pending = this.prepare(rows);
     const rowids = Int32Array.from(rows, (r) => r.rowid);
     const batch = (pending.ticket !== null ? this.thread.take(pending.ticket) : null) ?? this.inline.analyse(pending.texts);
-    this.write(batch, rowids, pending.texts, options);
+    this.write(batch, rowids, options);
   }
 
   /**
    * Writes an analysed batch: frequencies and totals of the memories inserted, and a segment of their postings over
    * every rowid after the last segment. Rowids ascend with the memories' order (they are SQLite's next rowids).
    */
-  private write(batch: AnalysedBatch, rowids: ArrayLike<number>, texts: string[], options: IndexOptions): void {
-    const fts = options.fts ?? true;
+  private write(batch: AnalysedBatch, rowids: ArrayLike<number>, options: IndexOptions): void {
     const stats = options.stats ?? true;
     let first = 0;
     let last = 0;
@@ -128,11 +123,8 @@ export class SearchIndexer {
     if (segment && first > upto + 1) {
       // Memories after the last segment and before this batch (indexed without segments: migration v10) get a
       // segment of their own first: postings only, their frequencies are counted.
-      this.indexRows(this.stmts.rowsFrom.all(upto + 1, first - 1) as TextRow[], { fts: false, stats: false });
+      this.indexRows(this.stmts.rowsFrom.all(upto + 1, first - 1) as TextRow[], { stats: false });
       upto = this.stmts.upto.get() as number;
-    }
-    if (fts) {
-      for (let d = 0; d < rowids.length; d++) if (rowids[d]) this.stmts.fts.run(rowids[d], indexText(texts[2 * d]!), indexText(texts[2 * d + 1]!));
     }
     for (let d = 0; d < rowids.length; d++) {
       // SQLite reuses the rowid of a deleted newest row: one inside a segment's range is scored from its text, and the

@@ -43,8 +43,8 @@ export class MemorySearch {
   private readonly byRowid;
 
   constructor(db: Database) {
-    this.full = new FullRanking(db);
     this.topK = new ExactTopK(db);
+    this.full = new FullRanking(db, this.topK);
     this.rowsByRowid = db.prepare('SELECT * FROM memories WHERE rowid IN (SELECT value FROM json_each(?))');
     this.byRowid = db.prepare('SELECT * FROM memories WHERE rowid = ?');
   }
@@ -65,8 +65,8 @@ export class MemorySearch {
     return ctx.guard(() => {
       const take = opts.offset + opts.limit + 1;
       const filtered = hasFilters(opts.filters);
-      // Plain words without filters: the exact top-k reads postings best first. Phrases, prefixes and filters:
-      // every match is ranked (exact too, and the filters are applied before ranking, never after a cut).
+      // Plain words without filters: the exact top-k over the words' postings. Phrases, prefixes and filters: the
+      // same top-k over each clause's lists (exact too, and the filters are applied before the cut, never after it).
       const scored = !filtered && ExactTopK.handles(parsed) ? this.topK.top(parsed, take) : this.full.rank(parsed, opts.filters, filtered, take);
       const best = scored[0];
       let ranked: RankedRow[] = this.readRows(scored).map(({ row, s }) => ({ row, score: relativeScore(s, best!) }));

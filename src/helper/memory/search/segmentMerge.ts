@@ -145,5 +145,7 @@ export function mergeRun(db: Database, segments: SegmentStore, run: SegmentInfo[
   const out = segments.write(lo, hi, merged(), lengths, docs);
   for (const s of run) segments.delete(s);
   db.prepare('DELETE FROM search_dirty WHERE rowid >= ? AND rowid <= ?').run(lo, hi);
+  // The deleted memories' postings are gone with the old segments.
+  db.prepare('DELETE FROM search_deleted WHERE rowid >= ? AND rowid <= ?').run(lo, hi);
   return out;
 }

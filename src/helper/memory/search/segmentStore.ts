@@ -1,12 +1,14 @@
 // A store's segments of postings in SQLite: search_segments (a rowid range, a salt, the memories' lengths) and
 // search_blocks (postings.ts blocks, keyed by segment and first term). Writes a segment from analysed memories,
-// reads a term's list or the lengths through a bounded cache, and walks a segment's terms in order for merges.
+// reads a term's list, the lists of the terms under a prefix, the lengths and the deleted memories (search_deleted)
+// through a bounded cache, and walks a segment's terms in order for merges.
 import { randomInt } from 'node:crypto';
 import type { Database } from '../db';
 import { BlockBuilder, ByteReader, ByteWriter, EMPTY_LIST, blockEntries, decodeList, findInBlock, type PostingList } from './postings';
 import { SegmentCache } from './segmentCache';
 
 const BLOCKS_PER_PAGE = 64;
+const EMPTY_SET: Set<number> = new Set();
 
 export interface SegmentInfo {
   seg: number;
@@ -28,7 +30,7 @@ export interface TermPostings {
 
 export class SegmentStore {
   private readonly stmts;
-  private readonly cache = new SegmentCache<PostingList | Int32Array>();
+  private readonly cache = new SegmentCache<object>();
 
   constructor(db: Database) {
     this.stmts = {
@@ -36,7 +38,9 @@ export class SegmentStore {
       block: db.prepare('SELECT block FROM search_blocks WHERE seg = ? AND first_term <= ? ORDER BY first_term DESC LIMIT 1').pluck(),
       // Paged: better-sqlite3 runs nothing else while a statement iterates, and a merge writes as it reads.
       blocksAfter: db.prepare(`SELECT first_term, block FROM search_blocks WHERE seg = ? AND first_term > ? ORDER BY first_term LIMIT ${BLOCKS_PER_PAGE}`).raw(true),
+      blocksFrom: db.prepare('SELECT first_term, block FROM search_blocks WHERE seg = ? AND first_term > ? ORDER BY first_term').raw(true),
       lengths: db.prepare('SELECT lengths FROM search_segments WHERE seg = ?').pluck(),
+      deleted: db.prepare('SELECT rowid FROM search_deleted WHERE rowid >= ? AND rowid <= ?').pluck(),
       insertSegment: db.prepare('INSERT INTO search_segments(seg, lo, hi, salt, lengths, docs) VALUES (?, ?, ?, ?, ?, ?)'),
       insertBlock: db.prepare('INSERT INTO search_blocks(seg, first_term, block) VALUES (?, ?, ?)'),
       nextId: db.prepare('UPDATE search_stats SET next_segment = next_segment + 1 WHERE id = 1 RETURNING next_segment - 1').pluck(),
@@ -60,6 +64,52 @@ export class SegmentStore {
       this.cache.set(key, list, list.rowids.byteLength + list.tfs.byteLength + 2 * term.length + 64);
     }
     return list;
+  }
+
+  /** The lists of every term of a segment that starts with `prefix` (as UTF-8 bytes), in byte order. */
+  prefixLists(s: SegmentInfo, prefix: string): PostingList[] {
+    const p = Buffer.from(prefix, 'utf8');
+    const out: PostingList[] = [];
+    /** Adds the block's terms under the prefix; false once a term past them is seen. */
+    const scan = (block: Buffer): boolean => {
+      for (const e of blockEntries(block)) {
+        const c = Buffer.compare(e.term.subarray(0, p.length), p);
+        if (c > 0) return false;
+        if (c === 0) out.push(decodeList(block, e.offset, e.count));
+      }
+      return true;
+    };
+    // Terms are in byte order across a segment's blocks, so the prefix's terms are one run starting in the block
+    // that would hold the prefix itself, and continuing through the next blocks whose first term starts with it.
+    const at = this.stmts.block.get(s.seg, prefix) as Buffer | undefined;
+    if (at && !scan(at)) return out;
+    for (const [first, block] of this.stmts.blocksFrom.iterate(s.seg, prefix) as IterableIterator<[string, Buffer]>) {
+      if (!first.startsWith(prefix) || !scan(block)) break;
+    }
+    return out;
+  }
+
+  /** Rowids of the segment's memories deleted since it was written (their postings stay until a merge), cached. */
+  deleted(s: SegmentInfo): Set<number> {
+    if (!s.dead) return EMPTY_SET;
+    // A delete in the range counts in `dead` (schema v12's trigger): the key changes whenever the set does.
+    const key = `D${s.seg}:${s.salt}:${s.dead}`;
+    let set = this.cache.get(key) as Set<number> | undefined;
+    if (!set) {
+      set = new Set(this.stmts.deleted.all(s.lo, s.hi) as number[]);
+      this.cache.set(key, set, 16 * set.size + 64);
+    }
+    return set;
+  }
+
+  /** A value derived from a segment's immutable data, computed once and kept in the bounded cache. */
+  memo<V extends object>(key: string, make: () => V, bytes: (v: V) => number): V {
+    let v = this.cache.get(key) as V | undefined;
+    if (!v) {
+      v = make();
+      this.cache.set(key, v, bytes(v));
+    }
+    return v;
   }
 
   /** The lengths (tokens) of the segment's memories, indexed by rowid - lo. */

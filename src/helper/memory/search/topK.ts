@@ -1,37 +1,45 @@
-// Exact top-k for queries of plain words over rowid-ordered postings. The ranking is lexicographic (memories matching
-// more words first), so the memories holding every word come first: they are found by intersecting the words' lists
-// (galloping from the shortest) and ranked exactly; only when fewer than k of them exist is every memory holding any
-// word scored (an n-way merge of the lists). Memories newer than the last segment, and edited ones, are scored from
-// their text. Scores from postings are computed exactly as from text (same terms, same order), so ties are exact too.
+// Exact top-k over rowid-ordered postings, for any clause lists (a term's list, a prefix's merged lists, a phrase's
+// verified ones: clauseLists.ts). The ranking is lexicographic (memories matching more clauses first), so the
+// memories matching every clause come first: they are found by intersecting the clauses' lists (galloping from the
+// shortest) and ranked exactly; only when fewer than k of them exist is every memory matching any clause scored (an
+// n-way merge of the lists). Stale postings (memories edited or deleted since their segment was written) are skipped;
+// edited memories, and any newer than the last segment, are scored from their text. Scores from postings are
+// computed exactly as from text (same counts, same order of summation), so ties are exact too.
 import type { Database } from '../db';
-import { docTerms } from './docTerms';
+import { analyseText, clauseCount, type AnalysedText } from './clauseText';
 import type { PostingList } from './postings';
-import type { ParsedQuery } from './query';
-import { compareScored, idf, scoreDoc, termWeight, type CorpusStats, type Scored } from './scoring';
+import type { Clause, ParsedQuery } from './query';
+import { compareScored, idf, termWeight, type CorpusStats, type Scored } from './scoring';
 import { SegmentStore, type SegmentInfo } from './segmentStore';
 
 /** More clauses than this go to the full ranking. */
 export const MAX_TOP_K_TERMS = 30;
 
-interface TextRow {
-  rowid: number;
-  content: string;
-  tags: string;
-}
-
 export interface TopKStats {
-  /** Postings in the lists read, over all words and segments (for benchmarks). */
+  /** Postings in the lists read, over all clauses and segments (for benchmarks). */
   postingsRead: number;
   /** Memories scored from postings. */
   scored: number;
-  /** Whether every memory holding any word was scored (fewer than k hold all of them). */
+  /** Whether every memory matching any clause was scored (fewer than k match all of them). */
   exhaustive: boolean;
 }
 
-interface Part {
+/** One segment's lists for a query's clauses (in clause order), and the rowids whose postings there are stale. */
+export interface Part {
   s: SegmentInfo;
   lists: PostingList[];
   dls: Int32Array | null;
+  /** Deleted or edited since the segment was written (null: none). */
+  stale: Set<number> | null;
+}
+
+/** What a ranking reads of the index before the lists: totals, segments and stale rowids, memories to read as text. */
+export interface IndexView {
+  stats: CorpusStats;
+  avgdl: number;
+  segments: { s: SegmentInfo; stale: Set<number> | null }[];
+  /** Edited memories and any after the last segment, analysed from their text. */
+  fromText: { rowid: number; text: AnalysedText }[];
 }
 
 /**
@@ -107,6 +115,38 @@ function gallop(a: Int32Array, from: number, target: number): number {
   return hi;
 }
 
+
+/** The memory's score for the clauses (idfs in clause order), summed in clause order. */
+export function scoreText(rowid: number, clauses: readonly Clause[], idfs: readonly number[], text: AnalysedText, avgdl: number): Scored {
+  let matched = 0;
+  let bm25 = 0;
+  for (let i = 0; i < clauses.length; i++) {
+    const f = clauseCount(clauses[i]!, text);
+    if (f > 0) {
+      matched++;
+      bm25 += idfs[i]! * termWeight(f, text.dl, avgdl);
+    }
+  }
+  return { rowid, matched, bm25 };
+}
+
+/** How many of the list's memories are stale (present in `stale`): a binary search for each. */
+function staleIn(list: PostingList, stale: Set<number>): number {
+  let n = 0;
+  const a = list.rowids;
+  for (const r of stale) {
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (a[mid]! < r) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < a.length && a[lo] === r) n++;
+  }
+  return n;
+}
+
 export class ExactTopK {
   private readonly stmts;
   readonly segments: SegmentStore;
@@ -119,10 +159,11 @@ export class ExactTopK {
     this.stmts = {
       stats: db.prepare('SELECT docs, tokens, segmented_upto AS upto, (SELECT coalesce(max(rowid), 0) FROM memories) AS last FROM search_stats WHERE id = 1'),
       df: db.prepare('SELECT df FROM search_terms WHERE term = ?').pluck(),
-      dirty: db.prepare('SELECT rowid FROM search_dirty').pluck(),
-      tail: db.prepare('SELECT rowid, content, tags FROM memories WHERE rowid IN (SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? AND rowid > ?)'),
-      texts: db.prepare('SELECT rowid, content, tags FROM memories WHERE rowid IN (SELECT value FROM json_each(?))'),
-      alive: db.prepare('SELECT rowid FROM memories WHERE rowid IN (SELECT value FROM json_each(?))').pluck(),
+      dirty: db.prepare('SELECT m.rowid, m.content, m.tags FROM search_dirty d JOIN memories m ON m.rowid = d.rowid'),
+      dirtyRowids: db.prepare('SELECT rowid FROM search_dirty').pluck(),
+      // Memories after the last segment: none, as every write segments what it inserts; read from text should a
+      // writer ever have left some (exact at any cost rather than missing).
+      tail: db.prepare('SELECT rowid, content, tags FROM memories WHERE rowid > ?'),
     };
   }
 
@@ -131,66 +172,79 @@ export class ExactTopK {
     return q.clauses.length <= MAX_TOP_K_TERMS && q.clauses.every((c) => c.kind === 'term');
   }
 
+  /** The index as a ranking reads it: null when the store is empty. */
+  view(): IndexView | null {
+    const st = this.stmts.stats.get() as CorpusStats & { upto: number; last: number };
+    if (!st.docs) return null;
+    const dirty = this.stmts.dirtyRowids.all() as number[];
+    const segments = this.segments.list().map((s) => {
+      const deleted = this.segments.deleted(s);
+      const mine = dirty.filter((r) => r >= s.lo && r <= s.hi);
+      const stale = mine.length ? new Set([...deleted, ...mine]) : deleted.size ? deleted : null;
+      return { s, stale };
+    });
+    const fromText: IndexView['fromText'] = [];
+    const read = (rows: { rowid: number; content: string; tags: string }[]) => {
+      for (const r of rows) fromText.push({ rowid: r.rowid, text: analyseText(r.content, r.tags) });
+    };
+    if (dirty.length) read(this.stmts.dirty.all() as never);
+    if (st.last > st.upto) read(this.stmts.tail.all(st.upto) as never);
+    return { stats: st, avgdl: st.tokens / st.docs, segments, fromText };
+  }
+
+  /** The stored document frequency of a term (kept exact by the indexer and schema v10's triggers). */
+  termDf(stem: string): number {
+    return (this.stmts.df.get(stem) as number | undefined) ?? 0;
+  }
+
+  /** Memories holding clause i in the parts' lists, stale postings left out (the memories read from text aside). */
+  listDf(parts: Part[], i: number): number {
+    let df = 0;
+    for (const p of parts) {
+      const l = p.lists[i]!;
+      df += l.rowids.length - (p.stale ? staleIn(l, p.stale) : 0);
+    }
+    return df;
+  }
+
   /** The k best memories for the query's words, in the store's exact order. */
   top(q: ParsedQuery, k: number): Scored[] {
-    const stems = q.clauses.map((c) => c.stems[0]!);
-    const n = stems.length;
-    const st = this.stmts.stats.get() as CorpusStats & { upto: number; last: number };
     this.lastStats = { postingsRead: 0, scored: 0, exhaustive: false };
-    if (!st.docs || k <= 0) return [];
-    const avgdl = st.tokens / st.docs;
-    const idfs = stems.map((s) => idf(st, (this.stmts.df.get(s) as number | undefined) ?? 0));
-    const exactOf = (r: TextRow) => {
-      const d = docTerms(r.content, r.tags);
-      return scoreDoc(r.rowid, idfs, stems, d.tf, d.dl, avgdl);
-    };
-    // Scored from their text: edited memories, and any after the last segment (every save writes one; found through
-    // FTS5, which is slow for common words, should a writer ever have indexed without segments).
-    const exact: Scored[] = [];
-    const dirty = new Set(this.stmts.dirty.all() as number[]);
-    if (st.last > st.upto) for (const r of this.stmts.tail.all(q.match, st.upto) as TextRow[]) if (!dirty.has(r.rowid)) exact.push(exactOf(r));
-    if (dirty.size) {
-      for (const r of this.stmts.texts.all(JSON.stringify([...dirty])) as TextRow[]) {
-        const s = exactOf(r);
-        if (s.matched) exact.push(s);
-      }
-    }
+    const view = this.view();
+    if (!view || k <= 0) return [];
+    const stems = q.clauses.map((c) => c.stems[0]!);
+    const idfs = stems.map((s) => idf(view.stats, this.termDf(s)));
     const termBytes = stems.map((s) => Buffer.from(s, 'utf8'));
-    const parts: Part[] = this.segments.list().map((s) => ({ s, lists: stems.map((t, i) => this.segments.termList(s, t, termBytes[i]!)), dls: null }));
+    const parts: Part[] = view.segments.map(({ s, stale }) => ({ s, stale, dls: null, lists: stems.map((t, i) => this.segments.termList(s, t, termBytes[i]!)) }));
+    const pool = view.fromText.map((m) => scoreText(m.rowid, q.clauses, idfs, m.text, view.avgdl)).filter((x) => x.matched);
+    return this.rank(parts, idfs, view.avgdl, pool, k);
+  }
+
+  /** The k best of the memories in `pool` (scored from text) and in the parts' lists, in the store's exact order. */
+  rank(parts: Part[], idfs: number[], avgdl: number, pool: Scored[], k: number): Scored[] {
+    const n = idfs.length;
     for (const p of parts) for (const l of p.lists) this.lastStats.postingsRead += l.rowids.length;
-    const dead = new Set<number>();
-    // Memories holding every word first; if fewer than k exist, every memory holding any word.
-    for (const every of n > 1 ? [true, false] : [false]) {
-      this.lastStats.exhaustive = !every;
-      const pool = every ? exact.filter((s) => s.matched === n) : exact;
-      for (;;) {
-        const top = new TopHeap(k);
-        for (const e of pool) if (top.beats(e.matched, e.bm25, e.rowid)) top.offer(e);
-        if (every) this.conjunctive(parts, idfs, avgdl, dirty, dead, top);
-        else this.exhaustive(parts, idfs, avgdl, dirty, dead, top);
-        // A deleted memory's postings stay until its segment is merged: the k found from postings must still exist.
-        const fromText = new Set(pool);
-        const fromPostings = top.items.filter((s) => !fromText.has(s)).map((s) => s.rowid);
-        const alive = new Set(fromPostings.length ? (this.stmts.alive.all(JSON.stringify(fromPostings)) as number[]) : []);
-        const gone = fromPostings.filter((r) => !alive.has(r));
-        if (gone.length) {
-          for (const r of gone) dead.add(r);
-          continue;
-        }
-        if (top.items.length === k || !every) return top.sorted();
-        break;
-      }
+    // Memories matching every clause first; if fewer than k exist, every memory matching any clause.
+    if (n > 1) {
+      const top = new TopHeap(k);
+      for (const e of pool) if (e.matched === n && top.beats(e.matched, e.bm25, e.rowid)) top.offer(e);
+      this.conjunctive(parts, idfs, avgdl, top);
+      if (top.items.length === k) return top.sorted();
     }
-    return [];
+    this.lastStats.exhaustive = true;
+    const top = new TopHeap(k);
+    for (const e of pool) if (top.beats(e.matched, e.bm25, e.rowid)) top.offer(e);
+    this.exhaustive(parts, idfs, avgdl, top);
+    return top.sorted();
   }
 
   /**
-   * Offers every memory (outside `dirty` and `dead`) holding every word. Per segment, the shortest list gives the
+   * Offers every memory (outside the stale ones) holding every clause. Per segment, the shortest list gives the
    * candidates; each further list (shortest first) keeps those it holds: by marking the candidates in a dense array
    * over the segment's rowids and reading the list through (no unpredictable branches: ~1 ns a posting), or by
    * galloping when the list is far longer than the candidates left.
    */
-  private conjunctive(parts: Part[], idfs: number[], avgdl: number, dirty: Set<number>, dead: Set<number>, top: TopHeap): void {
+  private conjunctive(parts: Part[], idfs: number[], avgdl: number, top: TopHeap): void {
     const n = idfs.length;
     for (const p of parts) {
       if (p.lists.some((l) => l.rowids.length === 0)) continue;
@@ -235,10 +289,11 @@ export class ExactTopK {
       this.lastStats.scored += m;
       if (!m) continue;
       const dls = (p.dls ??= this.segments.lengths(p.s));
+      const stale = p.stale;
       const at = new Int32Array(n);
       for (let c = 0; c < m; c++) {
         const r = found[c]!;
-        // Each word's place for this memory, back through the stages.
+        // Each clause's place for this memory, back through the stages.
         let x = c;
         for (let j = n - 1; j >= 1; j--) {
           at[order[j]!] = place[j - 1]![x]!;
@@ -248,7 +303,7 @@ export class ExactTopK {
         const dl = dls[r - lo]!;
         let bm25 = 0;
         for (let i = 0; i < n; i++) bm25 += idfs[i]! * termWeight(p.lists[i]!.tfs[at[i]!]!, dl, avgdl);
-        if (top.beats(n, bm25, r) && !(dirty.size && dirty.has(r)) && !(dead.size && dead.has(r))) top.offer({ rowid: r, matched: n, bm25 });
+        if (top.beats(n, bm25, r) && !(stale && stale.has(r))) top.offer({ rowid: r, matched: n, bm25 });
       }
     }
   }
@@ -269,8 +324,8 @@ export class ExactTopK {
     return this.scratch;
   }
 
-  /** Offers every memory (outside `dirty` and `dead`) holding any word: an n-way merge of each segment's lists. */
-  private exhaustive(parts: Part[], idfs: number[], avgdl: number, dirty: Set<number>, dead: Set<number>, top: TopHeap): void {
+  /** Offers every memory (outside the stale ones) matching any clause: an n-way merge of each segment's lists. */
+  private exhaustive(parts: Part[], idfs: number[], avgdl: number, top: TopHeap): void {
     const n = idfs.length;
     const pos = new Int32Array(n);
     for (const p of parts) {
@@ -278,15 +333,16 @@ export class ExactTopK {
       if (lists.every((l) => l.rowids.length === 0)) continue;
       const dls = (p.dls ??= this.segments.lengths(p.s));
       const lo = p.s.lo;
+      const stale = p.stale;
       pos.fill(0);
       if (n === 1) {
-        // One word: every posting is a memory, scored as it comes.
+        // One clause: every posting is a memory, scored as it comes.
         const { rowids, tfs } = lists[0]!;
         const w = idfs[0]!;
         for (let at = 0; at < rowids.length; at++) {
           const r = rowids[at]!;
           const bm25 = w * termWeight(tfs[at]!, dls[r - lo]!, avgdl);
-          if (top.beats(1, bm25, r) && !(dirty.size && dirty.has(r)) && !(dead.size && dead.has(r))) top.offer({ rowid: r, matched: 1, bm25 });
+          if (top.beats(1, bm25, r) && !(stale && stale.has(r))) top.offer({ rowid: r, matched: 1, bm25 });
         }
         this.lastStats.scored += rowids.length;
         continue;
@@ -311,7 +367,7 @@ export class ExactTopK {
           }
         }
         this.lastStats.scored++;
-        if (top.beats(matched, bm25, r) && !(dirty.size && dirty.has(r)) && !(dead.size && dead.has(r))) top.offer({ rowid: r, matched, bm25 });
+        if (top.beats(matched, bm25, r) && !(stale && stale.has(r))) top.offer({ rowid: r, matched, bm25 });
       }
     }
   }
