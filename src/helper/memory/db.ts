@@ -168,6 +168,16 @@ const MIGRATIONS: readonly (string | ((db: BetterSqlite3.Database, log: Migratio
   (db, log) => withoutFts5V13(db, log),
 ];
 
+/** Runs a migration step's indexing with an indexer whose analysis worker is stopped after it. */
+function withIndexer(db: BetterSqlite3.Database, fn: (indexer: SearchIndexer) => void): void {
+  const indexer = new SearchIndexer(db);
+  try {
+    fn(indexer);
+  } finally {
+    indexer.dispose();
+  }
+}
+
 function indexTopKV10(db: BetterSqlite3.Database, log: MigrationLog): void {
   db.exec(`
     -- Dropped first: tests recreate older files by lowering user_version over a current schema.
@@ -198,9 +208,8 @@ function indexTopKV10(db: BetterSqlite3.Database, log: MigrationLog): void {
       UPDATE search_stats SET tokens = tokens - ${TOKENS_FUNCTION}(old.content, old.tags) + ${TOKENS_FUNCTION}(new.content, new.tags) WHERE id = 1;
       INSERT OR IGNORE INTO search_dirty(rowid) SELECT new.rowid WHERE new.rowid <= (SELECT segmented_upto FROM search_stats WHERE id = 1);
     END;`);
-  const indexer = new SearchIndexer(db);
   // Frequencies and totals only: v11 builds the segments.
-  inBatches(db, log, 'indexing', '(schema v10: the exact top-k index)', (from, to) => indexer.indexRange(from, to, { segments: false }));
+  withIndexer(db, (indexer) => inBatches(db, log, 'indexing', '(schema v10: the exact top-k index)', (from, to) => indexer.indexRange(from, to, { segments: false })));
 }
 
 function segmentsV11(db: BetterSqlite3.Database, log: MigrationLog): void {
@@ -221,8 +230,7 @@ function segmentsV11(db: BetterSqlite3.Database, log: MigrationLog): void {
     UPDATE search_stats SET segmented_upto = 0 WHERE id = 1;
     DELETE FROM search_dirty;
     DELETE FROM search_deleted;`);
-  const indexer = new SearchIndexer(db);
-  inBatches(db, log, 'indexing', '(schema v11: segments of the exact top-k)', (from, to) => indexer.indexRange(from, to, { stats: false }));
+  withIndexer(db, (indexer) => inBatches(db, log, 'indexing', '(schema v11: segments of the exact top-k)', (from, to) => indexer.indexRange(from, to, { stats: false })));
 }
 
 function staleCountsV12(db: BetterSqlite3.Database): void {
@@ -259,7 +267,7 @@ function withoutFts5V13(db: BetterSqlite3.Database, log: MigrationLog): void {
   if (last > upto) {
     // Every write segments what it inserts, so this finds none; a store that still has some gets them indexed.
     log(`memory store: indexing memories ${upto + 1}-${last} (schema v13: segments for memories FTS5 alone held)…`);
-    new SearchIndexer(db).indexRange(upto + 1, last, { stats: false });
+    withIndexer(db, (indexer) => indexer.indexRange(upto + 1, last, { stats: false }));
   }
   // A memory deleted since its segment was written: in the segment's lengths (it had tokens) and gone from the table.
   const segments = new SegmentStore(db);
