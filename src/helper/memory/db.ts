@@ -270,16 +270,16 @@ function withoutFts5V13(db: BetterSqlite3.Database, log: MigrationLog): void {
     withIndexer(db, (indexer) => indexer.indexRange(upto + 1, last, { stats: false }));
   }
   // A memory deleted since its segment was written: in the segment's lengths (it had tokens) and gone from the table.
+  // The live rowids in one pass (SQLite reads them from its smallest index, not the rows), then each segment's lengths.
   const segments = new SegmentStore(db);
-  const alive = db.prepare('SELECT rowid FROM memories WHERE rowid >= ? AND rowid <= ?').pluck();
+  const exists = new Uint8Array(last + 1);
+  for (const r of db.prepare('SELECT rowid FROM memories').pluck().iterate() as IterableIterator<number>) exists[r] = 1;
   const tombstone = db.prepare('INSERT OR IGNORE INTO search_deleted(rowid) VALUES (?)');
   let deleted = 0;
   for (const s of segments.list()) {
-    const exists = new Uint8Array(s.hi - s.lo + 1);
-    for (const r of alive.iterate(s.lo, s.hi) as IterableIterator<number>) exists[r - s.lo] = 1;
     const dls = segments.lengths(s);
     for (let i = 0; i < dls.length; i++) {
-      if (dls[i] && !exists[i]) {
+      if (dls[i] && !exists[s.lo + i]) {
         tombstone.run(s.lo + i);
         deleted++;
       }
