@@ -205,6 +205,35 @@ describe('memory search index', () => {
     migrated.close();
   });
 
+  it('ranks from one snapshot: a merge by another connection in the middle of a search loses none of its hits', async () => {
+    const path = join(tempDir('search-snapshot'), 'memory.db');
+    const a = MemoryStore.open(path);
+    a.saveMany(Array.from({ length: 4000 }, (_, i) => ({ content: `entry e${i}q of the ledger` })));
+    const b = MemoryStore.open(path);
+    const ids = b.database.prepare('SELECT id FROM memories ORDER BY rowid LIMIT 1100').pluck().all() as string[];
+    // When the search reads its first list, the other connection deletes over a quarter of the segment and saves:
+    // the segment is rewritten under a new id and its blocks deleted.
+    const segments = (a as unknown as { searcher: { topK: { segments: { termList: (...args: unknown[]) => unknown } } } }).searcher.topK.segments;
+    const termList = segments.termList.bind(segments);
+    let written = false;
+    segments.termList = (...args: unknown[]) => {
+      if (!written) {
+        written = true;
+        for (const id of ids) b.delete(id);
+        void b.save({ content: 'one more ledger entry' });
+      }
+      return termList(...args);
+    };
+    const hits = (await a.search({ query: 'ledger', limit: 1000 })).hits;
+    assert.ok(written);
+    assert.notEqual(b.database.prepare('SELECT min(seg) FROM search_segments').pluck().get(), 1, 'the segment was rewritten');
+    // What the search saw is the store as it began: every memory still there.
+    assert.equal(hits.length, 1000);
+    assert.equal((await a.search({ query: 'e5q' })).hits.length, 0, 'and the next search sees the delete');
+    b.close();
+    a.close();
+  });
+
   it('keeps the index in step with edits and deletes made through SQL', async () => {
     const s = MemoryStore.open(join(tempDir('search-edits'), 'memory.db'));
     const a = await s.save({ content: 'the invoice service uses compute_invoice_total' });
