@@ -106,6 +106,16 @@ describe('memory search analysis', () => {
     assert.equal(parseQuery('sql').match, '"sql"');
   });
 
+  it("never changes a word's first character when stemming (the phrase counter skips words by it)", () => {
+    let seed = 3;
+    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const letters = 'abcdefghijklmnopqrstuvwxyz0123456789yyeeiiss';
+    const words = Array.from({ length: 50_000 }, () => Array.from({ length: 1 + Math.floor(rand() * 12) }, () => letters[Math.floor(rand() * letters.length)]).join(''));
+    for (const w of ['y', 'ye', 'yes', 'ies', 'eed', 'ying', 'yy', 'ease', 'eee', 'ion', 'ate', 'able', 'ability', 'sses', 'ss', 'e', 'll']) words.push(w);
+    const changed = words.filter((w) => porterStem(w)[0] !== w[0]);
+    assert.deepEqual(changed.slice(0, 10), []);
+  });
+
   it('stems exactly as FTS5 porter does', () => {
     const Driver = createRequire(__filename)('better-sqlite3') as typeof import('better-sqlite3');
     const db = new Driver(':memory:');

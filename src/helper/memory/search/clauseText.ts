@@ -53,6 +53,9 @@ export function clauseCount(c: Clause, t: AnalysedText): number {
   return phraseRuns(c.stems, t.body) + phraseRuns(c.stems, t.tags);
 }
 
+/** Stands for any token whose stem is not one of the phrase's (a stem is never empty). */
+const NOT_IN_PHRASE = '';
+
 /**
  * Counts a phrase's runs in a memory's body and tags without building its analysis (a phrase of common words has
  * thousands of candidates to verify): the same tokens, from scanTokens, each looked up by its place in the text.
@@ -66,8 +69,17 @@ export class PhraseCounter {
   private seen = 0;
   private runs = 0;
 
+  /** First characters of the phrase's stems, by char code (porter never changes a word's first character). */
+  private firsts = new Uint8Array(128);
+
   private readonly sink: TokenSink = {
     word: (text, start, end, capital) => {
+      // A plain word is ASCII: one whose first letter starts no stem of the phrase breaks any run, unlooked-up.
+      const c = capital ? text.charCodeAt(start) | 0x20 : text.charCodeAt(start);
+      if (!this.firsts[c]) {
+        this.push(NOT_IN_PHRASE);
+        return;
+      }
       const h = hashRange(text, start, end, capital);
       let stem = this.stemOf.getRange(text, start, end, capital, h);
       if (stem === undefined) {
@@ -91,6 +103,8 @@ export class PhraseCounter {
   count(stems: readonly string[], content: string, tags: string): number {
     this.stems = stems;
     this.ring = new Array<string>(stems.length);
+    this.firsts.fill(0);
+    for (const st of stems) if (st.charCodeAt(0) < 128) this.firsts[st.charCodeAt(0)] = 1;
     this.runs = 0;
     for (const column of tags ? [content, tags] : [content]) {
       // A run never spans the columns: the ring starts empty in each.
