@@ -15,7 +15,7 @@ if (parentPort) {
     try {
       const batch = analyser.analyse(req.texts);
       reply = { seq: req.seq, batch };
-      transfer = [batch.lengths.buffer, batch.start.buffer, batch.docs.buffer, batch.tfs.buffer] as ArrayBuffer[];
+      transfer = [batch.lengths.buffer, batch.start.buffer, batch.docs.buffer, batch.tfs.buffer, batch.positions.buffer] as ArrayBuffer[];
     } catch (err) {
       reply = { seq: req.seq, error: (err as Error).message };
     }

@@ -1,6 +1,6 @@
 // Analyses a batch of memories for the index in one pass: each memory's length in tokens and its stems with their
-// frequencies, grouped by stem (stems in SQLite's byte order, memories ascending) — everything the indexer writes but
-// the rowids. Pure computation over strings, so it runs on the main thread or on the analysis worker alike
+// frequencies and positions, grouped by stem (stems in SQLite's byte order, memories ascending) — everything the
+// indexer writes but the rowids. Pure computation over strings, so it runs on the main thread or on the analysis worker alike
 // (analysisWorker.ts), and both give the same result for the same texts.
 import { scanTokens, type TokenSink } from './analysis';
 import { cachedStem } from './docTerms';
@@ -20,6 +20,35 @@ export interface AnalysedBatch {
   start: Int32Array;
   docs: Int32Array;
   tfs: Int32Array;
+  /** Each posting's tfs[p] positions, ascending, concatenated in posting order (see TAGS_POSITION_GAP). */
+  positions: Int32Array;
+}
+
+/**
+ * Positions count tokens from 0 in the body; the tags' first token is one past the body's last plus one, so no run of
+ * consecutive positions (a phrase) spans the two.
+ */
+export const TAGS_POSITION_GAP = 1;
+
+/** A growable Int32Array of (stem, position) pairs: every token of the batch, in order. */
+class Occurrences {
+  data: Int32Array;
+  n = 0;
+
+  constructor(expected: number) {
+    this.data = new Int32Array(2 * Math.max(256, expected));
+  }
+
+  push(stem: number, position: number): void {
+    if (2 * this.n + 2 > this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    const i = 2 * this.n++;
+    this.data[i] = stem;
+    this.data[i + 1] = position;
+  }
 }
 
 /** A growable Int32Array of (stem, memory, tf) triples. */
@@ -60,6 +89,8 @@ export class BatchAnalyser {
   private batchStems: number[] = [];
   private doc = 0;
   private docTokens = 0;
+  private position = 0;
+  private occurrences = new Occurrences(0);
   private readonly distinct: number[] = [];
 
   /** The memories' texts as (content, tags) pairs: texts[2i] and texts[2i + 1]. */
@@ -73,13 +104,18 @@ export class BatchAnalyser {
     for (const t of texts) chars += t.length;
     // A distinct stem every ~8 characters of text, give or take.
     const triples = new Triples(chars >> 3);
+    this.occurrences = new Occurrences(chars >> 2);
     for (let d = 0; d < n; d++) {
       this.doc = d;
       this.docTokens = 0;
+      this.position = 0;
       this.distinct.length = 0;
       scanTokens(texts[2 * d]!, this.sink);
       const tags = texts[2 * d + 1]!;
-      if (tags) scanTokens(tags, this.sink);
+      if (tags) {
+        this.position += TAGS_POSITION_GAP;
+        scanTokens(tags, this.sink);
+      }
       for (const b of this.distinct) triples.push(b, d, this.tf[b]!);
       lengths[d] = this.docTokens;
     }
@@ -112,7 +148,21 @@ export class BatchAnalyser {
       docs[j] = t[i + 1]!;
       tfs[j] = t[i + 2]!;
     }
-    return { lengths, terms: order.map((b) => this.stems[this.batchStems[b]!]!), start, docs, tfs };
+    // Positions by the same counting sort over every token: stable, so each stem's come memory by memory, in order.
+    const o = this.occurrences.data;
+    const tokens = this.occurrences.n;
+    const posAt = new Int32Array(m);
+    const perStem = new Int32Array(m);
+    for (let i = 0; i < 2 * tokens; i += 2) perStem[o[i]!]!++;
+    for (let k = 0, q = 0; k < m; k++) {
+      const b = order[k]!;
+      posAt[b] = q;
+      q += perStem[b]!;
+    }
+    const positions = new Int32Array(tokens);
+    for (let i = 0; i < 2 * tokens; i += 2) positions[posAt[o[i]!]!++] = o[i + 1]!;
+    this.occurrences = new Occurrences(0);
+    return { lengths, terms: order.map((b) => this.stems[this.batchStems[b]!]!), start, docs, tfs, positions };
   }
 
   private restart(): void {
@@ -139,6 +189,7 @@ export class BatchAnalyser {
   /** Counts one occurrence of a stem in the current memory. */
   private count(id: number): void {
     this.docTokens++;
+    const position = this.position++;
     let b: number;
     if (this.batchOf[id] !== this.batchSeq) {
       this.batchOf[id] = this.batchSeq;
@@ -155,6 +206,7 @@ export class BatchAnalyser {
       this.tf[b] = 1;
       this.distinct.push(b);
     } else this.tf[b]!++;
+    this.occurrences.push(b, position);
   }
 
   /** Where analysis sends each token (analysis.scanTokens): plain words looked up by their place in the text. */

@@ -5,7 +5,7 @@
 // are either unchanged since it was written or stale (edited or deleted: skipped by whoever reads the list).
 import type { Database } from '../db';
 import { PhraseCounter, prefixStem } from './clauseText';
-import { EMPTY_LIST, type PostingList } from './postings';
+import { EMPTY_LIST, type ListPositions, type PostingList } from './postings';
 import type { Clause } from './query';
 import type { SegmentInfo, SegmentStore } from './segmentStore';
 
@@ -29,6 +29,56 @@ function intersect(a: PostingList, b: PostingList): PostingList {
       tfs[n++] = a.tfs[i]!;
       i++;
       j++;
+    }
+  }
+  return { rowids: rowids.subarray(0, n), tfs: tfs.subarray(0, n) };
+}
+
+/**
+ * A phrase's runs in each candidate from its stems' positions (a segment of schema v14): runs of consecutive positions
+ * holding stems[0], stems[1], … (overlapping runs each count, as from text; the tags' positions start past a gap, so
+ * no run spans body and tags). `stem[j]` is phrase word j's index in `lists` and `positions` (a stem may repeat).
+ */
+function phraseFromPositions(stem: number[], lists: PostingList[], positions: ListPositions[], candidates: PostingList): PostingList {
+  const m = stem.length;
+  const cursor = new Int32Array(lists.length);
+  const rowids = new Int32Array(candidates.rowids.length);
+  const tfs = new Int32Array(candidates.rowids.length);
+  let n = 0;
+  // Where word j's positions are for the current candidate.
+  const from = new Int32Array(m);
+  const to = new Int32Array(m);
+  for (let c = 0; c < candidates.rowids.length; c++) {
+    const r = candidates.rowids[c]!;
+    for (let u = 0; u < lists.length; u++) {
+      const rs = lists[u]!.rowids;
+      let i = cursor[u]!;
+      while (rs[i]! < r) i++;
+      cursor[u] = i;
+    }
+    for (let j = 0; j < m; j++) {
+      const p = positions[stem[j]!]!;
+      from[j] = p.start[cursor[stem[j]!]!]!;
+      to[j] = p.start[cursor[stem[j]!]! + 1]!;
+    }
+    let runs = 0;
+    const first = positions[stem[0]!]!.at;
+    for (let q = from[0]!; q < to[0]!; q++) {
+      const p0 = first[q]!;
+      let j = 1;
+      for (; j < m; j++) {
+        const at = positions[stem[j]!]!.at;
+        // Positions ascend: skip those before p0 + j (kept for the next start, which is larger).
+        let x = from[j]!;
+        while (x < to[j]! && at[x]! < p0 + j) x++;
+        from[j] = x;
+        if (x === to[j] || at[x] !== p0 + j) break;
+      }
+      if (j === m) runs++;
+    }
+    if (runs) {
+      rowids[n] = r;
+      tfs[n++] = runs;
     }
   }
   return { rowids: rowids.subarray(0, n), tfs: tfs.subarray(0, n) };
@@ -80,10 +130,12 @@ export class ClauseLists {
 
   /** Memories where the stems occur consecutively in one column, with the number of runs. */
   private phrase(s: SegmentInfo, stems: string[]): PostingList {
-    const lists = [...new Set(stems)].map((t) => this.segments.termList(s, t, Buffer.from(t, 'utf8')));
-    lists.sort((a, b) => a.rowids.length - b.rowids.length);
-    let candidates = lists[0]!;
-    for (let i = 1; i < lists.length && candidates.rowids.length; i++) candidates = intersect(candidates, lists[i]!);
+    const unique = [...new Set(stems)];
+    const lists = unique.map((t) => this.segments.termList(s, t, Buffer.from(t, 'utf8')));
+    const bySize = lists.slice().sort((a, b) => a.rowids.length - b.rowids.length);
+    let candidates = bySize[0]!;
+    for (let i = 1; i < bySize.length && candidates.rowids.length; i++) candidates = intersect(candidates, bySize[i]!);
+    if (s.positions) return phraseFromPositions(stems.map((t) => unique.indexOf(t)), lists, unique.map((t) => this.segments.termPositions(s, t, Buffer.from(t, 'utf8'))), candidates);
     const rowids: number[] = [];
     const tfs: number[] = [];
     for (let from = 0; from < candidates.rowids.length; from += TEXTS_PER_READ) {

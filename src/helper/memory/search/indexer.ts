@@ -132,15 +132,19 @@ export class SearchIndexer {
       if (rowids[d]! && rowids[d]! <= upto) this.stmts.dirty.run(rowids[d]);
     }
     // Each stem's postings with rowids in place of memory indexes, those not inserted or inside a segment left out.
-    const { terms, start, docs, tfs } = batch;
+    const { terms, start, docs, tfs, positions } = batch;
     const postRowids = new Int32Array(docs.length);
     const postTfs = new Int32Array(docs.length);
+    const postPositions = new Int32Array(positions.length);
     const kept = new Int32Array(terms.length + 1);
+    const keptPositions = new Int32Array(terms.length + 1);
     const df = stats ? new Int32Array(terms.length) : null;
     let j = 0;
-    for (let k = 0; k < terms.length; k++) {
+    let jp = 0;
+    // q: where posting p's positions start in the batch's.
+    for (let k = 0, q = 0; k < terms.length; k++) {
       let prev = 0;
-      for (let p = start[k]!; p < start[k + 1]!; p++) {
+      for (let p = start[k]!; p < start[k + 1]!; q += tfs[p++]!) {
         const r = rowids[docs[p]!]!;
         if (!r) continue;
         if (df) df[k]!++;
@@ -149,8 +153,10 @@ export class SearchIndexer {
         prev = r;
         postRowids[j] = r;
         postTfs[j++] = tfs[p]!;
+        for (let x = q, end = q + tfs[p]!; x < end; x++) postPositions[jp++] = positions[x]!;
       }
       kept[k + 1] = j;
+      keptPositions[k + 1] = jp;
     }
     if (df) {
       // Written out by hand: an object of tens of thousands of keys (numbers among them) is slow to build and stringify.
@@ -176,9 +182,14 @@ export class SearchIndexer {
     const lists: TermPostings[] = [];
     for (let k = 0; k < terms.length; k++) {
       if (kept[k + 1] === kept[k]) continue;
-      lists.push({ term: terms[k]!, rowids: postRowids.subarray(kept[k]!, kept[k + 1]!), tfs: postTfs.subarray(kept[k]!, kept[k + 1]!) });
+      lists.push({
+        term: terms[k]!,
+        rowids: postRowids.subarray(kept[k]!, kept[k + 1]!),
+        tfs: postTfs.subarray(kept[k]!, kept[k + 1]!),
+        positions: postPositions.subarray(keptPositions[k]!, keptPositions[k + 1]!),
+      });
     }
-    this.segments.write(lo, last, lists, lengths, segmentDocs);
+    this.segments.write(lo, last, lists, lengths, segmentDocs, true);
     this.stmts.segmented.run(last);
     mergeSegments(this.db, this.segments);
   }

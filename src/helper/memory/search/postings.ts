@@ -72,8 +72,12 @@ export class ByteReader {
   }
 }
 
-/** Writes one list (rowids ascending): its rowid deltas, then its frequencies. */
-export function encodeList(w: ByteWriter, rowids: ArrayLike<number>, tfs: ArrayLike<number>): void {
+/**
+ * Writes one list (rowids ascending): its rowid deltas, then its frequencies, then (segments of schema v14) each
+ * posting's tf positions in the memory, ascending and delta-coded from 0 for each posting. Readers of rowids and
+ * frequencies stop before the positions, so a list reads the same with or without them.
+ */
+export function encodeList(w: ByteWriter, rowids: ArrayLike<number>, tfs: ArrayLike<number>, positions?: ArrayLike<number>): void {
   let prev = 0;
   for (let i = 0; i < rowids.length; i++) {
     const r = rowids[i]!;
@@ -81,6 +85,36 @@ export function encodeList(w: ByteWriter, rowids: ArrayLike<number>, tfs: ArrayL
     prev = r;
   }
   for (let i = 0; i < tfs.length; i++) w.varint(tfs[i]!);
+  if (!positions) return;
+  for (let i = 0, q = 0; i < tfs.length; i++) {
+    let last = 0;
+    for (let end = q + tfs[i]!; q < end; q++) {
+      w.varint(positions[q]! - last);
+      last = positions[q]!;
+    }
+  }
+}
+
+/** A list's positions: posting i's are at[start[i]] .. at[start[i + 1] - 1], ascending. */
+export interface ListPositions {
+  start: Int32Array;
+  at: Int32Array;
+}
+
+export const EMPTY_POSITIONS: ListPositions = { start: new Int32Array(1), at: new Int32Array(0) };
+
+/** The positions of the list of n postings at `pos` (a list written with them). */
+export function decodePositions(buf: Uint8Array, pos: number, n: number): ListPositions {
+  const r = new ByteReader(buf, pos);
+  for (let i = 0; i < n; i++) r.varint();
+  const start = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) start[i + 1] = start[i]! + r.varint();
+  const at = new Int32Array(start[n]!);
+  for (let i = 0; i < n; i++) {
+    let last = 0;
+    for (let q = start[i]!; q < start[i + 1]!; q++) at[q] = last += r.varint();
+  }
+  return { start, at };
 }
 
 export function decodeList(buf: Uint8Array, pos: number, n: number): PostingList {
@@ -138,14 +172,14 @@ export class BlockBuilder {
 
   constructor(private readonly flush: (firstTerm: string, block: Buffer) => void) {}
 
-  add(term: string, rowids: ArrayLike<number>, tfs: ArrayLike<number>): void {
+  add(term: string, rowids: ArrayLike<number>, tfs: ArrayLike<number>, positions?: ArrayLike<number>): void {
     const before = this.data.len;
     if (this.terms.length && (this.terms.length >= BLOCK_MAX_TERMS || before >= BLOCK_TARGET_BYTES)) {
       this.end();
-      return this.add(term, rowids, tfs);
+      return this.add(term, rowids, tfs, positions);
     }
     if (!this.terms.length) this.first = term;
-    encodeList(this.data, rowids, tfs);
+    encodeList(this.data, rowids, tfs, positions);
     this.terms.push({ term: Buffer.from(term, 'utf8'), count: rowids.length, bytes: this.data.len - before });
   }
 
@@ -188,6 +222,12 @@ export function blockEntries(block: Uint8Array): BlockEntry[] {
 
 /** A term's list in a block, or null when the block does not hold it. */
 export function findInBlock(block: Uint8Array, term: Buffer): PostingList | null {
+  const e = findEntry(block, term);
+  return e ? decodeList(block, e.offset, e.count) : null;
+}
+
+/** Where a term's list is in a block (and its postings), or null when the block does not hold it. */
+export function findEntry(block: Uint8Array, term: Buffer): { offset: number; count: number } | null {
   const r = new ByteReader(block);
   const n = r.varint();
   let offset = 0;
@@ -201,7 +241,7 @@ export function findInBlock(block: Uint8Array, term: Buffer): PostingList | null
     if (!found && len === term.length && Buffer.compare(term, block.subarray(start, start + len)) === 0) found = { count, at: offset };
     offset += bytes;
   }
-  return found ? decodeList(block, r.pos + found.at, found.count) : null;
+  return found ? { offset: r.pos + found.at, count: found.count } : null;
 }
 
 /** Byte order of UTF-8 (SQLite's BINARY collation), which JS's `<` on strings matches except past U+D7FF. */

@@ -6,7 +6,7 @@
 // re-reads edited ones (search_dirty) from their text, so those stop costing every search; a segment a quarter stale
 // is rewritten alone for the same reason.
 import type { Database } from '../db';
-import { docTerms } from './docTerms';
+import { BatchAnalyser } from './batchAnalysis';
 import { compareUtf8 } from './postings';
 import type { SegmentInfo, SegmentStore, TermPostings } from './segmentStore';
 
@@ -69,7 +69,11 @@ function termOrder(a: string, b: string): number {
 interface Extra {
   rowids: number[];
   tfs: number[];
+  positions: number[];
 }
+
+/** Analyses edited memories' text for a merge (one analyser: merges are rare, and it keeps no state worth sharing). */
+const analyser = new BatchAnalyser();
 
 /** Replaces neighbouring segments by one covering their range. */
 export function mergeRun(db: Database, segments: SegmentStore, run: SegmentInfo[]): SegmentInfo {
@@ -86,15 +90,23 @@ export function mergeRun(db: Database, segments: SegmentStore, run: SegmentInfo[
   const dirty = db
     .prepare('SELECT m.rowid, m.content, m.tags FROM search_dirty d JOIN memories m ON m.rowid = d.rowid WHERE d.rowid >= ? AND d.rowid <= ? ORDER BY m.rowid')
     .all(lo, hi) as { rowid: number; content: string; tags: string }[];
-  for (const r of dirty) {
-    keep[r.rowid - lo] = 0;
-    const d = docTerms(r.content, r.tags);
-    lengths[r.rowid - lo] = d.dl;
-    for (const [term, tf] of d.tf) {
-      let e = extra.get(term);
-      if (!e) extra.set(term, (e = { rowids: [], tfs: [] }));
-      e.rowids.push(r.rowid);
-      e.tfs.push(tf);
+  // The merged segment holds positions when all of its parts do (every segment written since schema v14).
+  const withPositions = run.every((s) => s.positions);
+  if (dirty.length) {
+    const batch = analyser.analyse(dirty.flatMap((r) => [r.content, r.tags]));
+    dirty.forEach((r, d) => {
+      keep[r.rowid - lo] = 0;
+      lengths[r.rowid - lo] = batch.lengths[d]!;
+    });
+    for (let k = 0, q = 0; k < batch.terms.length; k++) {
+      const e: Extra = { rowids: [], tfs: [], positions: [] };
+      for (let p = batch.start[k]!; p < batch.start[k + 1]!; p++) {
+        const tf = batch.tfs[p]!;
+        e.rowids.push(dirty[batch.docs[p]!]!.rowid);
+        e.tfs.push(tf);
+        for (let x = 0; x < tf; x++) e.positions.push(batch.positions[q++]!);
+      }
+      extra.set(batch.terms[k]!, e);
     }
   }
   const extraTerms = [...extra.keys()].sort(termOrder);
@@ -114,12 +126,15 @@ export function mergeRun(db: Database, segments: SegmentStore, run: SegmentInfo[
       for (const h of heads) if (!h.done && h.value.term === term) total += h.value.rowids.length;
       const rowids = new Int32Array(total);
       const tfs = new Int32Array(total);
+      const positions: number[] = [];
       let k = 0;
       let a = 0;
+      let ap = 0;
       const addUpTo = (limit: number) => {
         for (; add && a < add.rowids.length && add.rowids[a]! < limit; a++) {
           rowids[k] = add.rowids[a]!;
           tfs[k++] = add.tfs[a]!;
+          if (withPositions) for (let x = 0; x < add.tfs[a]!; x++) positions.push(add.positions[ap++]!);
         }
       };
       // Streams are in rowid order, and each list ascends: concatenation keeps the order.
@@ -132,17 +147,18 @@ export function mergeRun(db: Database, segments: SegmentStore, run: SegmentInfo[
           if (add) addUpTo(r);
           rowids[k] = r;
           tfs[k++] = l.tfs[j]!;
+          if (withPositions) for (let q = l.positions!.start[j]!; q < l.positions!.start[j + 1]!; q++) positions.push(l.positions!.at[q]!);
         }
         heads[i] = streams[i]!.next();
       });
       addUpTo(Infinity);
-      if (k) yield { term, rowids: rowids.subarray(0, k), tfs: tfs.subarray(0, k) };
+      if (k) yield { term, rowids: rowids.subarray(0, k), tfs: tfs.subarray(0, k), ...(withPositions ? { positions } : {}) };
     }
   }
 
   let docs = dirty.length;
   for (let i = 0; i < keep.length; i++) if (keep[i] === 1) docs++;
-  const out = segments.write(lo, hi, merged(), lengths, docs);
+  const out = segments.write(lo, hi, merged(), lengths, docs, withPositions);
   for (const s of run) segments.delete(s);
   db.prepare('DELETE FROM search_dirty WHERE rowid >= ? AND rowid <= ?').run(lo, hi);
   // The deleted memories' postings are gone with the old segments.

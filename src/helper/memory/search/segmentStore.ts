@@ -1,10 +1,10 @@
 // A store's segments of postings in SQLite: search_segments (a rowid range, a salt, the memories' lengths) and
 // search_blocks (postings.ts blocks, keyed by segment and first term). Writes a segment from analysed memories,
-// reads a term's list, the lists of the terms under a prefix, the lengths and the deleted memories (search_deleted)
-// through a bounded cache, and walks a segment's terms in order for merges.
+// reads a term's list and its positions, the lists of the terms under a prefix, the lengths and the deleted memories
+// (search_deleted) through a bounded cache, and walks a segment's terms in order for merges.
 import { randomInt } from 'node:crypto';
 import type { Database } from '../db';
-import { BlockBuilder, ByteReader, ByteWriter, EMPTY_LIST, blockEntries, decodeList, findInBlock, type PostingList } from './postings';
+import { BlockBuilder, ByteReader, ByteWriter, EMPTY_LIST, EMPTY_POSITIONS, blockEntries, decodeList, decodePositions, findEntry, findInBlock, type ListPositions, type PostingList } from './postings';
 import { SegmentCache } from './segmentCache';
 
 const BLOCKS_PER_PAGE = 64;
@@ -20,12 +20,22 @@ export interface SegmentInfo {
   /** Memories it held when written, and deleted or edited since (triggers of schema v12). */
   docs: number;
   dead: number;
+  /** 1 when its lists hold positions (segments written since schema v14), else 0. */
+  positions: number;
 }
 
 export interface TermPostings {
   term: string;
   rowids: ArrayLike<number>;
   tfs: ArrayLike<number>;
+  /** Each posting's positions, concatenated (tfs[i] of them for posting i), in a segment that holds positions. */
+  positions?: ArrayLike<number>;
+}
+
+/** One term of a segment as a merge reads it. */
+export interface SegmentTerm extends PostingList {
+  term: string;
+  positions?: ListPositions;
 }
 
 export class SegmentStore {
@@ -34,14 +44,14 @@ export class SegmentStore {
 
   constructor(db: Database) {
     this.stmts = {
-      list: db.prepare('SELECT seg, lo, hi, salt, docs, dead FROM search_segments ORDER BY lo'),
+      list: db.prepare('SELECT seg, lo, hi, salt, docs, dead, positions FROM search_segments ORDER BY lo'),
       block: db.prepare('SELECT block FROM search_blocks WHERE seg = ? AND first_term <= ? ORDER BY first_term DESC LIMIT 1').pluck(),
       // Paged: better-sqlite3 runs nothing else while a statement iterates, and a merge writes as it reads.
       blocksAfter: db.prepare(`SELECT first_term, block FROM search_blocks WHERE seg = ? AND first_term > ? ORDER BY first_term LIMIT ${BLOCKS_PER_PAGE}`).raw(true),
       blocksFrom: db.prepare('SELECT first_term, block FROM search_blocks WHERE seg = ? AND first_term > ? ORDER BY first_term').raw(true),
       lengths: db.prepare('SELECT lengths FROM search_segments WHERE seg = ?').pluck(),
       deleted: db.prepare('SELECT rowid FROM search_deleted WHERE rowid >= ? AND rowid <= ?').pluck(),
-      insertSegment: db.prepare('INSERT INTO search_segments(seg, lo, hi, salt, lengths, docs) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertSegment: db.prepare('INSERT INTO search_segments(seg, lo, hi, salt, lengths, docs, positions) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       insertBlock: db.prepare('INSERT INTO search_blocks(seg, first_term, block) VALUES (?, ?, ?)'),
       nextId: db.prepare('UPDATE search_stats SET next_segment = next_segment + 1 WHERE id = 1 RETURNING next_segment - 1').pluck(),
       deleteSegment: db.prepare('DELETE FROM search_segments WHERE seg = ?'),
@@ -64,6 +74,19 @@ export class SegmentStore {
       this.cache.set(key, list, list.rowids.byteLength + list.tfs.byteLength + 2 * term.length + 64);
     }
     return list;
+  }
+
+  /** A term's positions in a segment that holds them (empty when it has none). */
+  termPositions(s: SegmentInfo, term: string, termBytes: Buffer): ListPositions {
+    return this.memo(
+      `Q${s.seg}:${s.salt}:${term}`,
+      () => {
+        const block = this.stmts.block.get(s.seg, term) as Buffer | undefined;
+        const e = block && findEntry(block, termBytes);
+        return e ? decodePositions(block, e.offset, e.count) : EMPTY_POSITIONS;
+      },
+      (p) => p.start.byteLength + p.at.byteLength + 2 * term.length + 64,
+    );
   }
 
   /** The lists of every term of a segment that starts with `prefix` (as UTF-8 bytes), in byte order. */
@@ -125,27 +148,35 @@ export class SegmentStore {
     return dls;
   }
 
-  /** Writes a segment over lo..hi holding `docs` memories: terms in byte order (postings.sortTerms), lengths by rowid - lo. */
-  write(lo: number, hi: number, terms: Iterable<TermPostings>, lengths: ArrayLike<number>, docs: number): SegmentInfo {
+  /**
+   * Writes a segment over lo..hi holding `docs` memories: terms in byte order (postings.sortTerms), lengths by rowid -
+   * lo, and, when `positions`, every term's positions (each TermPostings must then carry them).
+   */
+  write(lo: number, hi: number, terms: Iterable<TermPostings>, lengths: ArrayLike<number>, docs: number, positions: boolean): SegmentInfo {
     const seg = this.stmts.nextId.get() as number;
     const blocks = new BlockBuilder((first, block) => this.stmts.insertBlock.run(seg, first, block));
-    for (const t of terms) if (t.rowids.length) blocks.add(t.term, t.rowids, t.tfs);
+    for (const t of terms) {
+      if (positions && !t.positions) throw new Error(`segment of positions: no positions for ${t.term}`);
+      if (t.rowids.length) blocks.add(t.term, t.rowids, t.tfs, positions ? t.positions : undefined);
+    }
     blocks.end();
     const w = new ByteWriter();
     for (let i = 0; i < hi - lo + 1; i++) w.varint(lengths[i] ?? 0);
     const salt = randomInt(2 ** 31);
-    this.stmts.insertSegment.run(seg, lo, hi, salt, w.take(), docs);
-    return { seg, lo, hi, salt, docs, dead: 0 };
+    this.stmts.insertSegment.run(seg, lo, hi, salt, w.take(), docs, positions ? 1 : 0);
+    return { seg, lo, hi, salt, docs, dead: 0, positions: positions ? 1 : 0 };
   }
 
-  /** A segment's terms and lists in byte order (what a merge reads). */
-  *terms(s: SegmentInfo): Generator<TermPostings & PostingList> {
+  /** A segment's terms and lists in byte order, with their positions if it holds them (what a merge reads). */
+  *terms(s: SegmentInfo): Generator<SegmentTerm> {
     // '' sorts before every term, and no block starts with it (a segment's terms are non-empty).
     let after = '';
     for (;;) {
       const page = this.stmts.blocksAfter.all(s.seg, after) as [string, Buffer][];
       for (const [, block] of page) {
-        for (const e of blockEntries(block)) yield { term: e.term.toString('utf8'), ...decodeList(block, e.offset, e.count) };
+        for (const e of blockEntries(block)) {
+          yield { term: e.term.toString('utf8'), ...decodeList(block, e.offset, e.count), ...(s.positions ? { positions: decodePositions(block, e.offset, e.count) } : {}) };
+        }
       }
       if (page.length < BLOCKS_PER_PAGE) return;
       after = page[page.length - 1]![0];
