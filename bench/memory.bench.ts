@@ -265,7 +265,7 @@ async function main() {
     fullText: fts,
     vector: vectors,
     notes: [
-      'full-text search is exact (issue 14): every query through the store's own segments (schema v14: rowid-ordered postings with positions, no FTS5), plain words by the exact top-k (the memories holding every word ranked first), prefix queries (a quarter of these) by the union of the lists under the prefix; ingest includes the whole index (document frequencies, postings segments), in 50,000-record import batches analysed on a worker thread',
+      'full-text search is exact (issue 14): every query through the store\'s own segments (schema v14: rowid-ordered postings with positions, no FTS5), plain words by the exact top-k (the memories holding every word ranked first), prefix queries (a quarter of these) by the union of the lists under the prefix; ingest includes the whole index (document frequencies, postings segments), in 50,000-record import batches analysed on a worker thread',
       'vector top-k scans int8 codes (1/4 of the float bytes) chunk by chunk with a SIMD wasm kernel, then re-ranks 4k candidates exactly from the float32 embeddings: scores are exact cosines, recall@10 is measured against an exact scan, RSS does not grow with the number of memories',
       'sqlite-vec (devDependency, bench only) is measured on the same vectors for comparison; the product uses the streaming chunk scan, one native module fewer',
     ],
