@@ -59,8 +59,11 @@ test('two windows with the same user-level server: one engine, one instance, one
   await waitForRow(s.page, 'a-only', (l) => /, running, /.test(l), 30_000, 'a-only running in window A');
   await waitForRow(pageB, 'shared', (l) => /, running, .*\b1 child\b/.test(l), 60_000, 'shared running in window B');
   await waitForRow(pageB, 'b-only', (l) => /, running, /.test(l), 30_000, 'b-only running in window B');
-  assert.equal(s.extensionHosts().length, 2, 'expected one extension host per window');
   engine = await s.waitForEngine();
+  // Awaited, not read once: code-server can hold a third extension host for a moment (a CI run saw 3 here, and the
+  // expected 1 once the first window had closed).
+  const oneEach = await pollUntil(() => s.extensionHosts().length === 2, 15_000, 100);
+  assert.ok(oneEach, `expected one extension host per window, found ${s.extensionHosts().length}`);
   const sharedRoots = roots('shared');
   assert.equal(sharedRoots.length, 1, `shared runs ${sharedRoots.length} times: ${JSON.stringify(sharedRoots.map((p) => p.pid))}`);
   assert.equal(sharedRoots[0]!.ppid, engine.pid, 'shared is not the engine\'s child');
