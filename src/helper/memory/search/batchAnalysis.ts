@@ -30,47 +30,22 @@ export interface AnalysedBatch {
  */
 export const TAGS_POSITION_GAP = 1;
 
-/** A growable Int32Array of (stem, position) pairs: every token of the batch, in order. */
+/** Every token of a batch, in order, as (stem, memory, position) triples in one growable Int32Array. */
 class Occurrences {
   data: Int32Array;
   n = 0;
 
-  constructor(expected: number) {
-    this.data = new Int32Array(2 * Math.max(256, expected));
-  }
-
-  push(stem: number, position: number): void {
-    if (2 * this.n + 2 > this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    const i = 2 * this.n++;
-    this.data[i] = stem;
-    this.data[i + 1] = position;
-  }
-}
-
-/** A growable Int32Array of (stem, memory, tf) triples. */
-class Triples {
-  data: Int32Array;
-  n = 0;
-
-  /** Room for about `expected` triples (grown as needed): a single save must not allocate an import's worth. */
+  /** Room for about `expected` tokens (grown as needed): a single save must not allocate an import's worth. */
   constructor(expected: number) {
     this.data = new Int32Array(3 * Math.max(256, expected));
   }
 
-  push(stem: number, doc: number, tf: number): void {
-    if (3 * this.n + 3 > this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
+  push(stem: number, doc: number, position: number): void {
+    if (3 * this.n + 3 > this.data.length) this.data = grow(this.data);
     const i = 3 * this.n++;
     this.data[i] = stem;
     this.data[i + 1] = doc;
-    this.data[i + 2] = tf;
+    this.data[i + 2] = position;
   }
 }
 
@@ -79,19 +54,15 @@ export class BatchAnalyser {
   private readonly tokens = new TokenTable<number>();
   private readonly stemIds = new Map<string, number>();
   private stems: string[] = [];
-  /** Per stem id: the batch's own index of it (valid when batchOf equals the batch), and the memory it was last counted in. */
+  /** Per stem id: the batch's own index of it (valid when batchOf equals the batch). */
   private batchOf: Int32Array<ArrayBuffer> = new Int32Array(1024);
   private batchIndex = new Int32Array(1024);
   private batchSeq = 0;
-  /** Per batch stem index: the memory whose occurrences `tf` counts, and that count. */
-  private lastDoc = new Int32Array(1024);
-  private tf = new Int32Array(1024);
+  /** The batch's stems (ids), by batch index. */
   private batchStems: number[] = [];
   private doc = 0;
-  private docTokens = 0;
   private position = 0;
   private occurrences = new Occurrences(0);
-  private readonly distinct: number[] = [];
 
   /** The memories' texts as (content, tags) pairs: texts[2i] and texts[2i + 1]. */
   analyse(texts: readonly string[]): AnalysedBatch {
@@ -102,67 +73,63 @@ export class BatchAnalyser {
     const lengths = new Int32Array(n);
     let chars = 0;
     for (const t of texts) chars += t.length;
-    // A distinct stem every ~8 characters of text, give or take.
-    const triples = new Triples(chars >> 3);
+    // A token every ~4 characters of text, give or take.
     this.occurrences = new Occurrences(chars >> 2);
     for (let d = 0; d < n; d++) {
       this.doc = d;
-      this.docTokens = 0;
       this.position = 0;
-      this.distinct.length = 0;
       scanTokens(texts[2 * d]!, this.sink);
       const tags = texts[2 * d + 1]!;
       if (tags) {
         this.position += TAGS_POSITION_GAP;
         scanTokens(tags, this.sink);
-      }
-      for (const b of this.distinct) triples.push(b, d, this.tf[b]!);
-      lengths[d] = this.docTokens;
+        lengths[d] = this.position - TAGS_POSITION_GAP;
+      } else lengths[d] = this.position;
     }
-    return this.grouped(lengths, triples);
+    const batch = this.grouped(lengths);
+    this.occurrences = new Occurrences(0);
+    return batch;
   }
 
-  /** The triples grouped by stem (a counting sort keeps each stem's memories ascending), stems in byte order. */
-  private grouped(lengths: Int32Array, triples: Triples): AnalysedBatch {
+  /**
+   * The tokens grouped by stem, stems in byte order: a counting sort, stable, so each stem's tokens come memory by
+   * memory and in order within one; a memory's run of them is one posting, its length the frequency.
+   */
+  private grouped(lengths: Int32Array): AnalysedBatch {
     const m = this.batchStems.length;
-    const count = new Int32Array(m + 1);
-    const t = triples.data;
-    const total = triples.n;
-    for (let i = 0; i < 3 * total; i += 3) count[t[i]! + 1]!++;
+    const o = this.occurrences.data;
+    const tokens = this.occurrences.n;
+    const perStem = new Int32Array(m);
+    for (let i = 0; i < 3 * tokens; i += 3) perStem[o[i]!]!++;
     const order = sortTerms(
       Array.from({ length: m }, (_, i) => i),
       (i) => this.stems[this.batchStems[i]!]!,
     );
-    // Where each stem's postings start in the output, stems taken in byte order.
+    // Where each stem's tokens start once grouped, stems taken in byte order.
     const at = new Int32Array(m);
-    const start = new Int32Array(m + 1);
-    for (let k = 0; k < m; k++) {
-      const b = order[k]!;
-      at[b] = start[k]!;
-      start[k + 1] = start[k]! + count[b + 1]!;
-    }
-    const docs = new Int32Array(total);
-    const tfs = new Int32Array(total);
-    for (let i = 0; i < 3 * total; i += 3) {
-      const j = at[t[i]!]!++;
-      docs[j] = t[i + 1]!;
-      tfs[j] = t[i + 2]!;
-    }
-    // Positions by the same counting sort over every token: stable, so each stem's come memory by memory, in order.
-    const o = this.occurrences.data;
-    const tokens = this.occurrences.n;
-    const posAt = new Int32Array(m);
-    const perStem = new Int32Array(m);
-    for (let i = 0; i < 2 * tokens; i += 2) perStem[o[i]!]!++;
     for (let k = 0, q = 0; k < m; k++) {
-      const b = order[k]!;
-      posAt[b] = q;
-      q += perStem[b]!;
+      at[order[k]!] = q;
+      q += perStem[order[k]!]!;
     }
+    const docOf = new Int32Array(tokens);
     const positions = new Int32Array(tokens);
-    for (let i = 0; i < 2 * tokens; i += 2) positions[posAt[o[i]!]!++] = o[i + 1]!;
-    this.occurrences = new Occurrences(0);
-    return { lengths, terms: order.map((b) => this.stems[this.batchStems[b]!]!), start, docs, tfs, positions };
+    for (let i = 0; i < 3 * tokens; i += 3) {
+      const j = at[o[i]!]!++;
+      docOf[j] = o[i + 1]!;
+      positions[j] = o[i + 2]!;
+    }
+    const start = new Int32Array(m + 1);
+    const docs = new Int32Array(tokens);
+    const tfs = new Int32Array(tokens);
+    let p = -1;
+    for (let k = 0, q = 0; k < m; k++) {
+      for (const end = q + perStem[order[k]!]!; q < end; q++) {
+        if (p < start[k]! || docs[p] !== docOf[q]) docs[++p] = docOf[q]!;
+        tfs[p]!++;
+      }
+      start[k + 1] = p + 1;
+    }
+    return { lengths, terms: order.map((b) => this.stems[this.batchStems[b]!]!), start, docs: docs.slice(0, p + 1), tfs: tfs.slice(0, p + 1), positions };
   }
 
   private restart(): void {
@@ -186,27 +153,15 @@ export class BatchAnalyser {
     return id;
   }
 
-  /** Counts one occurrence of a stem in the current memory. */
+  /** Records one token of the current memory: its stem's batch index, the memory and the position. */
   private count(id: number): void {
-    this.docTokens++;
-    const position = this.position++;
     let b: number;
     if (this.batchOf[id] !== this.batchSeq) {
       this.batchOf[id] = this.batchSeq;
       b = this.batchIndex[id] = this.batchStems.length;
       this.batchStems.push(id);
-      if (b >= this.lastDoc.length) {
-        this.lastDoc = grow(this.lastDoc);
-        this.tf = grow(this.tf);
-      }
-      this.lastDoc[b] = -1;
     } else b = this.batchIndex[id]!;
-    if (this.lastDoc[b] !== this.doc) {
-      this.lastDoc[b] = this.doc;
-      this.tf[b] = 1;
-      this.distinct.push(b);
-    } else this.tf[b]!++;
-    this.occurrences.push(b, position);
+    this.occurrences.push(b, this.doc, this.position++);
   }
 
   /** Where analysis sends each token (analysis.scanTokens): plain words looked up by their place in the text. */
