@@ -45,7 +45,6 @@ export class SearchIndexer {
   constructor(private readonly db: Database) {
     this.stmts = {
       rowsFrom: db.prepare('SELECT rowid, content, tags FROM memories WHERE rowid >= ? AND rowid <= ? ORDER BY rowid'),
-      maxRowid: db.prepare('SELECT coalesce(max(rowid), 0) FROM memories').pluck(),
       // One statement per batch: the batch's frequencies as a JSON object {term: count}.
       df: db.prepare('INSERT INTO search_terms(term, df) SELECT key, value FROM json_each(?) WHERE true ON CONFLICT(term) DO UPDATE SET df = df + excluded.df'),
       addTotals: db.prepare('UPDATE search_stats SET docs = docs + ?, tokens = tokens + ? WHERE id = 1'),
@@ -71,17 +70,12 @@ export class SearchIndexer {
   }
 
   /** Indexes prepared memories once inserted: rowids[i] is memory i's rowid, 0 for one not inserted (a duplicate). */
-  indexInserted(pending: PendingAnalysis, rowids: ArrayLike<number>): void {
+  indexInserted(pending: PendingAnalysis, rowids: ArrayLike<number>, options: IndexOptions = {}): void {
     const batch = (pending.ticket !== null ? this.thread.take(pending.ticket) : null) ?? this.inline.analyse(pending.texts);
-    this.write(batch, rowids, {});
+    this.write(batch, rowids, options);
   }
 
-  /** Indexes the memories with rowid ≥ firstRowid (all new, in the current transaction). */
-  indexFrom(firstRowid: number): void {
-    this.indexRange(firstRowid, this.stmts.maxRowid.get() as number);
-  }
-
-  /** Indexes the memories in rows firstRowid..lastRowid (migrations; a single save). */
+  /** Indexes the memories in rows firstRowid..lastRowid (migrations). */
   indexRange(firstRowid: number, lastRowid: number, options: IndexOptions = {}): void {
     this.indexRows(this.stmts.rowsFrom.all(firstRowid, lastRowid) as TextRow[], options);
   }
@@ -92,11 +86,7 @@ export class SearchIndexer {
   }
 
   private indexRows(rows: TextRow[], options: IndexOptions): void {
-    if (!rows.length) return;
-    const pending = this.prepare(rows);
-    const rowids = Int32Array.from(rows, (r) => r.rowid);
-    const batch = (pending.ticket !== null ? this.thread.take(pending.ticket) : null) ?? this.inline.analyse(pending.texts);
-    this.write(batch, rowids, options);
+    if (rows.length) this.indexInserted(this.prepare(rows), Int32Array.from(rows, (r) => r.rowid), options);
   }
 
   /**
