@@ -72,8 +72,6 @@ interface Extra {
   positions: number[];
 }
 
-/** Analyses edited memories' text for a merge (one analyser: merges are rare, and it keeps no state worth sharing). */
-const analyser = new BatchAnalyser();
 
 /** Replaces neighbouring segments by one covering their range. */
 export function mergeRun(db: Database, segments: SegmentStore, run: SegmentInfo[]): SegmentInfo {
@@ -93,7 +91,7 @@ export function mergeRun(db: Database, segments: SegmentStore, run: SegmentInfo[
   // The merged segment holds positions when all of its parts do (every segment written since schema v14).
   const withPositions = run.every((s) => s.positions);
   if (dirty.length) {
-    const batch = analyser.analyse(dirty.flatMap((r) => [r.content, r.tags]));
+    const batch = new BatchAnalyser().analyse(dirty.flatMap((r) => [r.content, r.tags]));
     dirty.forEach((r, d) => {
       keep[r.rowid - lo] = 0;
       lengths[r.rowid - lo] = batch.lengths[d]!;
@@ -112,7 +110,7 @@ export function mergeRun(db: Database, segments: SegmentStore, run: SegmentInfo[
   const extraTerms = [...extra.keys()].sort(termOrder);
 
   function* merged(): Generator<TermPostings> {
-    const streams = run.map((s) => segments.terms(s));
+    const streams = run.map((s) => segments.terms(s, withPositions));
     const heads = streams.map((it) => it.next());
     let x = 0;
     for (;;) {

@@ -167,15 +167,16 @@ export class SegmentStore {
     return { seg, lo, hi, salt, docs, dead: 0, positions: positions ? 1 : 0 };
   }
 
-  /** A segment's terms and lists in byte order, with their positions if it holds them (what a merge reads). */
-  *terms(s: SegmentInfo): Generator<SegmentTerm> {
+  /** A segment's terms and lists in byte order, and their positions when asked (what a merge reads). */
+  *terms(s: SegmentInfo, withPositions: boolean): Generator<SegmentTerm> {
+    if (withPositions && !s.positions) throw new Error(`segment ${s.seg} holds no positions`);
     // '' sorts before every term, and no block starts with it (a segment's terms are non-empty).
     let after = '';
     for (;;) {
       const page = this.stmts.blocksAfter.all(s.seg, after) as [string, Buffer][];
       for (const [, block] of page) {
         for (const e of blockEntries(block)) {
-          yield { term: e.term.toString('utf8'), ...decodeList(block, e.offset, e.count), ...(s.positions ? { positions: decodePositions(block, e.offset, e.count) } : {}) };
+          yield { term: e.term.toString('utf8'), ...decodeList(block, e.offset, e.count), ...(withPositions ? { positions: decodePositions(block, e.offset, e.count) } : {}) };
         }
       }
       if (page.length < BLOCKS_PER_PAGE) return;
